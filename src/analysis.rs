@@ -1,0 +1,122 @@
+//! One instance analyzed: its moments, whether it is a minimum, and every criterion's verdict.
+
+use crate::criteria::{self, CriterionResult, HSpectrum, SampleShapes, Thm35};
+use crate::error::Result;
+use crate::instance::{Instance, Sampling};
+use crate::moments::{batch_factor, Moments};
+use crate::tolerance::Tolerances;
+
+/// Everything `analyze` reports about one instance.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The instance's name.
+    pub name: String,
+    /// `N`.
+    pub n: usize,
+    /// `d`.
+    pub d: usize,
+    /// `B`.
+    pub batch_size: usize,
+    /// `γ`.
+    pub gamma: f64,
+    /// The sampling scheme.
+    pub sampling: Sampling,
+    /// Whether the samples were given as gradients (`H_i = g_i g_iᵀ`).
+    pub gradient_form: bool,
+    /// The batch factor `c`.
+    pub c_factor: f64,
+    /// `λ_max(H)`.
+    pub sharpness: f64,
+    /// `λ_min(H)`.
+    pub lambda_min_h: f64,
+    /// `tr(H)`.
+    pub trace_h: f64,
+    /// Dimension of the null space of `H` (over-parameterized directions).
+    pub null_dim: usize,
+    /// `λ_max(Σ)`.
+    pub sigma_norm: f64,
+    /// `s = sqrt(λ_max(Σ))`, the non-uniformity.
+    pub non_uniformity: f64,
+    /// Whether `H ⪰ 0` (a minimum, as the lecture's theorems assume).
+    pub h_psd: bool,
+    /// Per-sample shapes: non-PSD and rank-above-one samples.
+    pub shapes: SampleShapes,
+    /// Theorem 3.3 (sufficient).
+    pub thm33: CriterionResult,
+    /// Corollary 3.4 (GD).
+    pub gd: CriterionResult,
+    /// Theorem 3.5 (necessary, under its hypotheses).
+    pub thm35: Thm35,
+    /// The tolerances used.
+    pub tolerances: Tolerances,
+}
+
+impl Analysis {
+    /// Analyze `instance` under `tolerances`.
+    ///
+    /// # Errors
+    /// A numerical failure of an eigenvalue computation (not expected on validated input).
+    pub fn of(instance: &Instance, tolerances: &Tolerances) -> Result<Self> {
+        let samples = instance.samples();
+        let (n, b, gamma) = (
+            instance.n(),
+            instance.batch_size().get(),
+            instance.gamma().get(),
+        );
+        let c: f64 = batch_factor(n, b, instance.sampling());
+        let moments = Moments::of(samples);
+        let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
+        let shapes = SampleShapes::of(samples, tolerances.null_space)?;
+        let sigma_norm = moments.sigma_norm()?;
+        Ok(Self {
+            name: instance.name().to_owned(),
+            n,
+            d: instance.d(),
+            batch_size: b,
+            gamma,
+            sampling: instance.sampling(),
+            gradient_form: samples.is_gradient_form(),
+            c_factor: c,
+            sharpness: spec.sharpness(),
+            lambda_min_h: spec.lambda_min(),
+            trace_h: spec.trace(),
+            null_dim: spec.null_dim(),
+            sigma_norm,
+            non_uniformity: sigma_norm.max(0.0).sqrt(),
+            h_psd: spec.is_psd(),
+            thm33: criteria::thm33(&moments, &spec, c, gamma, tolerances)?,
+            gd: criteria::gd(&spec, gamma, tolerances.boundary),
+            thm35: criteria::thm35(&spec, &shapes, b, gamma, tolerances.boundary),
+            shapes,
+            tolerances: *tolerances,
+        })
+    }
+
+    /// Whether the instance is a minimum as the lecture's theorems assume: `H ⪰ 0` and every
+    /// `H_i ⪰ 0`.
+    #[must_use]
+    pub fn is_minimum(&self) -> bool {
+        self.h_psd && self.shapes.not_psd.is_empty()
+    }
+
+    /// Warnings a reader must see: saddles, non-PSD samples.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if !self.h_psd {
+            w.push(format!(
+                "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
+                crate::report::sig(self.lambda_min_h)
+            ));
+        }
+        if !self.shapes.not_psd.is_empty() {
+            w.push(format!(
+                "{} of the N = {} per-sample Hessians are not positive semidefinite (first: sample index {}, counting from 0 as in the file); the lecture's theorems assume a global minimum where every H_i ⪰ 0.",
+                self.shapes.not_psd.len(),
+                self.n,
+                self.shapes.not_psd[0]
+            ));
+        }
+        w
+    }
+}

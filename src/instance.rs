@@ -1,0 +1,473 @@
+//! A problem instance: the per-sample Hessians `H_i` (or gradients `g_i`), the learning rate `γ`,
+//! the batch size `B` and the sampling scheme — validated once, at construction.
+
+use crate::error::{Error, Result};
+use crate::linalg;
+use crate::tolerance::RelTol;
+use faer::Mat;
+use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
+
+/// The learning rate `γ`: finite and `> 0`.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct LearningRate(f64);
+
+impl LearningRate {
+    /// A learning rate.
+    ///
+    /// # Errors
+    /// [`Error::Input`] on field `gamma` if `gamma` is NaN, infinite or `≤ 0`.
+    pub fn new(gamma: f64) -> Result<Self> {
+        if gamma.is_finite() && gamma > 0.0 {
+            Ok(Self(gamma))
+        } else {
+            Err(Error::input(
+                "gamma",
+                format!("the learning rate must be a finite number > 0, got {gamma}"),
+            ))
+        }
+    }
+
+    /// `γ` as a number.
+    #[must_use]
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// The batch size `B`: an integer `≥ 1` (and `≤ N` without replacement, checked by
+/// [`Instance::new`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct BatchSize(usize);
+
+impl BatchSize {
+    /// A batch size.
+    ///
+    /// # Errors
+    /// [`Error::Input`] on field `batch_size` if `b = 0`.
+    pub fn new(b: usize) -> Result<Self> {
+        if b >= 1 {
+            Ok(Self(b))
+        } else {
+            Err(Error::input(
+                "batch_size",
+                "the batch size must be at least 1, got 0",
+            ))
+        }
+    }
+
+    /// `B` as a number.
+    #[must_use]
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+/// How a minibatch `B_k` of size `B` is drawn from the `N` samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sampling {
+    /// A uniformly random `B`-subset (the lecture's setting). Batch factor
+    /// `c = (N − B)/(B(N − 1))`.
+    #[default]
+    WithoutReplacement,
+    /// `B` independent uniform draws. Batch factor `c = 1/B`.
+    WithReplacement,
+}
+
+impl Sampling {
+    /// Every scheme, in the order they are documented.
+    pub const ALL: [Sampling; 2] = [Sampling::WithoutReplacement, Sampling::WithReplacement];
+
+    /// The name used in files and on the command line.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::WithoutReplacement => "without_replacement",
+            Self::WithReplacement => "with_replacement",
+        }
+    }
+}
+
+impl fmt::Display for Sampling {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Sampling {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown sampling scheme {s:?}; expected \"without_replacement\" or \"with_replacement\"")
+            })
+    }
+}
+
+/// The per-sample curvature at the minimum: either the Hessians `H_i` themselves, or, for squared
+/// loss with a scalar output, the model-output gradients `g_i` with `H_i = g_i g_iᵀ`.
+#[derive(Debug, Clone)]
+pub enum Samples {
+    /// `N` symmetric `d×d` Hessians (stored exactly symmetric).
+    Hessians(Vec<Mat<f64>>),
+    /// An `N×d` matrix whose row `i` is `g_iᵀ`.
+    Gradients(Mat<f64>),
+}
+
+impl Samples {
+    /// Per-sample Hessians from nested rows, `hessians[i][r][c]`.
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming `hessians[i]`, `hessians[i][r]` or `hessians[i][r][c]` when there
+    /// are no samples, a matrix is empty, ragged or not square, `d` differs between samples, an
+    /// entry is NaN or infinite, or a matrix is not symmetric within `symmetry` (relative to its
+    /// largest entry). Accepted matrices are stored as `(H_i + H_iᵀ)/2`.
+    pub fn hessians_from_rows(rows: &[Vec<Vec<f64>>], symmetry: RelTol) -> Result<Self> {
+        if rows.is_empty() {
+            return Err(Error::input("hessians", "no samples: N must be at least 1"));
+        }
+        let d = rows[0].len();
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, m) in rows.iter().enumerate() {
+            if m.is_empty() {
+                return Err(Error::input(
+                    format!("hessians[{i}]"),
+                    "empty matrix (d must be at least 1)",
+                ));
+            }
+            if m.len() != d {
+                return Err(Error::input(
+                    format!("hessians[{i}]"),
+                    format!("has {} rows, but hessians[0] has {d}: every sample must be d×d with the same d", m.len()),
+                ));
+            }
+            for (r, row) in m.iter().enumerate() {
+                if row.len() != d {
+                    return Err(Error::input(
+                        format!("hessians[{i}][{r}]"),
+                        format!(
+                            "has {} entries, expected {d}: the matrix must be square (d = {d})",
+                            row.len()
+                        ),
+                    ));
+                }
+                if let Some(c) = row.iter().position(|x| !x.is_finite()) {
+                    return Err(Error::input(
+                        format!("hessians[{i}][{r}][{c}]"),
+                        format!("is {}, entries must be finite", row[c]),
+                    ));
+                }
+            }
+            let mat = Mat::from_fn(d, d, |r, c| m[r][c]);
+            out.push(Self::check_symmetric(i, mat, symmetry)?);
+        }
+        Ok(Self::Hessians(out))
+    }
+
+    /// Per-sample Hessians from faer matrices; validated like [`Samples::hessians_from_rows`].
+    ///
+    /// # Errors
+    /// As [`Samples::hessians_from_rows`].
+    pub fn hessians(mats: Vec<Mat<f64>>, symmetry: RelTol) -> Result<Self> {
+        let rows: Vec<Vec<Vec<f64>>> = mats
+            .iter()
+            .map(|m| {
+                (0..m.nrows())
+                    .map(|r| (0..m.ncols()).map(|c| m[(r, c)]).collect())
+                    .collect()
+            })
+            .collect();
+        Self::hessians_from_rows(&rows, symmetry)
+    }
+
+    /// Per-sample gradients from rows, `gradients[i][j]` (then `H_i = g_i g_iᵀ`).
+    ///
+    /// # Errors
+    /// [`Error::Input`] naming `gradients[i]` or `gradients[i][j]` when there are no samples, a
+    /// gradient is empty, lengths differ, or an entry is NaN or infinite.
+    pub fn gradients_from_rows(rows: &[Vec<f64>]) -> Result<Self> {
+        if rows.is_empty() {
+            return Err(Error::input(
+                "gradients",
+                "no samples: N must be at least 1",
+            ));
+        }
+        let d = rows[0].len();
+        for (i, g) in rows.iter().enumerate() {
+            if g.is_empty() {
+                return Err(Error::input(
+                    format!("gradients[{i}]"),
+                    "empty gradient (d must be at least 1)",
+                ));
+            }
+            if g.len() != d {
+                return Err(Error::input(
+                    format!("gradients[{i}]"),
+                    format!("has length {}, but gradients[0] has length {d}: every gradient must have the same length d", g.len()),
+                ));
+            }
+            if let Some(j) = g.iter().position(|x| !x.is_finite()) {
+                return Err(Error::input(
+                    format!("gradients[{i}][{j}]"),
+                    format!("is {}, entries must be finite", g[j]),
+                ));
+            }
+        }
+        Ok(Self::Gradients(Mat::from_fn(rows.len(), d, |i, j| {
+            rows[i][j]
+        })))
+    }
+
+    fn check_symmetric(i: usize, m: Mat<f64>, symmetry: RelTol) -> Result<Mat<f64>> {
+        let tol = symmetry.at_scale(linalg::max_abs(m.as_ref()));
+        let d = m.nrows();
+        for r in 0..d {
+            for c in (r + 1)..d {
+                let gap = (m[(r, c)] - m[(c, r)]).abs();
+                if gap > tol {
+                    return Err(Error::input(
+                        format!("hessians[{i}]"),
+                        format!(
+                            "is not symmetric: entry [{r}][{c}] = {} but [{c}][{r}] = {} (difference {gap:.3e} exceeds the tolerance {tol:.3e} = {:e} × largest entry)",
+                            m[(r, c)],
+                            m[(c, r)],
+                            symmetry.value()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(linalg::symmetrized(m.as_ref()))
+    }
+
+    /// The number of samples `N`.
+    #[must_use]
+    pub fn n(&self) -> usize {
+        match self {
+            Self::Hessians(h) => h.len(),
+            Self::Gradients(g) => g.nrows(),
+        }
+    }
+
+    /// The dimension `d` of the parameter space.
+    #[must_use]
+    pub fn d(&self) -> usize {
+        match self {
+            Self::Hessians(h) => h[0].nrows(),
+            Self::Gradients(g) => g.ncols(),
+        }
+    }
+
+    /// The Hessian `H_i` (formed as `g_i g_iᵀ` for gradients).
+    ///
+    /// # Panics
+    /// If `i ≥ N`.
+    #[must_use]
+    pub fn hessian(&self, i: usize) -> Mat<f64> {
+        match self {
+            Self::Hessians(h) => h[i].clone(),
+            Self::Gradients(g) => {
+                let row = g.row(i);
+                Mat::from_fn(g.ncols(), g.ncols(), |r, c| row[r] * row[c])
+            }
+        }
+    }
+
+    /// Whether the samples were given in rank-one form `H_i = g_i g_iᵀ`.
+    #[must_use]
+    pub fn is_gradient_form(&self) -> bool {
+        matches!(self, Self::Gradients(_))
+    }
+}
+
+/// One problem: samples, `γ`, `B`, sampling scheme, and a name for reports.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    name: String,
+    samples: Samples,
+    gamma: LearningRate,
+    batch_size: BatchSize,
+    sampling: Sampling,
+}
+
+impl Instance {
+    /// An instance.
+    ///
+    /// # Errors
+    /// [`Error::Input`] on field `batch_size` if `B > N` without replacement (a `B`-subset of `N`
+    /// samples does not exist). With replacement any `B ≥ 1` is allowed.
+    pub fn new(
+        name: impl Into<String>,
+        samples: Samples,
+        gamma: LearningRate,
+        batch_size: BatchSize,
+        sampling: Sampling,
+    ) -> Result<Self> {
+        let n = samples.n();
+        if sampling == Sampling::WithoutReplacement && batch_size.get() > n {
+            return Err(Error::input(
+                "batch_size",
+                format!(
+                    "B = {} exceeds the number of samples N = {n}; without replacement a batch is a B-subset of the N samples (use with_replacement, or B ≤ N)",
+                    batch_size.get()
+                ),
+            ));
+        }
+        Ok(Self {
+            name: name.into(),
+            samples,
+            gamma,
+            batch_size,
+            sampling,
+        })
+    }
+
+    /// The instance's name (from the file, or its stem).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The per-sample data.
+    #[must_use]
+    pub fn samples(&self) -> &Samples {
+        &self.samples
+    }
+
+    /// The learning rate `γ`.
+    #[must_use]
+    pub fn gamma(&self) -> LearningRate {
+        self.gamma
+    }
+
+    /// The batch size `B`.
+    #[must_use]
+    pub fn batch_size(&self) -> BatchSize {
+        self.batch_size
+    }
+
+    /// The sampling scheme.
+    #[must_use]
+    pub fn sampling(&self) -> Sampling {
+        self.sampling
+    }
+
+    /// The number of samples `N`.
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.samples.n()
+    }
+
+    /// The dimension `d`.
+    #[must_use]
+    pub fn d(&self) -> usize {
+        self.samples.d()
+    }
+
+    /// The same instance with another learning rate.
+    #[must_use]
+    pub fn with_gamma(mut self, gamma: LearningRate) -> Self {
+        self.gamma = gamma;
+        self
+    }
+
+    /// The same samples with another batch size and sampling scheme.
+    ///
+    /// # Errors
+    /// As [`Instance::new`].
+    pub fn with_batch(self, batch_size: BatchSize, sampling: Sampling) -> Result<Self> {
+        Self::new(self.name, self.samples, self.gamma, batch_size, sampling)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tol() -> RelTol {
+        RelTol::new(1e-6).unwrap()
+    }
+
+    #[test]
+    fn learning_rate_boundaries() {
+        assert!(LearningRate::new(0.0).is_err());
+        assert!(LearningRate::new(-1.0).is_err());
+        assert!(LearningRate::new(f64::NAN).is_err());
+        assert!(LearningRate::new(f64::INFINITY).is_err());
+        assert!(LearningRate::new(f64::MIN_POSITIVE).is_ok());
+    }
+
+    #[test]
+    fn batch_size_zero_rejected() {
+        assert!(BatchSize::new(0).is_err());
+        assert!(BatchSize::new(1).is_ok());
+    }
+
+    #[test]
+    fn sampling_round_trips() {
+        for s in Sampling::ALL {
+            assert_eq!(s.as_str().parse::<Sampling>().unwrap(), s);
+        }
+        assert!("random".parse::<Sampling>().is_err());
+    }
+
+    #[test]
+    fn asymmetry_beyond_tolerance_is_rejected_with_index() {
+        let rows = vec![
+            vec![vec![1.0, 0.0], vec![0.0, 1.0]],
+            vec![vec![1.0, 2.0], vec![0.0, 1.0]],
+        ];
+        let err = Samples::hessians_from_rows(&rows, tol())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("hessians[1]") && err.contains("not symmetric"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn asymmetry_within_tolerance_is_symmetrized() {
+        let rows = vec![vec![vec![1.0, 0.5 + 1e-9], vec![0.5, 1.0]]];
+        let Samples::Hessians(h) = Samples::hessians_from_rows(&rows, tol()).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(h[0][(0, 1)].to_bits(), h[0][(1, 0)].to_bits());
+    }
+
+    #[test]
+    fn ragged_and_mismatched_shapes_are_named() {
+        let ragged = vec![vec![vec![1.0, 0.0], vec![0.0]]];
+        let e = Samples::hessians_from_rows(&ragged, tol())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("hessians[0][1]"), "{e}");
+        let mismatched = vec![vec![vec![1.0]], vec![vec![1.0, 0.0], vec![0.0, 1.0]]];
+        let e = Samples::hessians_from_rows(&mismatched, tol())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("hessians[1]"), "{e}");
+        let grads = vec![vec![1.0, 2.0], vec![1.0]];
+        let e = Samples::gradients_from_rows(&grads)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gradients[1]"), "{e}");
+    }
+
+    #[test]
+    fn batch_larger_than_n_only_with_replacement() {
+        let s = Samples::gradients_from_rows(&[vec![1.0], vec![2.0]]).unwrap();
+        let g = LearningRate::new(0.1).unwrap();
+        let b = BatchSize::new(3).unwrap();
+        let e = Instance::new("x", s.clone(), g, b, Sampling::WithoutReplacement).unwrap_err();
+        assert!(e.to_string().contains("batch_size"));
+        assert!(Instance::new("x", s, g, b, Sampling::WithReplacement).is_ok());
+    }
+}

@@ -1,0 +1,86 @@
+//! # sgd-stability
+//!
+//! Verify the linear-stability theory of SGD at global minima (the lecture "SGD stability and
+//! generalization", `shared/lecture/sgd-stability-lecture.md`), numerically and — where the
+//! input is rational — exactly.
+//!
+//! Linearized SGD at a global minimum `x*` is `x_{k+1} = (I − γ H_{B_k}) x_k`, with per-sample
+//! Hessians `H_i` and `H_B` their mean over a minibatch `B_k` of size `B`. This crate computes,
+//! for an instance (the `H_i` or gradients `g_i` with `H_i = g_i g_iᵀ`, `γ`, `B`, a sampling
+//! scheme):
+//! - the moments `H = mean H_i`, `Σ = mean H_i² − H²`, the batch factor `c`
+//!   ([`moments`]);
+//! - the lecture's criteria, each with its value, margin, critical learning rate and verdict
+//!   ([`criteria`]): Theorem 3.3 (sufficient), Corollary 3.4 (GD), Theorem 3.5 (necessary, under
+//!   its hypotheses).
+//!
+//! ## Use as a correctness oracle
+//!
+//! ```
+//! use sgd_stability::{Analysis, BatchSize, Instance, LearningRate, Samples, Sampling, Tolerances};
+//! use sgd_stability::criteria::{CriticalGamma, Verdict};
+//!
+//! // d = 1, H_i = g_i² with g = (1, 2, 3): H = 14/3, Σ = mean g⁴ − H² = 98/3 − 196/9 = 98/9.
+//! let samples = Samples::gradients_from_rows(&[vec![1.0], vec![2.0], vec![3.0]])?;
+//! let instance = Instance::new(
+//!     "scalar",
+//!     samples,
+//!     LearningRate::new(0.1)?,
+//!     BatchSize::new(1)?,
+//!     Sampling::WithoutReplacement,
+//! )?;
+//! let a = Analysis::of(&instance, &Tolerances::default())?;
+//! // In d = 1 Theorem 3.3 is exact: γ* = 2a/(a² + cs²) with c = 1 for B = 1.
+//! let (h, s2) = (14.0 / 3.0, 98.0 / 9.0);
+//! let CriticalGamma::Finite(g) = a.thm33.critical_gamma else { unreachable!() };
+//! assert!((g - 2.0 * h / (h * h + s2)).abs() < 1e-12);
+//! assert_eq!(a.thm33.verdict, Verdict::Accepts); // 0.1 < γ* ≈ 0.2857
+//! assert_eq!(a.gd.verdict, Verdict::Accepts);    // 0.1 < 2/H ≈ 0.4286
+//! # Ok::<(), sgd_stability::Error>(())
+//! ```
+//!
+//! ## Notation
+//!
+//! | lecture | code |
+//! |---|---|
+//! | `γ` | `gamma`, [`LearningRate`] |
+//! | `B`, `N`, `d` | `batch_size` ([`BatchSize`]), `n`, `d` |
+//! | `H_i`, `g_i` | [`Samples::Hessians`], [`Samples::Gradients`] |
+//! | `H = (1/N) Σ H_i` | [`moments::Moments::h`] |
+//! | `Σ = (1/N) Σ H_i² − H²` | [`moments::Moments::sigma`] |
+//! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
+//! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | `sharpness`, `non_uniformity` |
+//! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
+//! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
+//!
+//! ## Modules
+//! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling).
+//! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
+//! - [`moments`]: `H`, `Σ`, `c`.
+//! - [`criteria`]: the lecture's criteria and their critical learning rates.
+//! - [`analysis`]: one instance analyzed.
+//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
+//! - [`report`]: pure renderers (text, Markdown, JSON).
+//! - [`linalg`]: the only module that calls faer's decompositions.
+//! - [`tolerance`]: every tolerance, as values.
+//! - [`cli`]: argument parsing and dispatch.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod analysis;
+pub mod cli;
+pub mod criteria;
+pub mod error;
+pub mod exact;
+pub mod instance;
+pub mod linalg;
+pub mod load;
+pub mod moments;
+pub mod report;
+pub mod tolerance;
+
+pub use analysis::Analysis;
+pub use error::{Error, Result};
+pub use instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
+pub use tolerance::{RelTol, Tolerances};

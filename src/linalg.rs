@@ -1,0 +1,100 @@
+//! The one module that calls faer's decompositions and products.
+
+use crate::error::{Error, Result};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatRef, Par, Side};
+
+/// Eigenvalues of the symmetric matrix `a` (its lower triangle is read), ascending.
+///
+/// # Errors
+/// [`Error::Numerical`] if the eigenvalue iteration does not converge.
+pub fn sym_eigenvalues(a: MatRef<'_, f64>) -> Result<Vec<f64>> {
+    if a.nrows() == 0 {
+        return Ok(Vec::new());
+    }
+    a.self_adjoint_eigenvalues(Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigenvalues: {e:?}")))
+}
+
+/// Eigen-decomposition `a = U diag(λ) Uᵀ` of the symmetric matrix `a`, eigenvalues ascending.
+///
+/// # Errors
+/// [`Error::Numerical`] if the eigenvalue iteration does not converge.
+pub fn sym_eigen(a: MatRef<'_, f64>) -> Result<(Vec<f64>, Mat<f64>)> {
+    let evd = a
+        .self_adjoint_eigen(Side::Lower)
+        .map_err(|e| Error::Numerical(format!("symmetric eigen-decomposition: {e:?}")))?;
+    let s = evd.S();
+    let values = (0..s.dim()).map(|i| s[i]).collect();
+    Ok((values, evd.U().to_owned()))
+}
+
+/// The largest eigenvalue of the symmetric matrix `a` (`None` for a 0×0 matrix).
+///
+/// # Errors
+/// [`Error::Numerical`] if the eigenvalue iteration does not converge.
+pub fn sym_lambda_max(a: MatRef<'_, f64>) -> Result<Option<f64>> {
+    Ok(sym_eigenvalues(a)?.last().copied())
+}
+
+/// `alpha · a · b`, sequential (the matrices here are small; faer does not fall back to serial
+/// for small sizes by itself).
+#[must_use]
+pub fn product(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
+    let mut c = Mat::<f64>::zeros(a.nrows(), b.ncols());
+    matmul(c.as_mut(), Accum::Replace, a, b, alpha, Par::Seq);
+    c
+}
+
+/// `c += alpha · a · b`, sequential.
+pub fn add_product(c: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) {
+    matmul(c.as_mut(), Accum::Add, a, b, alpha, Par::Seq);
+}
+
+/// `(a + aᵀ)/2`: removes rounding asymmetry from a product that is symmetric in exact arithmetic.
+#[must_use]
+pub fn symmetrized(a: MatRef<'_, f64>) -> Mat<f64> {
+    Mat::from_fn(a.nrows(), a.ncols(), |i, j| 0.5 * (a[(i, j)] + a[(j, i)]))
+}
+
+/// The largest absolute entry of `a` (0 for an empty matrix).
+#[must_use]
+pub fn max_abs(a: MatRef<'_, f64>) -> f64 {
+    let mut m = 0.0_f64;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            m = m.max(a[(i, j)].abs());
+        }
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigenvalues_of_diagonal_are_sorted() {
+        let a = Mat::from_fn(3, 3, |i, j| if i == j { [3.0, -1.0, 2.0][i] } else { 0.0 });
+        let w = sym_eigenvalues(a.as_ref()).unwrap();
+        assert_eq!(w.len(), 3);
+        assert!((w[0] + 1.0).abs() < 1e-14 && (w[2] - 3.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn eigen_reconstructs() {
+        let a = Mat::from_fn(2, 2, |i, j| [[2.0, 1.0], [1.0, 3.0]][i][j]);
+        let (w, u) = sym_eigen(a.as_ref()).unwrap();
+        let d = Mat::from_fn(2, 2, |i, j| if i == j { w[i] } else { 0.0 });
+        let back = product(
+            product(u.as_ref(), d.as_ref(), 1.0).as_ref(),
+            u.transpose(),
+            1.0,
+        );
+        for i in 0..2 {
+            for j in 0..2 {
+                assert!((back[(i, j)] - a[(i, j)]).abs() < 1e-13);
+            }
+        }
+    }
+}

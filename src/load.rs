@@ -1,0 +1,426 @@
+//! The one module that knows the input file formats: the JSON fixture schema and NumPy `.npy`
+//! arrays.
+//!
+//! JSON: `{"name": "...", "hessians": [[[..]..]..]` *or* `"gradients": [[..]..]`,
+//! `"gamma": 0.5, "batch_size": 2, "sampling": "without_replacement"}`; other keys (such as
+//! `"note"`) are ignored. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
+//! (float64, float32, int32 or int64; C or Fortran order), with `γ` and `B` from [`Overrides`].
+
+use crate::error::{Error, Result};
+use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
+use crate::tolerance::RelTol;
+use serde_json::Value;
+use std::path::Path;
+
+/// Values given on the command line; each replaces the file's value.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Overrides {
+    /// `--gamma`.
+    pub gamma: Option<f64>,
+    /// `--batch-size`.
+    pub batch_size: Option<usize>,
+    /// `--sampling`.
+    pub sampling: Option<Sampling>,
+}
+
+/// Load an instance from `path`, by its extension (`.json` or `.npy`).
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read or has another extension; [`Error::Input`] naming
+/// the file and field for anything malformed.
+pub fn load_path(path: &Path, overrides: &Overrides, symmetry: RelTol) -> Result<Instance> {
+    let origin = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: origin.clone(),
+        message: e.to_string(),
+    })?;
+    let stem = path
+        .file_stem()
+        .map_or_else(|| origin.clone(), |s| s.to_string_lossy().into_owned());
+    match ext.as_deref() {
+        Some("json") => instance_from_json(&bytes, &origin, &stem, overrides, symmetry),
+        Some("npy") => instance_from_npy(&bytes, &origin, &stem, overrides, symmetry),
+        _ => Err(Error::Io {
+            path: origin,
+            message: "unknown file type: expected a .json instance or a .npy array".to_owned(),
+        }),
+    }
+}
+
+fn input(origin: &str, field: impl Into<String>, message: impl std::fmt::Display) -> Error {
+    Error::input(field, message).in_file(origin)
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn number(origin: &str, field: &str, v: &Value) -> Result<f64> {
+    match v.as_f64() {
+        Some(x) if x.is_finite() => Ok(x),
+        Some(x) => Err(input(
+            origin,
+            field,
+            format!("is {x}, entries must be finite"),
+        )),
+        None => Err(input(
+            origin,
+            field,
+            format!("expected a number, found {}", type_name(v)),
+        )),
+    }
+}
+
+fn array<'v>(origin: &str, field: &str, v: &'v Value) -> Result<&'v Vec<Value>> {
+    v.as_array().ok_or_else(|| {
+        input(
+            origin,
+            field,
+            format!("expected an array, found {}", type_name(v)),
+        )
+    })
+}
+
+fn vector(origin: &str, field: &str, v: &Value) -> Result<Vec<f64>> {
+    array(origin, field, v)?
+        .iter()
+        .enumerate()
+        .map(|(j, x)| number(origin, &format!("{field}[{j}]"), x))
+        .collect()
+}
+
+/// Parse an instance from JSON text.
+///
+/// `origin` names the file in errors; `default_name` is used when the file has no `"name"`.
+///
+/// # Errors
+/// [`Error::Input`] naming `origin` and the field.
+pub fn instance_from_json(
+    bytes: &[u8],
+    origin: &str,
+    default_name: &str,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<Instance> {
+    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+        input(
+            origin,
+            format!("line {}, column {}", e.line(), e.column()),
+            format!("malformed JSON: {e}"),
+        )
+    })?;
+    let obj = root.as_object().ok_or_else(|| {
+        input(
+            origin,
+            "(top level)",
+            format!("expected a JSON object, found {}", type_name(&root)),
+        )
+    })?;
+    let name = match obj.get("name") {
+        None => default_name.to_owned(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => {
+            return Err(input(
+                origin,
+                "name",
+                format!("expected a string, found {}", type_name(v)),
+            ))
+        }
+    };
+    let samples = match (obj.get("hessians"), obj.get("gradients")) {
+        (Some(_), Some(_)) => {
+            return Err(input(
+                origin,
+                "hessians/gradients",
+                "give either \"hessians\" or \"gradients\", not both",
+            ))
+        }
+        (None, None) => {
+            return Err(input(
+                origin,
+                "hessians/gradients",
+                "missing: give \"hessians\" (N×d×d) or \"gradients\" (N×d)",
+            ))
+        }
+        (Some(h), None) => {
+            let rows = array(origin, "hessians", h)?
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let field = format!("hessians[{i}]");
+                    array(origin, &field, m)?
+                        .iter()
+                        .enumerate()
+                        .map(|(r, row)| vector(origin, &format!("{field}[{r}]"), row))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Samples::hessians_from_rows(&rows, symmetry).map_err(|e| e.in_file(origin))?
+        }
+        (None, Some(g)) => {
+            let rows = array(origin, "gradients", g)?
+                .iter()
+                .enumerate()
+                .map(|(i, row)| vector(origin, &format!("gradients[{i}]"), row))
+                .collect::<Result<Vec<_>>>()?;
+            Samples::gradients_from_rows(&rows).map_err(|e| e.in_file(origin))?
+        }
+    };
+    let gamma = match (overrides.gamma, obj.get("gamma")) {
+        (Some(g), _) => g,
+        (None, Some(v)) => number(origin, "gamma", v)?,
+        (None, None) => {
+            return Err(input(
+                origin,
+                "gamma",
+                "missing: give the learning rate in the file or with --gamma",
+            ))
+        }
+    };
+    let batch_size = match (overrides.batch_size, obj.get("batch_size")) {
+        (Some(b), _) => b,
+        (None, Some(v)) => v
+            .as_u64()
+            .and_then(|b| usize::try_from(b).ok())
+            .ok_or_else(|| {
+                input(
+                    origin,
+                    "batch_size",
+                    format!("expected a non-negative integer, found {v}"),
+                )
+            })?,
+        (None, None) => {
+            return Err(input(
+                origin,
+                "batch_size",
+                "missing: give the batch size in the file or with --batch-size",
+            ))
+        }
+    };
+    let sampling = match (overrides.sampling, obj.get("sampling")) {
+        (Some(s), _) => s,
+        (None, None) => Sampling::default(),
+        (None, Some(Value::String(s))) => s
+            .parse()
+            .map_err(|msg: String| input(origin, "sampling", msg))?,
+        (None, Some(v)) => {
+            return Err(input(
+                origin,
+                "sampling",
+                format!("expected a string, found {}", type_name(v)),
+            ))
+        }
+    };
+    build(origin, name, samples, gamma, batch_size, sampling)
+}
+
+fn build(
+    origin: &str,
+    name: String,
+    samples: Samples,
+    gamma: f64,
+    batch_size: usize,
+    sampling: Sampling,
+) -> Result<Instance> {
+    let attach = |e: Error| e.in_file(origin);
+    Instance::new(
+        name,
+        samples,
+        LearningRate::new(gamma).map_err(attach)?,
+        BatchSize::new(batch_size).map_err(attach)?,
+        sampling,
+    )
+    .map_err(attach)
+}
+
+/// Parse an instance from the bytes of a `.npy` file: an `N×d×d` array of Hessians or an
+/// `N×d` array of gradients; `γ` and `B` must come from `overrides` (sampling defaults to
+/// without replacement).
+///
+/// # Errors
+/// [`Error::Input`] naming `origin` and the array or the option.
+pub fn instance_from_npy(
+    bytes: &[u8],
+    origin: &str,
+    name: &str,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<Instance> {
+    let (shape, data) = read_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    let samples = match shape.as_slice() {
+        &[n, d, d2] => {
+            if d != d2 {
+                return Err(input(
+                    origin,
+                    "array",
+                    format!(
+                        "shape ({n}, {d}, {d2}): Hessians must be N×d×d with square d×d slices"
+                    ),
+                ));
+            }
+            let rows: Vec<Vec<Vec<f64>>> = (0..n)
+                .map(|i| {
+                    (0..d)
+                        .map(|r| data[(i * d + r) * d..(i * d + r + 1) * d].to_vec())
+                        .collect()
+                })
+                .collect();
+            Samples::hessians_from_rows(&rows, symmetry)
+        }
+        &[n, d] => {
+            let rows: Vec<Vec<f64>> = (0..n).map(|i| data[i * d..(i + 1) * d].to_vec()).collect();
+            Samples::gradients_from_rows(&rows)
+        }
+        other => {
+            return Err(input(
+                origin,
+                "array",
+                format!("shape {other:?}: expected N×d×d (Hessians) or N×d (gradients)"),
+            ))
+        }
+    }
+    .map_err(|e| e.in_file(origin))?;
+    let gamma = overrides.gamma.ok_or_else(|| {
+        input(
+            origin,
+            "gamma",
+            "missing: a .npy file holds only the arrays; give --gamma",
+        )
+    })?;
+    let batch_size = overrides.batch_size.ok_or_else(|| {
+        input(
+            origin,
+            "batch_size",
+            "missing: a .npy file holds only the arrays; give --batch-size",
+        )
+    })?;
+    build(
+        origin,
+        name.to_owned(),
+        samples,
+        gamma,
+        batch_size,
+        overrides.sampling.unwrap_or_default(),
+    )
+}
+
+/// The shape and the entries (in C order) of a numeric `.npy` array.
+fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
+    use npyz::{DType, NpyFile, Order, TypeChar};
+    let mut cursor = std::io::Cursor::new(bytes);
+    let header = npyz::NpyHeader::from_reader(&mut cursor)
+        .map_err(|e| format!("not a readable .npy file: {e}"))?;
+    let data_len = bytes.len() as u64 - cursor.position();
+    let file = NpyFile::with_header(header, cursor);
+    let shape: Vec<usize> = file
+        .shape()
+        .iter()
+        .map(|&s| usize::try_from(s).map_err(|_| format!("dimension {s} is too large")))
+        .collect::<std::result::Result<_, _>>()?;
+    let count = shape
+        .iter()
+        .try_fold(1usize, |acc, &s| acc.checked_mul(s))
+        .ok_or("the shape's element count overflows")?;
+    let DType::Plain(ts) = file.dtype() else {
+        return Err("structured arrays are not supported: expected a plain numeric array".into());
+    };
+    let width = ts.num_bytes().unwrap_or(0);
+    let supported = matches!(
+        (ts.type_char(), width),
+        (TypeChar::Float, 4 | 8) | (TypeChar::Int, 4 | 8)
+    );
+    if !supported {
+        return Err(format!(
+            "dtype {ts} is not supported: expected float64, float32, int64 or int32"
+        ));
+    }
+    let needed = (count as u64)
+        .checked_mul(width as u64)
+        .ok_or("size overflow")?;
+    if needed != data_len {
+        return Err(format!(
+            "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
+        ));
+    }
+    let order = file.order();
+    let err = |e: std::io::Error| format!("reading the array data: {e}");
+    let flat: Vec<f64> = match (ts.type_char(), width) {
+        (TypeChar::Float, 8) => file.into_vec::<f64>().map_err(err)?,
+        (TypeChar::Float, _) => file
+            .into_vec::<f32>()
+            .map_err(err)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+        // Integer entries convert exactly up to 2^53; larger ones round, as NumPy's float64 cast.
+        #[allow(clippy::cast_precision_loss)]
+        (TypeChar::Int, 8) => file
+            .into_vec::<i64>()
+            .map_err(err)?
+            .into_iter()
+            .map(|x| x as f64)
+            .collect(),
+        _ => file
+            .into_vec::<i32>()
+            .map_err(err)?
+            .into_iter()
+            .map(f64::from)
+            .collect(),
+    };
+    let flat = match order {
+        Order::C => flat,
+        Order::Fortran => fortran_to_c(&flat, &shape),
+    };
+    Ok((shape, flat))
+}
+
+/// Reorder a Fortran-order (first index fastest) array into C order (last index fastest).
+fn fortran_to_c(data: &[f64], shape: &[usize]) -> Vec<f64> {
+    let count = data.len();
+    let mut out = vec![0.0; count];
+    let mut idx = vec![0usize; shape.len()];
+    for slot in out.iter_mut() {
+        // C-order position `slot` has multi-index `idx`; its Fortran offset is Σ idx_k · Π_{j<k} shape_j.
+        let mut off = 0;
+        let mut stride = 1;
+        for (k, &i) in idx.iter().enumerate() {
+            off += i * stride;
+            stride *= shape[k];
+        }
+        *slot = data[off];
+        for k in (0..shape.len()).rev() {
+            idx[k] += 1;
+            if idx[k] < shape[k] {
+                break;
+            }
+            idx[k] = 0;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fortran_reorders_a_2x3() {
+        // C order [[0,1,2],[3,4,5]] is stored in Fortran order as 0,3,1,4,2,5.
+        let f = [0.0, 3.0, 1.0, 4.0, 2.0, 5.0];
+        assert_eq!(
+            fortran_to_c(&f, &[2, 3]),
+            vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+        );
+    }
+}

@@ -1,0 +1,12 @@
+//! The `sgd-stability` command: a thin shell over [`sgd_stability::cli::run`].
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let code = sgd_stability::cli::run(
+        std::env::args_os(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    );
+    ExitCode::from(code)
+}

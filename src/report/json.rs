@@ -1,0 +1,85 @@
+//! The JSON report: an array with one flat object per instance (keys documented in README.md).
+
+use super::sgd_summary;
+use crate::analysis::Analysis;
+use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
+use serde_json::{json, Value};
+
+/// A critical learning rate in JSON: a number, `null` when unbounded, `0` when none is accepted.
+fn critical(g: CriticalGamma) -> Value {
+    match g {
+        CriticalGamma::Finite(x) => json!(x),
+        CriticalGamma::Unbounded => Value::Null,
+        CriticalGamma::NoneAccepted => json!(0.0),
+    }
+}
+
+fn verdict(v: Verdict) -> Value {
+    json!(match v {
+        Verdict::Accepts => "holds",
+        Verdict::Rejects => "fails",
+        Verdict::Boundary => "boundary",
+    })
+}
+
+fn detail(r: &CriterionResult) -> Value {
+    json!({
+        "value": r.value,
+        "threshold": r.threshold,
+        "margin": r.margin,
+        "critical_gamma": critical(r.critical_gamma),
+        "verdict": verdict(r.verdict),
+    })
+}
+
+/// The JSON object for one analysis.
+#[must_use]
+pub fn json_value(a: &Analysis) -> Value {
+    json!({
+        "name": a.name,
+        "n": a.n,
+        "d": a.d,
+        "batch_size": a.batch_size,
+        "gamma": a.gamma,
+        "sampling": a.sampling,
+        "input_form": if a.gradient_form { "gradients" } else { "hessians" },
+        "c_factor": a.c_factor,
+        "sharpness": a.sharpness,
+        "lambda_min_h": a.lambda_min_h,
+        "trace_h": a.trace_h,
+        "null_space_dim": a.null_dim,
+        "sigma_norm": a.sigma_norm,
+        "non_uniformity": a.non_uniformity,
+        "is_minimum": a.is_minimum(),
+        "non_psd_samples": a.shapes.not_psd,
+        "thm33_lambda_max": a.thm33.value,
+        "thm33_stable": a.thm33.verdict.holds(),
+        "thm33_verdict": verdict(a.thm33.verdict),
+        "gd_stable": a.gd.verdict.holds(),
+        "gd_verdict": verdict(a.gd.verdict),
+        "thm35_trace_ok": a.thm35.check.verdict.holds(),
+        "thm35_verdict": verdict(a.thm35.check.verdict),
+        "thm35_hypotheses_hold": a.thm35.hypotheses.hold(),
+        "thm35_hypotheses": a.thm35.hypotheses,
+        "critical_gamma_gd": critical(a.gd.critical_gamma),
+        "critical_gamma_thm33": critical(a.thm33.critical_gamma),
+        "critical_gamma_thm35": critical(a.thm35.check.critical_gamma),
+        "sgd_summary": sgd_summary(a),
+        "criteria": {
+            "thm33": detail(&a.thm33),
+            "gd": detail(&a.gd),
+            "thm35": detail(&a.thm35.check),
+        },
+        "warnings": a.warnings(),
+        "tolerances": a.tolerances,
+    })
+}
+
+/// The JSON report: an array of [`json_value`] objects, pretty-printed.
+#[must_use]
+pub fn json(analyses: &[Analysis]) -> String {
+    let v = Value::Array(analyses.iter().map(json_value).collect());
+    let mut s = serde_json::to_string_pretty(&v).expect("JSON values always serialize");
+    s.push('\n');
+    s
+}

@@ -1,0 +1,145 @@
+//! Renderers: pure functions from [`Analysis`] values to text, Markdown and JSON.
+//!
+//! Numbers are printed at six significant digits (JSON: full precision), so that snapshots are
+//! stable; quantities that are zero up to rounding print as `0`.
+
+mod format;
+mod json;
+mod markdown;
+mod text;
+
+pub use format::{sig, sig_rel};
+pub use json::{json, json_value};
+pub use markdown::markdown;
+pub use text::text;
+
+use crate::analysis::Analysis;
+use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
+use crate::instance::Sampling;
+
+/// The output formats of `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// A report for people.
+    #[default]
+    Text,
+    /// One JSON object per instance, in an array.
+    Json,
+    /// Markdown tables.
+    Markdown,
+}
+
+/// Render `analyses` in `format`.
+#[must_use]
+pub fn render(analyses: &[Analysis], format: Format) -> String {
+    match format {
+        Format::Text => text(analyses),
+        Format::Json => json(analyses),
+        Format::Markdown => markdown(analyses),
+    }
+}
+
+/// One row of the criteria table, in words.
+pub(crate) struct Row {
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub inequality: &'static str,
+    pub result: CriterionResult,
+    pub conclusion: String,
+}
+
+pub(crate) fn critical(g: CriticalGamma) -> String {
+    match g {
+        CriticalGamma::Finite(x) => sig(x),
+        CriticalGamma::Unbounded => "∞".to_owned(),
+        CriticalGamma::NoneAccepted => "none".to_owned(),
+    }
+}
+
+pub(crate) fn ratio(gamma: f64, g: CriticalGamma) -> String {
+    match g {
+        CriticalGamma::Finite(x) => sig(gamma / x),
+        CriticalGamma::Unbounded => "0".to_owned(),
+        CriticalGamma::NoneAccepted => "∞".to_owned(),
+    }
+}
+
+pub(crate) fn rows(a: &Analysis) -> [Row; 3] {
+    let thm33 = match a.thm33.verdict {
+        Verdict::Accepts => "stable for SGD (Theorem 3.3 is sufficient)".to_owned(),
+        Verdict::Rejects => "not certified: Theorem 3.3 is only sufficient".to_owned(),
+        Verdict::Boundary => {
+            "at the boundary: λ_max = 1 within tolerance (the condition holds if γ = γ* exactly)"
+                .to_owned()
+        }
+    };
+    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    let gd = match a.gd.verdict {
+        Verdict::Accepts => "stable for GD",
+        Verdict::Rejects => "unstable for GD",
+        Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
+    }
+    .to_owned()
+        + if gd_is_sgd { " (B = N: SGD is GD)" } else { "" };
+    let holds = a.thm35.hypotheses.hold();
+    let thm35 = match (holds, a.thm35.check.verdict) {
+        (true, Verdict::Accepts) => "not ruled out (the necessary condition is met)".to_owned(),
+        (true, Verdict::Rejects) => "unstable for SGD (Theorem 3.5)".to_owned(),
+        (true, Verdict::Boundary) => "at the boundary of the necessary condition".to_owned(),
+        (false, v) => format!(
+            "trace check {v}; Theorem 3.5 does not apply ({}): information only",
+            a.thm35.hypotheses.failures().join(", ")
+        ),
+    };
+    [
+        Row {
+            label: "Theorem 3.3",
+            kind: "sufficient",
+            inequality: "λ_max{(I − γH)² + γ²cΣ} ≤ 1",
+            result: a.thm33,
+            conclusion: thm33,
+        },
+        Row {
+            label: "Corollary 3.4",
+            kind: "GD (B = N)",
+            inequality: "λ_max(H) ≤ 2/γ",
+            result: a.gd,
+            conclusion: gd,
+        },
+        Row {
+            label: "Theorem 3.5",
+            kind: if holds { "necessary" } else { "not applicable" },
+            inequality: "tr(H) ≤ 2/γ",
+            result: a.thm35.check,
+            conclusion: thm35,
+        },
+    ]
+}
+
+/// The SGD conclusion the lecture's criteria allow, in one line.
+pub(crate) fn sgd_summary(a: &Analysis) -> String {
+    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    if gd_is_sgd {
+        return match a.gd.verdict {
+            Verdict::Accepts => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
+            Verdict::Rejects => "unstable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
+            Verdict::Boundary => "boundary (B = N: SGD is GD, λ_max(H) = 2/γ)".to_owned(),
+        };
+    }
+    if a.thm33.verdict == Verdict::Accepts {
+        return "stable (Theorem 3.3)".to_owned();
+    }
+    if a.thm35.hypotheses.hold() && a.thm35.check.verdict == Verdict::Rejects {
+        return "unstable (Theorem 3.5)".to_owned();
+    }
+    if a.d == 1 && a.thm33.verdict == Verdict::Rejects {
+        return "unstable (d = 1: Theorem 3.3 is necessary and sufficient)".to_owned();
+    }
+    if a.d == 1 && a.thm33.verdict == Verdict::Boundary {
+        return "boundary (d = 1: Theorem 3.3 is exact and γ = γ* within tolerance; stable if exactly equal)".to_owned();
+    }
+    if !a.h_psd {
+        return "unstable (H is not PSD: not a minimum)".to_owned();
+    }
+    "undecided by the lecture's criteria".to_owned()
+}

@@ -1,0 +1,88 @@
+//! Every tolerance the toolkit uses, as values in one place.
+//!
+//! Tolerances are relative: each is multiplied by a scale taken from the problem (the largest
+//! entry of a matrix, its spectral norm, a critical learning rate), never used as a bare absolute
+//! number in the middle of the code.
+
+use serde::Serialize;
+
+/// A relative tolerance: a non-negative, finite number that multiplies a problem scale.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct RelTol(f64);
+
+impl RelTol {
+    /// A relative tolerance; `None` unless `value` is finite and `≥ 0`.
+    #[must_use]
+    pub fn new(value: f64) -> Option<Self> {
+        (value.is_finite() && value >= 0.0).then_some(Self(value))
+    }
+
+    /// The raw value.
+    #[must_use]
+    pub fn value(self) -> f64 {
+        self.0
+    }
+
+    /// The absolute tolerance for a quantity of magnitude `scale`.
+    #[must_use]
+    pub fn at_scale(self, scale: f64) -> f64 {
+        self.0 * scale.abs()
+    }
+}
+
+/// The tolerances of one analysis.
+///
+/// | field | what it decides | scale |
+/// |---|---|---|
+/// | `symmetry` | a Hessian with `|H_ij − H_ji|` above it is rejected as non-symmetric | `max |H_ij|` of that sample |
+/// | `null_space` | an eigenvalue of `H` (or of one `H_i`) with magnitude below it counts as zero: a null direction, or a rank deficiency | `‖H‖₂` (`‖H_i‖₂`) |
+/// | `boundary` | a verdict with `|γ/γ* − 1|` below it is reported as `boundary` | `1` (already relative) |
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tolerances {
+    /// Largest accepted asymmetry of a Hessian, relative to its largest entry.
+    pub symmetry: RelTol,
+    /// Eigenvalues below this (relative to the spectral norm) are treated as exactly zero.
+    pub null_space: RelTol,
+    /// Relative distance of `γ` to a critical learning rate below which a verdict is `boundary`.
+    pub boundary: RelTol,
+}
+
+impl Tolerances {
+    /// Default symmetry tolerance: `1e-6`, loose enough for Hessians computed in `float32`
+    /// (e.g. `torch.func.hessian`), tight enough to catch a transposed or mistyped entry.
+    pub const DEFAULT_SYMMETRY: f64 = 1e-6;
+    /// Default null-space tolerance: `1e-10 · ‖H‖₂`.
+    pub const DEFAULT_NULL_SPACE: f64 = 1e-10;
+    /// Default boundary tolerance: `|γ/γ* − 1| ≤ 1e-9`.
+    pub const DEFAULT_BOUNDARY: f64 = 1e-9;
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Self {
+            symmetry: RelTol(Self::DEFAULT_SYMMETRY),
+            null_space: RelTol(Self::DEFAULT_NULL_SPACE),
+            boundary: RelTol(Self::DEFAULT_BOUNDARY),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rel_tol_rejects_negative_and_nan() {
+        assert!(RelTol::new(-1e-3).is_none());
+        assert!(RelTol::new(f64::NAN).is_none());
+        assert!(RelTol::new(f64::INFINITY).is_none());
+        assert_eq!(RelTol::new(0.0).map(RelTol::value), Some(0.0));
+    }
+
+    #[test]
+    fn at_scale_uses_magnitude() {
+        let t = RelTol::new(1e-3).unwrap();
+        assert!((t.at_scale(-2.0) - 2e-3).abs() < 1e-18);
+    }
+}

@@ -1,0 +1,80 @@
+//! Shared helpers: fixture paths, a self-explaining closeness assertion, random instances.
+
+use rand::RngExt as _;
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use sgd_stability::{
+    Analysis, BatchSize, Instance, LearningRate, RelTol, Samples, Sampling, Tolerances,
+};
+use std::path::{Path, PathBuf};
+
+/// The crate root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The shipped instance fixtures.
+pub fn fixture_files() -> Vec<PathBuf> {
+    sgd_stability::cli::fixture_files(&root().join("fixtures")).expect("fixtures/ is readable")
+}
+
+/// Load and analyze one file with default tolerances.
+pub fn analyze_file(path: &Path) -> Analysis {
+    let inst = sgd_stability::load::load_path(
+        path,
+        &Default::default(),
+        RelTol::new(Tolerances::DEFAULT_SYMMETRY).unwrap(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    Analysis::of(&inst, &Tolerances::default()).expect("analysis succeeds")
+}
+
+/// Assert `|got − want| ≤ rel · max(|want|, floor)`, printing got, want, the error and the
+/// tolerance when it fails.
+#[track_caller]
+pub fn assert_close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
+    let tol = rel * want.abs().max(floor);
+    let err = (got - want).abs();
+    assert!(
+        err <= tol,
+        "{what}: got {got:e}, want {want:e}, error {err:e} > tolerance {tol:e}"
+    );
+}
+
+/// A random symmetric PSD `d×d` matrix `G Gᵀ` with `G` of `rank` columns of small integers
+/// (exactly representable, so the exact route can use the same numbers).
+pub fn random_psd(rng: &mut ChaCha8Rng, d: usize, rank: usize) -> Vec<Vec<f64>> {
+    let g: Vec<Vec<f64>> = (0..d)
+        .map(|_| {
+            (0..rank)
+                .map(|_| f64::from(rng.random_range(-3i32..=3)))
+                .collect()
+        })
+        .collect();
+    (0..d)
+        .map(|i| {
+            (0..d)
+                .map(|j| (0..rank).map(|k| g[i][k] * g[j][k]).sum())
+                .collect()
+        })
+        .collect()
+}
+
+/// A seeded random Hessian instance with `n` samples of dimension `d` and rank up to `rank`.
+pub fn random_hessians(seed: u64, n: usize, d: usize, rank: usize) -> Vec<Vec<Vec<f64>>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n).map(|_| random_psd(&mut rng, d, rank)).collect()
+}
+
+/// A validated instance from rows.
+pub fn instance(rows: &[Vec<Vec<f64>>], gamma: f64, b: usize, sampling: Sampling) -> Instance {
+    let samples = Samples::hessians_from_rows(rows, RelTol::new(0.0).unwrap()).unwrap();
+    Instance::new(
+        "random",
+        samples,
+        LearningRate::new(gamma).unwrap(),
+        BatchSize::new(b).unwrap(),
+        sampling,
+    )
+    .unwrap()
+}

@@ -1,0 +1,235 @@
+//! Every shipped fixture: a snapshot of its text report, and its numbers against the independent
+//! reference values in `fixtures/expected_values.json` (sympy, exact arithmetic).
+
+use crate::common::{analyze_file, assert_close, fixture_files, root};
+use serde_json::Value;
+use sgd_stability::criteria::CriticalGamma;
+use sgd_stability::report;
+
+#[test]
+fn text_report_snapshots() {
+    insta::glob!("../../fixtures", "*.json", |path| {
+        if path
+            .file_name()
+            .is_some_and(|n| n == "expected_values.json")
+        {
+            return;
+        }
+        let a = analyze_file(path);
+        insta::assert_snapshot!(report::text(std::slice::from_ref(&a)));
+    });
+}
+
+fn expected() -> serde_json::Map<String, Value> {
+    let text = std::fs::read_to_string(root().join("fixtures/expected_values.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v.as_object().unwrap().clone()
+}
+
+/// A reference critical γ: `null` is unbounded, `0` is none accepted.
+fn want_critical(v: &Value) -> CriticalGamma {
+    match v.as_f64() {
+        None => CriticalGamma::Unbounded,
+        Some(x) if x == 0.0 => CriticalGamma::NoneAccepted,
+        Some(x) => CriticalGamma::Finite(x),
+    }
+}
+
+#[track_caller]
+fn assert_critical(what: &str, got: CriticalGamma, want: CriticalGamma) {
+    match (got, want) {
+        (CriticalGamma::Finite(g), CriticalGamma::Finite(w)) => {
+            assert_close(what, g, w, 1e-10, 0.0)
+        }
+        (g, w) => assert_eq!(g, w, "{what}"),
+    }
+}
+
+#[test]
+fn every_fixture_has_reference_values() {
+    let exp = expected();
+    for f in fixture_files() {
+        let key = f.file_name().unwrap().to_str().unwrap();
+        assert!(
+            exp.contains_key(key),
+            "no reference values for {key}: rerun fixtures/derive_expected.py"
+        );
+    }
+}
+
+#[test]
+fn numbers_match_the_exact_reference() {
+    let exp = expected();
+    for f in fixture_files() {
+        let key = f.file_name().unwrap().to_str().unwrap().to_owned();
+        let e = &exp[&key];
+        let a = analyze_file(&f);
+        let num = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("{key}: {k}"));
+        assert_eq!(a.n as u64, e["n"].as_u64().unwrap(), "{key}: n");
+        assert_eq!(a.d as u64, e["d"].as_u64().unwrap(), "{key}: d");
+        assert_eq!(
+            a.batch_size as u64,
+            e["batch_size"].as_u64().unwrap(),
+            "{key}: B"
+        );
+        assert_eq!(
+            a.sampling.as_str(),
+            e["sampling"].as_str().unwrap(),
+            "{key}: sampling"
+        );
+        // Scale for absolute floors: the size of H (entries are O(1) in every fixture).
+        let scale = a.sharpness.abs().max(1.0);
+        assert_close(
+            &format!("{key}: c"),
+            a.c_factor,
+            num("c_factor"),
+            1e-15,
+            1e-15,
+        );
+        assert_close(
+            &format!("{key}: sharpness"),
+            a.sharpness,
+            num("sharpness"),
+            1e-12,
+            scale,
+        );
+        assert_close(
+            &format!("{key}: tr(H)"),
+            a.trace_h,
+            num("trace_h"),
+            1e-12,
+            scale,
+        );
+        assert_close(
+            &format!("{key}: λ_max(Σ)"),
+            a.sigma_norm,
+            num("sigma_norm"),
+            1e-12,
+            scale * scale,
+        );
+        assert_close(
+            &format!("{key}: Thm 3.3 λ_max"),
+            a.thm33.value,
+            num("thm33_lambda_max"),
+            1e-12,
+            1.0,
+        );
+        assert_critical(
+            &format!("{key}: γ*_GD"),
+            a.gd.critical_gamma,
+            want_critical(&e["critical_gamma_gd"]),
+        );
+        assert_critical(
+            &format!("{key}: γ*_3.3"),
+            a.thm33.critical_gamma,
+            want_critical(&e["critical_gamma_thm33"]),
+        );
+        assert_critical(
+            &format!("{key}: γ*_3.5"),
+            a.thm35.check.critical_gamma,
+            want_critical(&e["critical_gamma_thm35"]),
+        );
+        assert_eq!(
+            a.thm35.hypotheses.hold(),
+            e["thm35_applicable"].as_bool().unwrap(),
+            "{key}: Theorem 3.5 applicability"
+        );
+    }
+}
+
+#[test]
+fn verdicts_match_the_exact_reference() {
+    let exp = expected();
+    let word = |v: sgd_stability::criteria::Verdict| match v {
+        sgd_stability::criteria::Verdict::Accepts => "stable",
+        sgd_stability::criteria::Verdict::Rejects => "unstable",
+        sgd_stability::criteria::Verdict::Boundary => "boundary",
+    };
+    for f in fixture_files() {
+        let key = f.file_name().unwrap().to_str().unwrap().to_owned();
+        let e = &exp[&key];
+        let a = analyze_file(&f);
+        assert_eq!(
+            word(a.thm33.verdict),
+            e["verdict_thm33"].as_str().unwrap(),
+            "{key}: Thm 3.3"
+        );
+        assert_eq!(
+            word(a.gd.verdict),
+            e["verdict_gd"].as_str().unwrap(),
+            "{key}: GD"
+        );
+        let want35 = e["verdict_thm35"].as_str().unwrap();
+        if want35 != "not_applicable" {
+            assert_eq!(word(a.thm35.check.verdict), want35, "{key}: Thm 3.5");
+        }
+    }
+}
+
+#[test]
+fn overparameterized_minimum_is_stable_not_boundary() {
+    // λ_max{(I − γH)² + γ²cΣ} = 1 exactly (the null direction e3), yet γ = 0.5 < γ* = 3/4.
+    let a = analyze_file(&root().join("fixtures/overparam_null_direction_d3.json"));
+    assert_eq!(a.null_dim, 1);
+    assert_close("λ_max", a.thm33.value, 1.0, 1e-14, 1.0);
+    assert_eq!(a.thm33.verdict, sgd_stability::criteria::Verdict::Accepts);
+}
+
+#[test]
+fn json_report_has_the_documented_keys() {
+    let a = analyze_file(&root().join("fixtures/d1_sgd_stable.json"));
+    let v: Value = serde_json::from_str(&report::json(&[a])).unwrap();
+    let obj = v[0].as_object().unwrap();
+    for k in [
+        "name",
+        "n",
+        "d",
+        "batch_size",
+        "gamma",
+        "sampling",
+        "c_factor",
+        "sharpness",
+        "trace_h",
+        "sigma_norm",
+        "thm33_lambda_max",
+        "thm33_stable",
+        "gd_stable",
+        "thm35_trace_ok",
+        "critical_gamma_gd",
+        "critical_gamma_thm33",
+        "critical_gamma_thm35",
+    ] {
+        assert!(obj.contains_key(k), "missing key {k}");
+    }
+    assert_eq!(obj["thm33_stable"], Value::Bool(true));
+}
+
+#[test]
+fn json_marks_boundary_and_infinite_critical_gamma() {
+    let a = analyze_file(&root().join("fixtures/d1_thm33_boundary.json"));
+    let v = report::json_value(&a);
+    assert_eq!(
+        v["thm33_stable"],
+        Value::Null,
+        "boundary is neither true nor false"
+    );
+    assert_eq!(v["thm33_verdict"], "boundary");
+    // H = 0: every γ is accepted, critical γ is infinite → null.
+    let rows = vec![vec![vec![0.0, 0.0], vec![0.0, 0.0]]; 3];
+    let inst = crate::common::instance(&rows, 0.3, 1, sgd_stability::Sampling::WithoutReplacement);
+    let a = sgd_stability::Analysis::of(&inst, &Default::default()).unwrap();
+    let v = report::json_value(&a);
+    assert_eq!(v["critical_gamma_gd"], Value::Null);
+    assert_eq!(v["critical_gamma_thm33"], Value::Null);
+    assert_eq!(v["critical_gamma_thm35"], Value::Null);
+    assert_eq!(v["gd_stable"], Value::Bool(true));
+}
+
+#[test]
+fn markdown_report_has_one_section_per_fixture() {
+    let all: Vec<_> = fixture_files().iter().map(|f| analyze_file(f)).collect();
+    let md = report::markdown(&all);
+    for a in &all {
+        assert!(md.contains(&format!("### {}", a.name)), "{}", a.name);
+    }
+}

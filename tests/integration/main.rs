@@ -1,0 +1,9 @@
+//! The integration tests, in one binary: fixtures (snapshots and reference values), properties,
+//! the exact route, and the command line.
+
+mod common;
+
+mod cli;
+mod exact_route;
+mod fixtures;
+mod properties;
