@@ -30,7 +30,7 @@ fn expected() -> serde_json::Map<String, Value> {
 fn want_critical(v: &Value) -> CriticalGamma {
     match v.as_f64() {
         None => CriticalGamma::Unbounded,
-        Some(x) if x == 0.0 => CriticalGamma::NoneAccepted,
+        Some(0.0) => CriticalGamma::NoneAccepted,
         Some(x) => CriticalGamma::Finite(x),
     }
 }
