@@ -60,6 +60,7 @@
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.
 //! - [`analysis`]: one instance analyzed.
 //! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
+//! - [`enumerate`]: exact expectations over every minibatch and batch path, and their closed forms.
 //! - [`report`]: pure renderers (text, Markdown, JSON).
 //! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`tolerance`]: every tolerance, as values.
@@ -71,6 +72,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod criteria;
+pub mod enumerate;
 pub mod error;
 pub mod exact;
 pub mod instance;

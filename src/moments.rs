@@ -39,11 +39,10 @@ impl Moments {
             }
             Samples::Gradients(g) => {
                 let h = linalg::product(g.transpose(), g.as_ref(), 1.0 / n);
-                let weighted = Mat::from_fn(g.nrows(), g.ncols(), |i, j| {
-                    let row = g.row(i);
-                    let norm_sq: f64 = (0..g.ncols()).map(|k| row[k] * row[k]).sum();
-                    norm_sq * g[(i, j)]
-                });
+                let norms_sq: Vec<f64> = (0..g.nrows())
+                    .map(|i| (0..g.ncols()).map(|k| g[(i, k)] * g[(i, k)]).sum())
+                    .collect();
+                let weighted = Mat::from_fn(g.nrows(), g.ncols(), |i, j| norms_sq[i] * g[(i, j)]);
                 let sq = linalg::product(g.transpose(), weighted.as_ref(), 1.0 / n);
                 (h, sq)
             }

@@ -4,6 +4,7 @@
 mod common;
 
 mod cli;
+mod enumerate;
 mod exact_route;
 mod fixtures;
 mod properties;

@@ -1,0 +1,122 @@
+//! How much enumeration is allowed: the visit [`Limit`], what to do above it ([`OverLimit`]), and
+//! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`Params`].
+
+use crate::error::{Error, Result};
+
+/// The largest number of visits (minibatches, or nodes of the tree of batch paths) an
+/// enumeration makes without being forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Limit(u128);
+
+impl Limit {
+    /// The default: 5,000,000 visits (a few seconds at `d ≤ 10` in `f64`).
+    pub const DEFAULT: Limit = Limit(5_000_000);
+
+    /// A limit of `max_visits` (`0` refuses every enumeration unless forced).
+    #[must_use]
+    pub const fn new(max_visits: u128) -> Self {
+        Self(max_visits)
+    }
+
+    /// The number of visits allowed.
+    #[must_use]
+    pub const fn get(self) -> u128 {
+        self.0
+    }
+}
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What an enumeration does when its count exceeds the [`Limit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OverLimit {
+    /// Return an error that states the count (the default).
+    #[default]
+    Refuse,
+    /// Enumerate anyway (the user forced it). A count that overflows `u128` is still refused.
+    Proceed,
+}
+
+/// Which of the two independent with-replacement routes to take (without replacement there is
+/// only one: the subsets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ReplacementRoute {
+    /// The `C(N+B−1, B)` multisets with multinomial weights (the default: fewer visits).
+    #[default]
+    Multisets,
+    /// The `N^B` ordered draws, each with probability `1/N^B`.
+    OrderedTuples,
+}
+
+/// The parameters of an enumeration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Params {
+    /// The most visits allowed unless forced.
+    pub limit: Limit,
+    /// Refuse or proceed above the limit.
+    pub over_limit: OverLimit,
+    /// The route for with-replacement sampling.
+    pub replacement_route: ReplacementRoute,
+}
+
+impl Params {
+    /// The default parameters with another limit.
+    #[must_use]
+    pub fn with_limit(limit: Limit) -> Self {
+        Self {
+            limit,
+            ..Self::default()
+        }
+    }
+
+    /// The same parameters, forced past the limit ([`OverLimit::Proceed`]).
+    #[must_use]
+    pub fn forced(self) -> Self {
+        Self {
+            over_limit: OverLimit::Proceed,
+            ..self
+        }
+    }
+}
+
+/// Admit an enumeration of `count` visits (`None`: more than `u128::MAX`) described by `what`, or
+/// explain on `field` why not.
+pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Params) -> Result<u128> {
+    let alternatives = "use the closed form instead (`sgd-stability analyze`, or \
+                        `enumerate::closed_form`), or a Monte Carlo estimate";
+    let Some(count) = count else {
+        return Err(Error::input(
+            field,
+            format!("enumerating {what} means more than 2^128 visits, which cannot be done even when forced; {alternatives}"),
+        ));
+    };
+    if count > params.limit.get() && params.over_limit == OverLimit::Refuse {
+        return Err(Error::input(
+            field,
+            format!(
+                "enumerating {what} means {count} visits, above the limit of {} visits; {alternatives}, or raise the limit or force the enumeration (OverLimit::Proceed)",
+                params.limit.get()
+            ),
+        ));
+    }
+    Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_inclusive_and_forcing_proceeds() {
+        let p = Params::with_limit(Limit::new(10));
+        assert_eq!(admit(Some(10), "x", "f", &p).unwrap(), 10);
+        let e = admit(Some(11), "x", "f", &p).unwrap_err().to_string();
+        assert!(e.contains("11 visits") && e.contains("closed form"), "{e}");
+        assert_eq!(admit(Some(11), "x", "f", &p.forced()).unwrap(), 11);
+        assert!(admit(None, "x", "f", &p.forced()).is_err());
+    }
+}

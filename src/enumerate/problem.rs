@@ -1,0 +1,201 @@
+//! The input of an enumeration: per-sample Hessians as [`Square`]s over a scalar `T`, with `B`,
+//! the sampling scheme and `γ` — built from an [`Instance`] (in `f64` or exactly) or from
+//! rationals directly.
+
+use crate::error::{Error, Result};
+use crate::exact::{rational_from_f64, Scalar, Square};
+use crate::instance::{Instance, Samples, Sampling};
+use num_rational::BigRational;
+
+/// A validated problem over the scalar `T`: `N ≥ 1` symmetric `d×d` Hessians `H_i` (`d ≥ 1`),
+/// the batch size `B ≥ 1` (`B ≤ N` without replacement), the sampling scheme and `γ`.
+///
+/// `γ` is not restricted: the identities checked here hold for every `γ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem<T> {
+    hessians: Vec<Square<T>>,
+    batch_size: usize,
+    sampling: Sampling,
+    gamma: T,
+}
+
+impl<T: Scalar> Problem<T> {
+    /// A problem.
+    ///
+    /// # Errors
+    /// [`Error::Input`] on `hessians` if there are none, on `hessians[i]` if a matrix is empty,
+    /// has another `d` than `hessians[0]`, or is not exactly symmetric, and on `batch_size` if
+    /// `B = 0` or `B > N` without replacement.
+    pub fn new(
+        hessians: Vec<Square<T>>,
+        batch_size: usize,
+        sampling: Sampling,
+        gamma: T,
+    ) -> Result<Self> {
+        let Some(first) = hessians.first() else {
+            return Err(Error::input("hessians", "no samples: N must be at least 1"));
+        };
+        let d = first.dim();
+        for (i, h) in hessians.iter().enumerate() {
+            if h.dim() == 0 {
+                return Err(Error::input(
+                    format!("hessians[{i}]"),
+                    "empty matrix (d must be at least 1)",
+                ));
+            }
+            if h.dim() != d {
+                return Err(Error::input(
+                    format!("hessians[{i}]"),
+                    format!("is {0}×{0}, but hessians[0] is {d}×{d}", h.dim()),
+                ));
+            }
+            for r in 0..d {
+                for c in r + 1..d {
+                    if h.get(r, c) != h.get(c, r) {
+                        return Err(Error::input(
+                            format!("hessians[{i}]"),
+                            format!(
+                                "is not symmetric: entry [{r}][{c}] = {:?} but [{c}][{r}] = {:?}",
+                                h.get(r, c),
+                                h.get(c, r)
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let n = hessians.len();
+        if batch_size == 0 {
+            return Err(Error::input(
+                "batch_size",
+                "the batch size must be at least 1, got 0",
+            ));
+        }
+        if sampling == Sampling::WithoutReplacement && batch_size > n {
+            return Err(Error::input(
+                "batch_size",
+                format!("B = {batch_size} exceeds the number of samples N = {n}; without replacement a batch is a B-subset of the N samples"),
+            ));
+        }
+        Ok(Self {
+            hessians,
+            batch_size,
+            sampling,
+            gamma,
+        })
+    }
+
+    /// The Hessians `H_i`.
+    #[must_use]
+    pub fn hessians(&self) -> &[Square<T>] {
+        &self.hessians
+    }
+
+    /// The number of samples `N`.
+    #[must_use]
+    pub fn n(&self) -> usize {
+        self.hessians.len()
+    }
+
+    /// The dimension `d`.
+    #[must_use]
+    pub fn d(&self) -> usize {
+        self.hessians[0].dim()
+    }
+
+    /// The batch size `B`.
+    #[must_use]
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// The sampling scheme.
+    #[must_use]
+    pub fn sampling(&self) -> Sampling {
+        self.sampling
+    }
+
+    /// The learning rate `γ`.
+    #[must_use]
+    pub fn gamma(&self) -> &T {
+        &self.gamma
+    }
+
+    /// The same Hessians and `γ` with another batch size and sampling scheme.
+    ///
+    /// # Errors
+    /// As [`Problem::new`].
+    pub fn with_batch(self, batch_size: usize, sampling: Sampling) -> Result<Self> {
+        Self::new(self.hessians, batch_size, sampling, self.gamma)
+    }
+
+    /// The same problem with another `γ`.
+    #[must_use]
+    pub fn with_gamma(self, gamma: T) -> Self {
+        Self { gamma, ..self }
+    }
+}
+
+impl Problem<f64> {
+    /// The instance's problem in `f64`, with `H_i` from [`Samples::hessian`].
+    #[must_use]
+    pub fn from_instance(instance: &Instance) -> Self {
+        Self {
+            hessians: hessians_f64(instance.samples()),
+            batch_size: instance.batch_size().get(),
+            sampling: instance.sampling(),
+            gamma: instance.gamma().get(),
+        }
+    }
+}
+
+impl Problem<BigRational> {
+    /// The instance's problem in exact rationals: every `f64` (the entries, `γ`) is converted to
+    /// the rational it exactly is ([`rational_from_f64`]), and gradients are multiplied out
+    /// exactly (`H_i = g_i g_iᵀ` in rationals, not in `f64`).
+    ///
+    /// This is the problem the `f64` code actually sees. A decimal such as `γ = 0.48` becomes
+    /// the binary fraction nearest to `12/25`, not `12/25` itself; the identities hold exactly
+    /// for either.
+    #[must_use]
+    pub fn exact_from_instance(instance: &Instance) -> Self {
+        Self {
+            hessians: hessians_exact(instance.samples()),
+            batch_size: instance.batch_size().get(),
+            sampling: instance.sampling(),
+            gamma: rational_from_f64(instance.gamma().get()),
+        }
+    }
+}
+
+/// The `H_i` of `samples` as [`Square<f64>`]s (gradients multiplied out by
+/// [`Samples::hessian`]).
+#[must_use]
+pub fn hessians_f64(samples: &Samples) -> Vec<Square<f64>> {
+    (0..samples.n())
+        .map(|i| {
+            let h = samples.hessian(i);
+            Square::from_fn(samples.d(), |r, c| h[(r, c)])
+        })
+        .collect()
+}
+
+/// The `H_i` of `samples` as exact rationals: each `f64` entry as the rational it is, and for
+/// gradients `H_i = g_i g_iᵀ` multiplied out in rationals.
+#[must_use]
+pub fn hessians_exact(samples: &Samples) -> Vec<Square<BigRational>> {
+    match samples {
+        Samples::Hessians(hs) => hs
+            .iter()
+            .map(|h| Square::from_fn(h.nrows(), |r, c| rational_from_f64(h[(r, c)])))
+            .collect(),
+        Samples::Gradients(g) => (0..g.nrows())
+            .map(|i| {
+                let row: Vec<BigRational> = (0..g.ncols())
+                    .map(|j| rational_from_f64(g[(i, j)]))
+                    .collect();
+                Square::from_fn(g.ncols(), |r, c| &row[r] * &row[c])
+            })
+            .collect(),
+    }
+}
