@@ -47,8 +47,37 @@ pub struct Analysis {
     pub gd: CriterionResult,
     /// Theorem 3.5 (necessary, under its hypotheses).
     pub thm35: Thm35,
+    /// `E[(I − γH_B)²]` by enumerating every minibatch, beside its closed form
+    /// `(I − γH)² + γ²cΣ` (both `d×d`, row-major); `None` when the enumeration is above the
+    /// default limit of [`crate::enumerate::Limit`].
+    pub second_moment: Option<SecondMomentPair>,
     /// The tolerances used.
     pub tolerances: Tolerances,
+}
+
+/// `E[(I − γH_B)²]` enumerated and in closed form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecondMomentPair {
+    /// By enumeration over every minibatch.
+    pub enumerated: Vec<Vec<f64>>,
+    /// `(I − γH)² + γ²cΣ`.
+    pub closed_form: Vec<Vec<f64>>,
+}
+
+fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
+    use crate::enumerate::{expectations, Params, Problem};
+    let problem = Problem::from_instance(instance);
+    let e = expectations(&problem, &Params::default()).ok()?;
+    let m = crate::enumerate::closed_form(&problem).second_moment;
+    let rows = |s: &crate::exact::Square<f64>| -> Vec<Vec<f64>> {
+        (0..s.dim())
+            .map(|i| (0..s.dim()).map(|j| *s.get(i, j)).collect())
+            .collect()
+    };
+    Some(SecondMomentPair {
+        enumerated: rows(&e.expectations.second_moment),
+        closed_form: rows(&m),
+    })
 }
 
 impl Analysis {
@@ -88,6 +117,7 @@ impl Analysis {
             gd: criteria::gd(&spec, gamma, tolerances.boundary),
             thm35: criteria::thm35(&spec, &shapes, b, gamma, tolerances.boundary),
             shapes,
+            second_moment: second_moment(instance),
             tolerances: *tolerances,
         })
     }

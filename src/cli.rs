@@ -26,6 +26,41 @@ enum Command {
     /// Analyze instances: moments, and every criterion of the lecture with its verdict,
     /// margin and critical learning rate.
     Analyze(AnalyzeArgs),
+    /// Enumerate every minibatch (every B-subset without replacement; every multiset with its
+    /// multinomial weight with replacement) and compare E[H_B], E[H_B²], E[(I − γH_B)²] and the
+    /// second-moment operator E[M_B ⊗ M_B] with their closed forms. Exit 1 if any differs.
+    Enumerate(EnumerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct EnumerateArgs {
+    /// Instance files, as for `analyze`.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Exact rational arithmetic (each f64 input is read as the rational it is): the comparison
+    /// is `==`, the difference exactly zero.
+    #[arg(long)]
+    exact: bool,
+    /// Refuse enumerations with more visits than this.
+    #[arg(long, value_name = "VISITS", default_value_t = 5_000_000)]
+    limit: u64,
+    /// Enumerate even above --limit.
+    #[arg(long)]
+    force: bool,
+    /// Learning rate γ > 0; replaces the file's value.
+    #[arg(long, value_parser = parse_gamma)]
+    gamma: Option<f64>,
+    /// Batch size B ≥ 1; replaces the file's value.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Sampling scheme; replaces the file's value.
+    #[arg(long, value_name = "S")]
+    sampling: Option<Sampling>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    tolerances: ToleranceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -61,6 +96,10 @@ struct ToleranceArgs {
     /// A verdict with |γ/γ* − 1| at most this is reported as `boundary`.
     #[arg(long, value_name = "REL", default_value_t = Tolerances::DEFAULT_BOUNDARY, value_parser = parse_tol)]
     boundary_tol: f64,
+    /// Two floating-point routes agree if they differ by at most this times the quantity's
+    /// largest entry (at least 1).
+    #[arg(long, value_name = "REL", default_value_t = Tolerances::DEFAULT_AGREEMENT, value_parser = parse_tol)]
+    agreement_tol: f64,
 }
 
 impl ToleranceArgs {
@@ -70,6 +109,7 @@ impl ToleranceArgs {
             symmetry: t(self.symmetry_tol),
             null_space: t(self.null_tol),
             boundary: t(self.boundary_tol),
+            agreement: t(self.agreement_tol),
         }
     }
 }
@@ -161,14 +201,15 @@ where
         }
     };
     let result = match cli.command {
-        Some(Command::Analyze(args)) => analyze(&args),
-        None => main_job(),
+        Some(Command::Analyze(args)) => analyze(&args).map(|r| (r, 0)),
+        Some(Command::Enumerate(args)) => enumerate(&args),
+        None => main_job().map(|r| (r, 0)),
     };
     match result {
-        Ok(report) => {
+        Ok((report, code)) => {
             // A closed pipe (`| head`) is not an error worth reporting.
             let _ = out.write_all(report.as_bytes());
-            0
+            code
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
@@ -188,6 +229,49 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
     let tol = args.tolerances.to_tolerances();
     let analyses = analyze_files(&args.files, &overrides, &tol)?;
     Ok(render(&analyses, args.format))
+}
+
+/// Enumerate and compare; exit code 1 when a quantity differs from its closed form.
+fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
+    use crate::enumerate::{Arithmetic, EnumerationCheck, Limit, Params};
+    let overrides = Overrides {
+        gamma: args.gamma,
+        batch_size: args
+            .batch_size
+            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+        sampling: args.sampling,
+    };
+    let tol = args.tolerances.to_tolerances();
+    let mut params = Params::with_limit(Limit::new(u128::from(args.limit)));
+    if args.force {
+        params = params.forced();
+    }
+    let arithmetic = if args.exact {
+        Arithmetic::Exact
+    } else {
+        Arithmetic::Float
+    };
+    let checks = args
+        .files
+        .iter()
+        .map(|f| {
+            let origin = f.display().to_string();
+            let inst = load_path(f, &overrides, tol.symmetry)?;
+            EnumerationCheck::run(&inst, arithmetic, &params, tol.agreement)
+                .map_err(|e| e.in_file(&origin))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let report = match args.format {
+        Format::Text => crate::report::enumeration_text(&checks),
+        Format::Json => crate::report::enumeration_json(&checks),
+        Format::Markdown => crate::report::enumeration_markdown(&checks),
+    };
+    let code = if checks.iter().all(EnumerationCheck::agrees) {
+        0
+    } else {
+        1
+    };
+    Ok((report, code))
 }
 
 /// The default job: analyze every shipped fixture.

@@ -7,6 +7,7 @@
 
 use crate::instance::Sampling;
 use crate::moments::batch_factor;
+use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{FromPrimitive, Num};
 use std::ops::{Add, Mul, Sub};
@@ -174,10 +175,41 @@ pub fn rational_from_f64(x: f64) -> BigRational {
     BigRational::from_float(x).expect("finite f64")
 }
 
+/// The rational a person wrote: the shortest decimal that rounds to `x` (Rust's round-trip
+/// formatting), read exactly. `0.45` gives `9/20`, where [`rational_from_f64`] gives the binary
+/// fraction `0.450000000000000011102…`. For numbers written with at most 15 significant digits
+/// this is the number as written in the file.
+///
+/// # Panics
+/// If `x` is not finite.
+#[must_use]
+pub fn rational_from_decimal_f64(x: f64) -> BigRational {
+    assert!(x.is_finite(), "finite f64");
+    let s = format!("{x:e}"); // shortest round-trip: "-4.5e-1"
+    let (mantissa, exp) = s.split_once('e').expect("scientific format");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: BigInt = format!("{int_part}{frac_part}")
+        .parse()
+        .expect("decimal digits");
+    let shift = exp - i32::try_from(frac_part.len()).expect("short mantissa");
+    let ten = BigInt::from(10);
+    let pow = |k: i32| {
+        num_traits::pow(
+            ten.clone(),
+            usize::try_from(k.unsigned_abs()).expect("small"),
+        )
+    };
+    if shift >= 0 {
+        BigRational::from_integer(digits * pow(shift))
+    } else {
+        BigRational::new(digits, pow(shift))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_bigint::BigInt;
 
     fn q(n: i64, d: i64) -> BigRational {
         BigRational::new(BigInt::from(n), BigInt::from(d))
@@ -194,6 +226,16 @@ mod tests {
         assert_eq!(m.h.get(0, 0), &q(3, 1));
         assert_eq!(m.sigma.get(0, 0), &q(7, 2));
         assert_eq!(m.c, q(1, 3));
+    }
+
+    #[test]
+    fn decimals_are_read_as_written() {
+        assert_eq!(rational_from_decimal_f64(0.45), q(9, 20));
+        assert_eq!(rational_from_decimal_f64(-0.48), q(-12, 25));
+        assert_eq!(rational_from_decimal_f64(1200.0), q(1200, 1));
+        assert_eq!(rational_from_decimal_f64(0.0), q(0, 1));
+        assert_eq!(rational_from_decimal_f64(3e-7), q(3, 10_000_000));
+        assert_ne!(rational_from_f64(0.45), q(9, 20));
     }
 
     #[test]

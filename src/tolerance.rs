@@ -38,6 +38,7 @@ impl RelTol {
 /// | `symmetry` | a Hessian with `|H_ij − H_ji|` above it is rejected as non-symmetric | `max |H_ij|` of that sample |
 /// | `null_space` | an eigenvalue of `H` (or of one `H_i`) with magnitude below it counts as zero: a null direction, or a rank deficiency | `‖H‖₂` (`‖H_i‖₂`) |
 /// | `boundary` | a verdict with `|γ/γ* − 1|` below it is reported as `boundary` | `1` (already relative) |
+/// | `agreement` | two floating-point routes (enumeration, closed form) agree within it | the quantity's largest entry, at least 1 |
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Tolerances {
     /// Largest accepted asymmetry of a Hessian, relative to its largest entry.
@@ -46,6 +47,9 @@ pub struct Tolerances {
     pub null_space: RelTol,
     /// Relative distance of `γ` to a critical learning rate below which a verdict is `boundary`.
     pub boundary: RelTol,
+    /// Largest accepted `|enumerated − closed form|` of a floating-point check, relative to the
+    /// quantity's largest entry (at least 1).
+    pub agreement: RelTol,
 }
 
 impl Tolerances {
@@ -56,6 +60,10 @@ impl Tolerances {
     pub const DEFAULT_NULL_SPACE: f64 = 1e-10;
     /// Default boundary tolerance: `|γ/γ* − 1| ≤ 1e-9`.
     pub const DEFAULT_BOUNDARY: f64 = 1e-9;
+    /// Default agreement tolerance of floating-point route comparisons: `1e-10`, far above the
+    /// rounding of sums over millions of minibatches (about `1e-13` relative), far below any
+    /// real discrepancy of an identity.
+    pub const DEFAULT_AGREEMENT: f64 = 1e-10;
 }
 
 impl Default for Tolerances {
@@ -64,6 +72,7 @@ impl Default for Tolerances {
             symmetry: RelTol(Self::DEFAULT_SYMMETRY),
             null_space: RelTol(Self::DEFAULT_NULL_SPACE),
             boundary: RelTol(Self::DEFAULT_BOUNDARY),
+            agreement: RelTol(Self::DEFAULT_AGREEMENT),
         }
     }
 }

@@ -44,6 +44,7 @@
 //! ```
 
 mod batches;
+mod check;
 mod closed_form;
 mod expectations;
 mod limit;
@@ -52,6 +53,7 @@ mod paths;
 mod problem;
 
 pub use batches::{for_each_batch, Batch, Route};
+pub use check::{Arithmetic, EnumerationCheck, QuantityCheck};
 pub use closed_form::closed_form;
 pub use expectations::{expectations, route_for, Enumeration, Expectations};
 pub use limit::{Limit, OverLimit, Params, ReplacementRoute};

@@ -3,7 +3,7 @@
 //! rationals directly.
 
 use crate::error::{Error, Result};
-use crate::exact::{rational_from_f64, Scalar, Square};
+use crate::exact::{rational_from_decimal_f64, Scalar, Square};
 use crate::instance::{Instance, Samples, Sampling};
 use num_rational::BigRational;
 
@@ -151,19 +151,19 @@ impl Problem<f64> {
 
 impl Problem<BigRational> {
     /// The instance's problem in exact rationals: every `f64` (the entries, `γ`) is converted to
-    /// the rational it exactly is ([`rational_from_f64`]), and gradients are multiplied out
+    /// the decimal it was written as ([`rational_from_decimal_f64`]: the shortest decimal that rounds to
+    /// it), and gradients are multiplied out
     /// exactly (`H_i = g_i g_iᵀ` in rationals, not in `f64`).
     ///
-    /// This is the problem the `f64` code actually sees. A decimal such as `γ = 0.48` becomes
-    /// the binary fraction nearest to `12/25`, not `12/25` itself; the identities hold exactly
-    /// for either.
+    /// A decimal such as `γ = 0.48` becomes `12/25`, the number in the file (the `f64` code sees
+    /// the nearest binary fraction); the identities hold exactly for either.
     #[must_use]
     pub fn exact_from_instance(instance: &Instance) -> Self {
         Self {
             hessians: hessians_exact(instance.samples()),
             batch_size: instance.batch_size().get(),
             sampling: instance.sampling(),
-            gamma: rational_from_f64(instance.gamma().get()),
+            gamma: rational_from_decimal_f64(instance.gamma().get()),
         }
     }
 }
@@ -180,19 +180,19 @@ pub fn hessians_f64(samples: &Samples) -> Vec<Square<f64>> {
         .collect()
 }
 
-/// The `H_i` of `samples` as exact rationals: each `f64` entry as the rational it is, and for
+/// The `H_i` of `samples` as exact rationals: each `f64` entry as the decimal it was written as, and for
 /// gradients `H_i = g_i g_iᵀ` multiplied out in rationals.
 #[must_use]
 pub fn hessians_exact(samples: &Samples) -> Vec<Square<BigRational>> {
     match samples {
         Samples::Hessians(hs) => hs
             .iter()
-            .map(|h| Square::from_fn(h.nrows(), |r, c| rational_from_f64(h[(r, c)])))
+            .map(|h| Square::from_fn(h.nrows(), |r, c| rational_from_decimal_f64(h[(r, c)])))
             .collect(),
         Samples::Gradients(g) => (0..g.nrows())
             .map(|i| {
                 let row: Vec<BigRational> = (0..g.ncols())
-                    .map(|j| rational_from_f64(g[(i, j)]))
+                    .map(|j| rational_from_decimal_f64(g[(i, j)]))
                     .collect();
                 Square::from_fn(g.ncols(), |r, c| &row[r] * &row[c])
             })

@@ -70,6 +70,8 @@ pub fn json_value(a: &Analysis) -> Value {
             "gd": detail(&a.gd),
             "thm35": detail(&a.thm35.check),
         },
+        "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
+        "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
         "warnings": a.warnings(),
         "tolerances": a.tolerances,
     })

@@ -3,11 +3,13 @@
 //! Numbers are printed at six significant digits (JSON: full precision), so that snapshots are
 //! stable; quantities that are zero up to rounding print as `0`.
 
+mod enumeration;
 mod format;
 mod json;
 mod markdown;
 mod text;
 
+pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{sig, sig_rel};
 pub use json::{json, json_value};
 pub use markdown::markdown;

@@ -381,3 +381,52 @@ fn bad_npy_files_are_named_with_exit_code_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--gamma"), "{}", stderr(&o));
 }
+
+#[test]
+fn enumerate_agrees_on_every_fixture_in_both_arithmetics() {
+    for f in crate::common::fixture_files() {
+        let f = f.to_str().unwrap().to_owned();
+        for extra in [&[][..], &["--exact"]] {
+            let mut args = vec!["enumerate", f.as_str()];
+            args.extend_from_slice(extra);
+            let o = run(&args);
+            assert_eq!(o.status.code(), Some(0), "{f} {extra:?}: {}", stderr(&o));
+            let out = String::from_utf8(o.stdout).unwrap();
+            assert!(out.contains("yes, for every quantity"), "{f}: {out}");
+        }
+    }
+}
+
+#[test]
+fn enumerate_refuses_above_the_limit_unless_forced() {
+    // C(4, 2) = 6 subsets.
+    let o = run(&["enumerate", "fixtures/d1_sgd_unstable.json", "--limit", "5"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("d1_sgd_unstable.json") && err.contains('6'),
+        "{err}"
+    );
+    assert!(
+        err.contains("closed form"),
+        "points to the closed form: {err}"
+    );
+    let o = run(&[
+        "enumerate",
+        "fixtures/d1_sgd_unstable.json",
+        "--limit",
+        "5",
+        "--force",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = run(&[
+        "enumerate",
+        "fixtures/d1_sgd_unstable.json",
+        "--format",
+        "json",
+        "--exact",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["agrees"], true);
+    assert_eq!(v[0]["visits"], "6");
+}

@@ -233,3 +233,54 @@ fn markdown_report_has_one_section_per_fixture() {
         assert!(md.contains(&format!("### {}", a.name)), "{}", a.name);
     }
 }
+
+#[test]
+fn enumerate_report_snapshots_exact() {
+    use sgd_stability::enumerate::{Arithmetic, EnumerationCheck, Params};
+    insta::glob!("../../fixtures", "*.json", |path| {
+        if path
+            .file_name()
+            .is_some_and(|n| n == "expected_values.json")
+        {
+            return;
+        }
+        let inst = sgd_stability::load::load_path(
+            path,
+            &Default::default(),
+            sgd_stability::Tolerances::default().symmetry,
+        )
+        .unwrap();
+        let check = EnumerationCheck::run(
+            &inst,
+            Arithmetic::Exact,
+            &Params::default(),
+            sgd_stability::Tolerances::default().agreement,
+        )
+        .unwrap();
+        assert!(
+            check.agrees(),
+            "{}: enumerated ≠ closed form",
+            path.display()
+        );
+        insta::assert_snapshot!(report::enumeration_text(std::slice::from_ref(&check)));
+    });
+}
+
+#[test]
+fn analyze_json_carries_the_enumerated_second_moment() {
+    let a = analyze_file(&root().join("fixtures/d2_with_replacement.json"));
+    let v = report::json_value(&a);
+    let got = &v["second_moment_enumerated"];
+    let want = &v["second_moment_closed_form"];
+    for i in 0..2 {
+        for j in 0..2 {
+            assert_close(
+                "E[(I − γH_B)²]",
+                got[i][j].as_f64().unwrap(),
+                want[i][j].as_f64().unwrap(),
+                1e-14,
+                1.0,
+            );
+        }
+    }
+}

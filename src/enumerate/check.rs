@@ -1,0 +1,240 @@
+//! The `enumerate` check: every minibatch enumerated against the closed form, quantity by
+//! quantity, in floating point or in exact rationals.
+
+use super::{closed_form, expectations, Params, Problem, Route};
+use crate::error::Result;
+use crate::exact::{Scalar, Square};
+use crate::instance::{Instance, Sampling};
+use crate::tolerance::RelTol;
+use num_rational::BigRational;
+use num_traits::{Signed, ToPrimitive, Zero};
+
+/// The arithmetic of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arithmetic {
+    /// `f64`: the routes must agree within a tolerance scaled to each quantity.
+    Float,
+    /// Exact rationals (each input read as the decimal it was written as): the routes must be
+    /// equal.
+    Exact,
+}
+
+/// One quantity, enumerated and in closed form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuantityCheck {
+    /// `E[H_B]`, `E[H_B²]`, `E[(I − γH_B)²]` or `E[M_B ⊗ M_B]`.
+    pub name: &'static str,
+    /// The enumerated matrix (row-major rows; for exact checks, the nearest `f64`s).
+    pub enumerated: Vec<Vec<f64>>,
+    /// The closed form.
+    pub closed_form: Vec<Vec<f64>>,
+    /// For exact checks, the enumerated entries as rationals `p/q`.
+    pub enumerated_exact: Option<Vec<Vec<String>>>,
+    /// For exact checks, the closed-form entries as rationals `p/q`.
+    pub closed_form_exact: Option<Vec<Vec<String>>>,
+    /// `max |enumerated − closed form|` over the entries (for exact checks, of the exact
+    /// difference, rounded to `f64` only for display).
+    pub max_abs_difference: f64,
+    /// The tolerance it was held to (0 for exact checks).
+    pub tolerance: f64,
+    /// Whether the routes agree: `==` for exact checks, within `tolerance` for floats.
+    pub agrees: bool,
+}
+
+/// The whole check for one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumerationCheck {
+    /// The instance's name.
+    pub name: String,
+    /// `N`, `d`, `B`.
+    pub n: usize,
+    /// `d`.
+    pub d: usize,
+    /// `B`.
+    pub batch_size: usize,
+    /// The sampling scheme.
+    pub sampling: Sampling,
+    /// `γ`.
+    pub gamma: f64,
+    /// How the batches were visited.
+    pub route: Route,
+    /// How many batches were visited.
+    pub visits: u128,
+    /// Float or exact.
+    pub arithmetic: Arithmetic,
+    /// The four quantities.
+    pub quantities: Vec<QuantityCheck>,
+}
+
+impl EnumerationCheck {
+    /// Whether every quantity agrees.
+    #[must_use]
+    pub fn agrees(&self) -> bool {
+        self.quantities.iter().all(|q| q.agrees)
+    }
+
+    /// Enumerate `instance` in `arithmetic` and compare with the closed form; floats are held to
+    /// `agreement` relative to each quantity's largest entry.
+    ///
+    /// # Errors
+    /// The enumeration is refused when its count exceeds `params`' limit (unless forced).
+    pub fn run(
+        instance: &Instance,
+        arithmetic: Arithmetic,
+        params: &Params,
+        agreement: RelTol,
+    ) -> Result<Self> {
+        let (route, visits, quantities) = match arithmetic {
+            Arithmetic::Float => {
+                let p = Problem::from_instance(instance);
+                let e = expectations(&p, params)?;
+                let c = closed_form(&p);
+                let q = e
+                    .expectations
+                    .named()
+                    .into_iter()
+                    .zip(c.named())
+                    .map(|((name, got), (_, want))| float_check(name, got, want, agreement))
+                    .collect();
+                (e.route, e.visits, q)
+            }
+            Arithmetic::Exact => {
+                let p = Problem::<BigRational>::exact_from_instance(instance);
+                let e = expectations(&p, params)?;
+                let c = closed_form(&p);
+                let q = e
+                    .expectations
+                    .named()
+                    .into_iter()
+                    .zip(c.named())
+                    .map(|((name, got), (_, want))| exact_check(name, got, want))
+                    .collect();
+                (e.route, e.visits, q)
+            }
+        };
+        Ok(Self {
+            name: instance.name().to_owned(),
+            n: instance.n(),
+            d: instance.d(),
+            batch_size: instance.batch_size().get(),
+            sampling: instance.sampling(),
+            gamma: instance.gamma().get(),
+            route,
+            visits,
+            arithmetic,
+            quantities,
+        })
+    }
+}
+
+fn rows<T: Scalar>(m: &Square<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
+    (0..m.dim())
+        .map(|i| (0..m.dim()).map(|j| f(m.get(i, j))).collect())
+        .collect()
+}
+
+fn float_check(
+    name: &'static str,
+    got: &Square<f64>,
+    want: &Square<f64>,
+    agreement: RelTol,
+) -> QuantityCheck {
+    let (enumerated, closed_form) = (rows(got, |x| *x), rows(want, |x| *x));
+    let scale = closed_form
+        .iter()
+        .flatten()
+        .fold(0.0_f64, |m, x| m.max(x.abs()));
+    let diff = max_abs_diff(&enumerated, &closed_form);
+    // The floor 1 keeps an all-zero quantity from demanding exact zeros of rounded sums.
+    let tolerance = agreement.at_scale(scale.max(1.0));
+    QuantityCheck {
+        name,
+        enumerated,
+        closed_form,
+        enumerated_exact: None,
+        closed_form_exact: None,
+        max_abs_difference: diff,
+        tolerance,
+        agrees: diff <= tolerance,
+    }
+}
+
+fn exact_check(
+    name: &'static str,
+    got: &Square<BigRational>,
+    want: &Square<BigRational>,
+) -> QuantityCheck {
+    let to_f = |x: &BigRational| x.to_f64().unwrap_or(f64::NAN);
+    let diff = got - want;
+    let d = diff.dim();
+    let mut worst = BigRational::zero();
+    for i in 0..d {
+        for j in 0..d {
+            let a = diff.get(i, j).abs();
+            if a > worst {
+                worst = a;
+            }
+        }
+    }
+    let strings = |m: &Square<BigRational>| {
+        (0..m.dim())
+            .map(|i| (0..m.dim()).map(|j| m.get(i, j).to_string()).collect())
+            .collect()
+    };
+    QuantityCheck {
+        name,
+        enumerated: rows(got, to_f),
+        closed_form: rows(want, to_f),
+        enumerated_exact: Some(strings(got)),
+        closed_form_exact: Some(strings(want)),
+        max_abs_difference: to_f(&worst),
+        tolerance: 0.0,
+        agrees: worst.is_zero(),
+    }
+}
+
+fn max_abs_diff(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    a.iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .fold(0.0_f64, |m, (x, y)| m.max((x - y).abs()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use num_bigint::BigInt;
+
+    fn q(n: i64, d: i64) -> BigRational {
+        BigRational::new(BigInt::from(n), BigInt::from(d))
+    }
+
+    #[test]
+    fn float_check_says_no_beyond_tolerance() {
+        let a = Square::from_fn(2, |i, j| if i == j { 2.0 } else { 0.5 });
+        let mut b = a.clone();
+        assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap()).agrees);
+        b = &b + &Square::from_fn(2, |i, j| if (i, j) == (0, 1) { 1e-8 } else { 0.0 });
+        let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap());
+        assert!(
+            !c.agrees,
+            "a 1e-8 perturbation of a quantity of size 2 must be caught"
+        );
+    }
+
+    #[test]
+    fn exact_check_says_no_to_any_difference() {
+        let a = Square::from_fn(2, |i, j| q(i64::try_from(i + j).unwrap(), 3));
+        assert!(exact_check("x", &a, &a.clone()).agrees);
+        let tiny = Square::from_fn(2, |i, j| {
+            if (i, j) == (1, 1) {
+                q(1, 1_000_000_000_000)
+            } else {
+                q(0, 1)
+            }
+        });
+        let c = exact_check("x", &a, &(&a + &tiny));
+        assert!(!c.agrees);
+        assert!(c.max_abs_difference > 0.0);
+    }
+}
