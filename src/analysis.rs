@@ -1,8 +1,9 @@
 //! One instance analyzed: its moments, whether it is a minimum, and every criterion's verdict.
 
-use crate::criteria::{self, CriterionResult, HSpectrum, SampleShapes, Thm35};
+use crate::criteria::{self, CriterionResult, CriticalGamma, HSpectrum, SampleShapes, Thm35};
 use crate::error::Result;
 use crate::instance::{Instance, Sampling};
+use crate::mean_square::{self, MeanSquare};
 use crate::moments::{batch_factor, Moments};
 use crate::tolerance::Tolerances;
 
@@ -47,12 +48,57 @@ pub struct Analysis {
     pub gd: CriterionResult,
     /// Theorem 3.5 (necessary, under its hypotheses).
     pub thm35: Thm35,
+    /// The exact mean-square criterion `ρ(L_γ) ≤ 1` (Mulayoff & Michaeli): value `ρ(L_γ)`,
+    /// `γ*_exact`, verdict.
+    pub mean_square: MeanSquare,
+    /// The orderings the theory demands between the critical learning rates, each checked.
+    pub orderings: Vec<Ordering>,
     /// `E[(I − γH_B)²]` by enumerating every minibatch, beside its closed form
     /// `(I − γH)² + γ²cΣ` (both `d×d`, row-major); `None` when the enumeration is above the
     /// default limit of [`crate::enumerate::Limit`].
     pub second_moment: Option<SecondMomentPair>,
     /// The tolerances used.
     pub tolerances: Tolerances,
+}
+
+/// One ordering between critical learning rates that must hold, e.g. `γ*_3.3 ≤ γ*_exact`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ordering {
+    /// The relation in words, e.g. `γ*_3.3 ≤ γ*_exact`.
+    pub relation: &'static str,
+    /// Why it must hold.
+    pub reason: &'static str,
+    /// Whether it holds (with the boundary tolerance as slack).
+    pub holds: bool,
+}
+
+/// The orderings of `a`'s critical learning rates (see [`Analysis::orderings`]).
+#[must_use]
+pub fn orderings(a: &Analysis) -> Vec<Ordering> {
+    let le = |x: CriticalGamma, y: CriticalGamma| {
+        x.as_f64() <= y.as_f64() * (1.0 + a.tolerances.boundary.value())
+    };
+    let ms = a.mean_square.check.critical_gamma;
+    let mut v = vec![
+        Ordering {
+            relation: "γ*_3.3 ≤ γ*_exact",
+            reason: "Theorem 3.3 is sufficient: ρ(L_γ) ≤ λ_max{(I − γH)² + γ²cΣ}",
+            holds: le(a.thm33.critical_gamma, ms),
+        },
+        Ordering {
+            relation: "γ*_exact ≤ γ*_GD",
+            reason: "SGD's mean-square stability implies GD's (E[M_B] = I − γH)",
+            holds: le(ms, a.gd.critical_gamma),
+        },
+    ];
+    if a.thm35.hypotheses.hold() {
+        v.push(Ordering {
+            relation: "γ*_exact ≤ γ*_3.5",
+            reason: "Theorem 3.5 is necessary under its hypotheses (B = 1, rank-one H_i)",
+            holds: le(ms, a.thm35.check.critical_gamma),
+        });
+    }
+    v
 }
 
 /// `E[(I − γH_B)²]` enumerated and in closed form.
@@ -64,10 +110,23 @@ pub struct SecondMomentPair {
     pub closed_form: Vec<Vec<f64>>,
 }
 
+/// `analyze` enumerates `E[(I − γH_B)²]` only for `d` up to this (the enumeration also builds
+/// the `d²×d²` operator) …
+pub const SECOND_MOMENT_MAX_D: usize = 8;
+/// … and only up to this many minibatches (the `enumerate` command goes further).
+pub const SECOND_MOMENT_MAX_VISITS: u128 = 200_000;
+
 fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
-    use crate::enumerate::{expectations, Params, Problem};
+    use crate::enumerate::{expectations, Limit, Params, Problem};
+    if instance.d() > SECOND_MOMENT_MAX_D {
+        return None;
+    }
     let problem = Problem::from_instance(instance);
-    let e = expectations(&problem, &Params::default()).ok()?;
+    let e = expectations(
+        &problem,
+        &Params::with_limit(Limit::new(SECOND_MOMENT_MAX_VISITS)),
+    )
+    .ok()?;
     let m = crate::enumerate::closed_form(&problem).second_moment;
     let rows = |s: &crate::exact::Square<f64>| -> Vec<Vec<f64>> {
         (0..s.dim())
@@ -78,6 +137,20 @@ fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
         enumerated: rows(&e.expectations.second_moment),
         closed_form: rows(&m),
     })
+}
+
+/// Entries near the top of the f64 range overflow in `H_i²`: refuse rather than report
+/// verdicts computed from `∞` or `NaN`.
+fn ensure_finite(m: &Moments) -> Result<()> {
+    let bad =
+        |a: &faer::Mat<f64>| (0..a.nrows()).any(|i| (0..a.ncols()).any(|j| !a[(i, j)].is_finite()));
+    if bad(&m.h) || bad(&m.mean_h_sq) || bad(&m.sigma) {
+        return Err(crate::Error::input(
+            if bad(&m.h) { "H" } else { "Σ" },
+            "computing the moments overflowed the f64 range (entries of H_i² beyond about 1e308): rescale the data (all verdicts scale: multiplying every H_i by s divides every critical γ by s)",
+        ));
+    }
+    Ok(())
 }
 
 impl Analysis {
@@ -94,10 +167,20 @@ impl Analysis {
         );
         let c: f64 = batch_factor(n, b, instance.sampling());
         let moments = Moments::of(samples);
+        ensure_finite(&moments)?;
         let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
         let shapes = SampleShapes::of(samples, tolerances.null_space)?;
         let sigma_norm = moments.sigma_norm()?;
-        Ok(Self {
+        let mean_square = mean_square::mean_square(
+            samples,
+            &moments,
+            &spec,
+            c,
+            gamma,
+            tolerances,
+            &mean_square::Params::default(),
+        )?;
+        let mut analysis = Self {
             name: instance.name().to_owned(),
             n,
             d: instance.d(),
@@ -118,8 +201,12 @@ impl Analysis {
             thm35: criteria::thm35(&spec, &shapes, b, gamma, tolerances.boundary),
             shapes,
             second_moment: second_moment(instance),
+            mean_square,
+            orderings: Vec::new(),
             tolerances: *tolerances,
-        })
+        };
+        analysis.orderings = orderings(&analysis);
+        Ok(analysis)
     }
 
     /// Whether the instance is a minimum as the lecture's theorems assume: `H ⪰ 0` and every

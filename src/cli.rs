@@ -30,6 +30,72 @@ enum Command {
     /// multinomial weight with replacement) and compare E[H_B], E[H_B²], E[(I − γH_B)²] and the
     /// second-moment operator E[M_B ⊗ M_B] with their closed forms. Exit 1 if any differs.
     Enumerate(EnumerateArgs),
+    /// Simulate linearized SGD x_{k+1} = (I − γH_B)x_k (seeded, R trials of K steps) and compare
+    /// the estimated E‖x_k‖² with the exact prediction tr L_γ^k(x0x0ᵀ), with finite-sample
+    /// intervals; also growth rates and (with --escape) escape times beside GD. Exit 1 if the
+    /// agreement test rejects the exact prediction.
+    Simulate(SimulateArgs),
+    /// Check the lecture's derivations step by step (`proofs/*.lecture`, or the given files):
+    /// per step the equation number, the claim, the verdict, the evidence and a counterexample.
+    /// Exit 1 if a step fails that is expected to hold (or holds that is expected to fail), 2 on
+    /// a parse error (reported as file:line:col).
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+struct VerifyArgs {
+    /// Proof files; all of `proofs/*.lecture` when none are given.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Search effort: scales the number of random instances and hill-climbing steps.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    effort: u32,
+}
+
+#[derive(Debug, Args)]
+struct SimulateArgs {
+    /// One instance file (`.json` or `.npy`, as for `analyze`).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// K, the number of steps.
+    #[arg(long, value_name = "K", default_value_t = 50, value_parser = clap::value_parser!(u64).range(1..))]
+    steps: u64,
+    /// R, the number of independent trials.
+    #[arg(long, value_name = "R", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(2..))]
+    trials: u64,
+    /// Seed of every random stream (trial r uses stream r).
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    seed: u64,
+    /// Family-wise false-alarm rate of the agreement test, in (0, 1).
+    #[arg(long, default_value_t = crate::simulate::SimParams::DEFAULT_ALPHA)]
+    alpha: f64,
+    /// Starting point, comma-separated (length d); default: a random unit vector per trial.
+    #[arg(
+        long,
+        value_name = "X0",
+        value_delimiter = ',',
+        allow_hyphen_values = true
+    )]
+    x0: Option<Vec<f64>>,
+    /// Escape radius r: report the first k with ‖x_k‖ ≥ r, for SGD and for GD (B = N) from the
+    /// same starts.
+    #[arg(long, value_name = "R")]
+    escape: Option<f64>,
+    /// Learning rate γ > 0; replaces the file's value.
+    #[arg(long, value_parser = parse_gamma)]
+    gamma: Option<f64>,
+    /// Batch size B ≥ 1; replaces the file's value.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Sampling scheme; replaces the file's value.
+    #[arg(long, value_name = "S")]
+    sampling: Option<Sampling>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -172,7 +238,11 @@ fn analyze_files(
 ) -> Result<Vec<Analysis>> {
     files
         .iter()
-        .map(|f| load_path(f, overrides, tol.symmetry).and_then(|inst| Analysis::of(&inst, tol)))
+        .map(|f| {
+            load_path(f, overrides, tol.symmetry).and_then(|inst| {
+                Analysis::of(&inst, tol).map_err(|e| e.in_file(&f.display().to_string()))
+            })
+        })
         .collect()
 }
 
@@ -203,6 +273,8 @@ where
     let result = match cli.command {
         Some(Command::Analyze(args)) => analyze(&args).map(|r| (r, 0)),
         Some(Command::Enumerate(args)) => enumerate(&args),
+        Some(Command::Simulate(args)) => simulate(&args),
+        Some(Command::Verify(args)) => verify(&args),
         None => main_job().map(|r| (r, 0)),
     };
     match result {
@@ -233,7 +305,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
 
 /// Enumerate and compare; exit code 1 when a quantity differs from its closed form.
 fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
-    use crate::enumerate::{Arithmetic, EnumerationCheck, Limit, Params};
+    use crate::enumerate::{Arithmetic, EnumerationCheck, Limit, Params, Progress};
     let overrides = Overrides {
         gamma: args.gamma,
         batch_size: args
@@ -242,7 +314,9 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
         sampling: args.sampling,
     };
     let tol = args.tolerances.to_tolerances();
-    let mut params = Params::with_limit(Limit::new(u128::from(args.limit)));
+    // A progress bar on stderr for long enumerations, only when stderr is a terminal.
+    let mut params = Params::with_limit(Limit::new(u128::from(args.limit)))
+        .with_progress(Progress::bar_if_terminal());
     if args.force {
         params = params.forced();
     }
@@ -274,6 +348,58 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
     Ok((report, code))
 }
 
+/// Simulate and compare with the exact prediction; exit code 1 when the agreement test rejects.
+fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
+    use crate::simulate::{self, SimParams, TestVerdict, X0};
+    use std::io::IsTerminal;
+    let overrides = Overrides {
+        gamma: args.gamma,
+        batch_size: args
+            .batch_size
+            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+        sampling: args.sampling,
+    };
+    let symmetry = RelTol::new(Tolerances::DEFAULT_SYMMETRY).expect("a valid default");
+    let origin = args.file.display().to_string();
+    let inst = load_path(&args.file, &overrides, symmetry)?;
+    let mut params = SimParams::new(
+        usize::try_from(args.steps).unwrap_or(usize::MAX),
+        usize::try_from(args.trials).unwrap_or(usize::MAX),
+        args.seed,
+    );
+    params.alpha = args.alpha;
+    params.escape_radius = args.escape;
+    if let Some(x0) = &args.x0 {
+        params.x0 = X0::Given(x0.clone());
+    }
+    let runs = if args.escape.is_some() { 2 } else { 1 };
+    let bar = std::io::stderr()
+        .is_terminal()
+        .then(|| indicatif::ProgressBar::new(params.trials as u64 * runs).with_message("trials"));
+    let progress = |t: usize| {
+        if let Some(b) = &bar {
+            b.inc(t as u64);
+        }
+    };
+    let sgd = simulate::run(&inst, &params, &progress).map_err(|e| e.in_file(&origin))?;
+    let gd = if args.escape.is_some() {
+        let gd = simulate::gradient_descent(&inst);
+        Some(simulate::run(&gd, &params, &progress).map_err(|e| e.in_file(&origin))?)
+    } else {
+        None
+    };
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = match args.format {
+        Format::Text => crate::report::simulation_text(&sgd, gd.as_ref()),
+        Format::Json => crate::report::simulation_json(&sgd, gd.as_ref()),
+        Format::Markdown => crate::report::simulation_markdown(&sgd, gd.as_ref()),
+    };
+    let code = u8::from(sgd.agreement.verdict == TestVerdict::Rejected);
+    Ok((report, code))
+}
+
 /// The default job: analyze every shipped fixture.
 fn main_job() -> Result<String> {
     let dir = default_fixtures_dir();
@@ -286,4 +412,18 @@ fn main_job() -> Result<String> {
     );
     s.push_str(&render(&analyses, Format::Text));
     Ok(s)
+}
+
+/// Check the proof files; exit code 1 when a step does not meet its expectation.
+fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
+    let params = crate::proof::VerifyParams {
+        effort: args.effort,
+    };
+    let (reports, ok) = crate::proof::verify(&args.files, &params)?;
+    let report = match args.format {
+        Format::Text => crate::report::verify_text(&reports),
+        Format::Json => crate::report::verify_json(&reports),
+        Format::Markdown => crate::report::verify_markdown(&reports),
+    };
+    Ok((report, u8::from(!ok)))
 }

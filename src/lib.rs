@@ -61,6 +61,12 @@
 //! - [`analysis`]: one instance analyzed.
 //! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
 //! - [`enumerate`]: exact expectations over every minibatch and batch path, and their closed forms.
+//! - [`mean_square`]: exact mean-square stability: the second-moment operator, its spectral
+//!   radius, and the exact critical learning rate.
+//! - [`simulate`]: seeded Monte Carlo of linearized SGD against the exact mean-square
+//!   prediction, with finite-sample intervals, growth rates and escape times.
+//! - [`proof`]: the derivation checker: the lecture's proofs (`proofs/*.lecture`) as
+//!   machine-checked step chains.
 //! - [`report`]: pure renderers (text, Markdown, JSON).
 //! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`tolerance`]: every tolerance, as values.
@@ -78,8 +84,11 @@ pub mod exact;
 pub mod instance;
 pub mod linalg;
 pub mod load;
+pub mod mean_square;
 pub mod moments;
+pub mod proof;
 pub mod report;
+pub mod simulate;
 pub mod tolerance;
 
 pub use analysis::Analysis;

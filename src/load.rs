@@ -114,10 +114,20 @@ pub fn instance_from_json(
     symmetry: RelTol,
 ) -> Result<Instance> {
     let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+        // serde_json's message ends with " at line L column C": the field already says where.
+        let text = e.to_string();
+        let what = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(head, _)| head);
+        let message = if what.contains("number out of range") {
+            "a number is beyond the f64 range (entries must be finite)".to_owned()
+        } else {
+            format!("malformed JSON: {what}")
+        };
         input(
             origin,
             format!("line {}, column {}", e.line(), e.column()),
-            format!("malformed JSON: {e}"),
+            message,
         )
     })?;
     let obj = root.as_object().ok_or_else(|| {
@@ -318,9 +328,10 @@ pub fn instance_from_npy(
 /// The shape and the entries (in C order) of a numeric `.npy` array.
 fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
     use npyz::{DType, NpyFile, Order, TypeChar};
+    precheck_npy_header(bytes)?;
     let mut cursor = std::io::Cursor::new(bytes);
     let header = npyz::NpyHeader::from_reader(&mut cursor)
-        .map_err(|e| format!("not a readable .npy file: {e}"))?;
+        .map_err(|e| format!("not a readable .npy file: {}", one_line(&e.to_string())))?;
     let data_len = bytes.len() as u64 - cursor.position();
     let file = NpyFile::with_header(header, cursor);
     let shape: Vec<usize> = file
@@ -328,6 +339,11 @@ fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String>
         .iter()
         .map(|&s| usize::try_from(s).map_err(|_| format!("dimension {s} is too large")))
         .collect::<std::result::Result<_, _>>()?;
+    if let Some(k) = shape.iter().position(|&s| s == 0) {
+        return Err(format!(
+            "shape {shape:?} has a zero dimension (axis {k}): N and d must be at least 1"
+        ));
+    }
     let count = shape
         .iter()
         .try_fold(1usize, |acc, &s| acc.checked_mul(s))
@@ -383,6 +399,61 @@ fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String>
         Order::Fortran => fortran_to_c(&flat, &shape),
     };
     Ok((shape, flat))
+}
+
+/// The deepest bracket nesting a real `.npy` header needs: the dict, and the shape tuple in it.
+const NPY_MAX_NESTING: usize = 4;
+
+/// Check the `.npy` preamble before handing the header to npyz: the magic string, a header
+/// length that fits in the file, and shallow bracket nesting (npyz's header parser takes time
+/// exponential in the nesting depth, so a few dozen bytes of `{{{{…` would hang it).
+fn precheck_npy_header(bytes: &[u8]) -> std::result::Result<(), String> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if bytes.len() < 10 || &bytes[..6] != MAGIC {
+        return Err(
+            "not a readable .npy file: it does not start with the NumPy magic string".into(),
+        );
+    }
+    let (len_bytes, start) = match bytes[6] {
+        1 => (2, 10),
+        2 | 3 => (4, 12),
+        v => {
+            return Err(format!(
+                "not a readable .npy file: unknown format version {v}"
+            ))
+        }
+    };
+    if bytes.len() < start {
+        return Err("not a readable .npy file: truncated preamble".into());
+    }
+    let header_len = bytes[8..8 + len_bytes]
+        .iter()
+        .rev()
+        .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+    let header = bytes
+        .get(start..start.saturating_add(header_len))
+        .ok_or_else(|| format!("not a readable .npy file: the header claims {header_len} bytes but the file is shorter"))?;
+    let mut depth = 0usize;
+    for &b in header {
+        match b {
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > NPY_MAX_NESTING {
+                    return Err(format!(
+                        "not a readable .npy file: the header nests brackets deeper than {NPY_MAX_NESTING}"
+                    ));
+                }
+            }
+            b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Collapse a multi-line message (a parser's report) into one line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Reorder a Fortran-order (first index fastest) array into C order (last index fastest).

@@ -154,6 +154,11 @@ pub fn for_each_batch(
         Route::Subsets => (0..b).collect(),
         Route::OrderedTuples | Route::Multisets => vec![0; b],
     };
+    let ticker = super::progress::Ticker::start(
+        params.progress,
+        count,
+        &format!("{} {route}", route.describe(n, b)),
+    );
     let mut visited: u128 = 0;
     loop {
         let multiplicity = match route {
@@ -166,6 +171,9 @@ pub fn for_each_batch(
             out_of,
         });
         visited += 1;
+        if visited % 1024 == 0 {
+            ticker.inc(1024);
+        }
         let advanced = match route {
             Route::Subsets => next_subset(&mut idx, n),
             Route::OrderedTuples => next_tuple(&mut idx, n),
@@ -175,6 +183,7 @@ pub fn for_each_batch(
             break;
         }
     }
+    ticker.finish();
     debug_assert_eq!(visited, count);
     Ok(visited)
 }
@@ -254,7 +263,7 @@ fn next_multiset(idx: &mut [usize], n: usize) -> bool {
 }
 
 /// `C(n, k)` with overflow-checked arithmetic (`0` if `k > n`).
-fn binomial(n: usize, k: usize) -> Option<u128> {
+pub(crate) fn binomial(n: usize, k: usize) -> Option<u128> {
     if k > n {
         return Some(0);
     }

@@ -2,7 +2,8 @@
 //! operator `Q ↦ E[M_B Q M_B]` — accumulated by visiting every minibatch.
 
 use super::batches::{batch_counts, for_each_batch, from_u128, Route};
-use super::limit::{Params, ReplacementRoute};
+use super::fast::{subset_moments, Quantities};
+use super::limit::{Engine, Params, ReplacementRoute};
 use super::operator::SecondMomentOperator;
 use super::problem::Problem;
 use crate::error::Result;
@@ -123,6 +124,11 @@ impl<T: Scalar> Sum<T> {
 /// Without replacement the route is [`Route::Subsets`]; with replacement it is chosen by
 /// `params.replacement_route`. Each visit costs `O(B d² + d⁴)` (the operator dominates).
 ///
+/// For `T = f64` without replacement and `params.engine` = [`Engine::Fast`] (the default), the
+/// work is done by [`subset_moments`] (revolving-door order, batched products, parallel, same
+/// bits for any thread count) instead; the batch-by-batch loop above remains for rationals, for
+/// sampling with replacement, and under [`Engine::Generic`] as its reference.
+///
 /// # Errors
 /// [`crate::Error::Input`] on field `batch_size` if the number of minibatches exceeds
 /// `params.limit` (and `params.over_limit` is [`super::OverLimit::Refuse`]) or overflows `u128`;
@@ -130,8 +136,20 @@ impl<T: Scalar> Sum<T> {
 ///
 /// # Panics
 /// If `T` cannot represent the integer counts (`f64` and `BigRational` always can).
-pub fn expectations<T: Scalar>(problem: &Problem<T>, params: &Params) -> Result<Enumeration<T>> {
+pub fn expectations<T: Scalar + 'static>(
+    problem: &Problem<T>,
+    params: &Params,
+) -> Result<Enumeration<T>> {
     let route = route_for(problem.sampling(), params);
+    if route == Route::Subsets && params.engine == Engine::Fast {
+        // Specialization by type: the fast route exists for f64 only.
+        let any: &dyn std::any::Any = problem;
+        if let Some(p) = any.downcast_ref::<Problem<f64>>() {
+            let e = subset_moments(p, Quantities::WithOperator, params)?.into_enumeration();
+            let boxed: Box<dyn std::any::Any> = Box::new(e);
+            return Ok(*boxed.downcast::<Enumeration<T>>().expect("T is f64 here"));
+        }
+    }
     let (n, b, d) = (problem.n(), problem.batch_size(), problem.d());
     let gamma = problem.gamma();
     let mut h = Sum::new(d * d);

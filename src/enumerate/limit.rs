@@ -1,6 +1,8 @@
 //! How much enumeration is allowed: the visit [`Limit`], what to do above it ([`OverLimit`]), and
 //! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`Params`].
 
+use super::fixed::Simd;
+use super::progress::Progress;
 use crate::error::{Error, Result};
 
 /// The largest number of visits (minibatches, or nodes of the tree of batch paths) an
@@ -61,6 +63,25 @@ pub struct Params {
     pub over_limit: OverLimit,
     /// The route for with-replacement sampling.
     pub replacement_route: ReplacementRoute,
+    /// Which implementation computes `f64` expectations without replacement.
+    pub engine: Engine,
+    /// Whether a long enumeration draws a progress bar (never, by default).
+    pub progress: Progress,
+    /// Which instructions the fast route's kernels may use (detected at run time, by default).
+    pub simd: Simd,
+}
+
+/// Which implementation [`super::expectations`] uses for `f64` problems without replacement
+/// (rationals, and sampling with replacement, always take the generic route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Engine {
+    /// The fast path ([`super::subset_moments`]): revolving-door order, batched products, split
+    /// across the rayon pool with a result independent of the thread count (the default).
+    #[default]
+    Fast,
+    /// The generic batch-by-batch route, the same code as for rationals: the reference the fast
+    /// path is tested against.
+    Generic,
 }
 
 impl Params {
@@ -80,6 +101,18 @@ impl Params {
             over_limit: OverLimit::Proceed,
             ..self
         }
+    }
+
+    /// The same parameters with another [`Progress`].
+    #[must_use]
+    pub fn with_progress(self, progress: Progress) -> Self {
+        Self { progress, ..self }
+    }
+
+    /// The same parameters with another [`Engine`].
+    #[must_use]
+    pub fn with_engine(self, engine: Engine) -> Self {
+        Self { engine, ..self }
     }
 }
 

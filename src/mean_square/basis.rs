@@ -168,12 +168,17 @@ mod tests {
             assert_eq!(b.index(i, j), p);
             assert_eq!(b.index(j, i), p);
         }
-        let q = Mat::from_fn(3, 3, |i, j| [[1.0, 2.0, -1.0], [2.0, 0.5, 3.0], [-1.0, 3.0, 4.0]][i][j]);
+        let q = Mat::from_fn(3, 3, |i, j| {
+            [[1.0, 2.0, -1.0], [2.0, 0.5, 3.0], [-1.0, 3.0, 4.0]][i][j]
+        });
         let x = b.coordinates(q.as_ref());
         let back = b.matrix(&x);
         assert!(linalg::max_abs((&back - &q).as_ref()) < 1e-15);
         // ⟨Q, Q⟩_F = Σ Q_ij² = ‖x‖².
-        let frob: f64 = (0..3).flat_map(|i| (0..3).map(move |j| (i, j))).map(|(i, j)| q[(i, j)] * q[(i, j)]).sum();
+        let frob: f64 = (0..3)
+            .flat_map(|i| (0..3).map(move |j| (i, j)))
+            .map(|(i, j)| q[(i, j)] * q[(i, j)])
+            .sum();
         let norm: f64 = x.iter().map(|v| v * v).sum();
         assert!((frob - norm).abs() < 1e-13);
     }
@@ -181,12 +186,22 @@ mod tests {
     #[test]
     fn congruence_matrix_applies_a_q_a() {
         let b = SymBasis::new(3);
-        let a = Mat::from_fn(3, 3, |i, j| [[2.0, 1.0, 0.0], [1.0, -1.0, 0.5], [0.0, 0.5, 3.0]][i][j]);
-        let q = Mat::from_fn(3, 3, |i, j| [[1.0, -2.0, 1.0], [-2.0, 0.0, 1.5], [1.0, 1.5, 2.0]][i][j]);
+        let a = Mat::from_fn(3, 3, |i, j| {
+            [[2.0, 1.0, 0.0], [1.0, -1.0, 0.5], [0.0, 0.5, 3.0]][i][j]
+        });
+        let q = Mat::from_fn(3, 3, |i, j| {
+            [[1.0, -2.0, 1.0], [-2.0, 0.0, 1.5], [1.0, 1.5, 2.0]][i][j]
+        });
         let s = b.congruence(a.as_ref());
         let x = b.coordinates(q.as_ref());
-        let y: Vec<f64> = (0..b.dim()).map(|p| (0..b.dim()).map(|r| s[(p, r)] * x[r]).sum()).collect();
-        let want = linalg::product(linalg::product(a.as_ref(), q.as_ref(), 1.0).as_ref(), a.as_ref(), 1.0);
+        let y: Vec<f64> = (0..b.dim())
+            .map(|p| (0..b.dim()).map(|r| s[(p, r)] * x[r]).sum())
+            .collect();
+        let want = linalg::product(
+            linalg::product(a.as_ref(), q.as_ref(), 1.0).as_ref(),
+            a.as_ref(),
+            1.0,
+        );
         assert!(linalg::max_abs((&b.matrix(&y) - &want).as_ref()) < 1e-12);
         // rank one: S(g gᵀ) from the Gram form agrees.
         let g = Mat::from_fn(1, 3, |_, j| [1.0, -2.0, 0.5][j]);

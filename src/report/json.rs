@@ -1,6 +1,6 @@
 //! The JSON report: an array with one flat object per instance (keys documented in README.md).
 
-use super::sgd_summary;
+use super::{exact_summary, sgd_summary};
 use crate::analysis::Analysis;
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 use serde_json::{json, Value};
@@ -64,11 +64,22 @@ pub fn json_value(a: &Analysis) -> Value {
         "critical_gamma_gd": critical(a.gd.critical_gamma),
         "critical_gamma_thm33": critical(a.thm33.critical_gamma),
         "critical_gamma_thm35": critical(a.thm35.check.critical_gamma),
+        "ms_spectral_radius": a.mean_square.check.value,
+        "ms_stable": a.mean_square.check.verdict.holds(),
+        "ms_verdict": verdict(a.mean_square.check.verdict),
+        "critical_gamma_exact": critical(a.mean_square.check.critical_gamma),
+        "orderings": a.orderings.iter().map(|o| json!({
+            "relation": o.relation,
+            "reason": o.reason,
+            "holds": o.holds,
+        })).collect::<Vec<_>>(),
         "sgd_summary": sgd_summary(a),
+        "sgd_exact_summary": exact_summary(a),
         "criteria": {
             "thm33": detail(&a.thm33),
             "gd": detail(&a.gd),
             "thm35": detail(&a.thm35.check),
+            "exact": detail(&a.mean_square.check),
         },
         "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
         "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),

@@ -7,13 +7,17 @@ mod enumeration;
 mod format;
 mod json;
 mod markdown;
+mod simulation;
 mod text;
+mod verify;
 
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{sig, sig_rel};
 pub use json::{json, json_value};
 pub use markdown::markdown;
+pub use simulation::{simulation_json, simulation_markdown, simulation_text};
 pub use text::text;
+pub use verify::{verify_json, verify_markdown, verify_text};
 
 use crate::analysis::Analysis;
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
@@ -66,7 +70,7 @@ pub(crate) fn ratio(gamma: f64, g: CriticalGamma) -> String {
     }
 }
 
-pub(crate) fn rows(a: &Analysis) -> [Row; 3] {
+pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
     let thm33 = match a.thm33.verdict {
         Verdict::Accepts => "stable for SGD (Theorem 3.3 is sufficient)".to_owned(),
         Verdict::Rejects => "not certified: Theorem 3.3 is only sufficient".to_owned(),
@@ -93,7 +97,20 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 3] {
             a.thm35.hypotheses.failures().join(", ")
         ),
     };
+    let exact = match a.mean_square.check.verdict {
+        Verdict::Accepts => "mean-square stable for SGD",
+        Verdict::Rejects => "mean-square unstable for SGD: E‖x_k‖² grows",
+        Verdict::Boundary => "at the mean-square boundary: ρ(L_γ) = 1 within tolerance (E‖x_k‖² stays bounded if γ = γ* exactly)",
+    }
+    .to_owned();
     [
+        Row {
+            label: "exact (M&M 2024)",
+            kind: "iff",
+            inequality: "ρ(L_γ) ≤ 1",
+            result: a.mean_square.check,
+            conclusion: exact,
+        },
         Row {
             label: "Theorem 3.3",
             kind: "sufficient",
@@ -116,6 +133,16 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 3] {
             conclusion: thm35,
         },
     ]
+}
+
+/// The exact verdict for SGD, in one line.
+pub(crate) fn exact_summary(a: &Analysis) -> String {
+    let rho = sig(a.mean_square.check.value);
+    match a.mean_square.check.verdict {
+        Verdict::Accepts => format!("stable (ρ(L_γ) = {rho}, γ < γ*_exact)"),
+        Verdict::Rejects => format!("unstable (ρ(L_γ) = {rho}, γ > γ*_exact)"),
+        Verdict::Boundary => format!("boundary (γ = γ*_exact within tolerance, ρ(L_γ) = {rho})"),
+    }
 }
 
 /// The SGD conclusion the lecture's criteria allow, in one line.

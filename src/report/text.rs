@@ -1,6 +1,6 @@
 //! The plain-text report, for people at a terminal.
 
-use super::{critical, ratio, rows, sgd_summary, sig, sig_rel};
+use super::{critical, exact_summary, ratio, rows, sgd_summary, sig, sig_rel};
 use crate::analysis::Analysis;
 use std::fmt::Write as _;
 
@@ -131,4 +131,14 @@ fn section(out: &mut String, a: &Analysis) {
         );
     }
     let _ = writeln!(out, "SGD, by the lecture's criteria: {}", sgd_summary(a));
+    let _ = writeln!(out, "SGD, exactly (mean square): {}", exact_summary(a));
+    for o in &a.orderings {
+        let _ = writeln!(
+            out,
+            "   ordering {}: {} ({})",
+            o.relation,
+            if o.holds { "holds" } else { "VIOLATED" },
+            o.reason
+        );
+    }
 }

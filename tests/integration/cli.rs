@@ -52,7 +52,7 @@ const BAD: &[(&str, &[&str])] = &[
     ("nan_literal.json", &["nan_literal.json", "malformed JSON"]),
     (
         "overflow.json",
-        &["overflow.json", "malformed JSON", "out of range"],
+        &["overflow.json", "line 1", "beyond the f64 range"],
     ),
     ("no_samples.json", &["hessians", "N must be at least 1"]),
     ("batch_zero.json", &["batch_size", "at least 1"]),
@@ -429,4 +429,54 @@ fn enumerate_refuses_above_the_limit_unless_forced() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["agrees"], true);
     assert_eq!(v[0]["visits"], "6");
+}
+
+/// Inputs the fuzzer (or a reading of the loader it prompted) found: each must be refused with
+/// an error, promptly, and without a panic or an abort. See fuzz/README.md.
+#[test]
+fn fuzz_regressions_are_refused() {
+    let dir = root().join("fuzz/regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if !name.starts_with("load_npy") {
+            continue;
+        }
+        seen += 1;
+        let copy = write_tmp(&format!("{name}.npy"), &std::fs::read(&path).unwrap());
+        let o = bin()
+            .args(["analyze", "--gamma", "0.5", "--batch-size", "1"])
+            .arg(&copy)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(!err.contains("panicked"), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: a one-line message: {err}");
+    }
+    assert!(seen >= 3, "the regression inputs are present");
+}
+
+#[test]
+fn overflowing_moments_are_an_error_not_a_verdict() {
+    for (name, body) in [
+        (
+            "grad_overflow.json",
+            r#"{"gradients": [[1e160], [1]], "gamma": 1e-200, "batch_size": 1}"#,
+        ),
+        (
+            "hess_overflow.json",
+            r#"{"hessians": [[[1e300]]], "gamma": 0.5, "batch_size": 1}"#,
+        ),
+    ] {
+        let p = write_tmp(name, body.as_bytes());
+        let o = bin().arg("analyze").arg(&p).output().unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(
+            err.contains(name) && err.contains("overflow"),
+            "{name}: {err}"
+        );
+    }
 }

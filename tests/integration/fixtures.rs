@@ -284,3 +284,56 @@ fn analyze_json_carries_the_enumerated_second_moment() {
         }
     }
 }
+
+#[test]
+fn every_fixture_satisfies_the_orderings_of_critical_gammas() {
+    for f in fixture_files() {
+        let a = analyze_file(&f);
+        assert!(a.orderings.len() >= 2);
+        for o in &a.orderings {
+            assert!(o.holds, "{}: {} violated", f.display(), o.relation);
+        }
+    }
+}
+
+#[test]
+fn the_ordering_check_says_no_when_an_ordering_is_broken() {
+    let mut a = analyze_file(&root().join("fixtures/d1_sgd_stable.json"));
+    let CriticalGamma::Finite(gd) = a.gd.critical_gamma else {
+        unreachable!()
+    };
+    a.mean_square.check.critical_gamma = CriticalGamma::Finite(gd * 1.01);
+    let o = sgd_stability::analysis::orderings(&a);
+    let broken: Vec<_> = o.iter().filter(|o| !o.holds).map(|o| o.relation).collect();
+    assert!(broken.contains(&"γ*_exact ≤ γ*_GD"), "{broken:?}");
+    assert!(broken.contains(&"γ*_exact ≤ γ*_3.5"), "{broken:?}");
+}
+
+#[test]
+fn exact_verdicts_of_the_fixtures_cited_in_fixtures_readme() {
+    use sgd_stability::criteria::Verdict;
+    // Theorem 3.3 rejects, yet the minimum is mean-square stable (Theorem 3.3 is not necessary).
+    let a = analyze_file(&root().join("fixtures/d2_thm33_rejects_mean_square_stable.json"));
+    assert_eq!(a.thm33.verdict, Verdict::Rejects);
+    assert_eq!(a.mean_square.check.verdict, Verdict::Accepts);
+    // γ*_exact = (9 − √17)/4 (sympy, see the fixture's note).
+    let CriticalGamma::Finite(g) = a.mean_square.check.critical_gamma else {
+        unreachable!()
+    };
+    assert_close("γ*_exact", g, (9.0 - 17f64.sqrt()) / 4.0, 1e-10, 0.0);
+    // The trace check fails without Theorem 3.5's hypotheses, yet the minimum is stable.
+    let a = analyze_file(&root().join("fixtures/d2_trace_fails_rank_two_stable.json"));
+    assert_eq!(a.thm35.check.verdict, Verdict::Rejects);
+    assert!(!a.thm35.hypotheses.hold());
+    assert_eq!(a.mean_square.check.verdict, Verdict::Accepts);
+    // d = 1 unstable fixture: the exact verdict agrees with Theorem 3.3 (exact in d = 1).
+    let a = analyze_file(&root().join("fixtures/d1_sgd_unstable.json"));
+    assert_eq!(a.mean_square.check.verdict, Verdict::Rejects);
+    assert_close(
+        "γ*_exact = γ*_3.3 in d = 1",
+        a.mean_square.check.critical_gamma.as_f64(),
+        a.thm33.critical_gamma.as_f64(),
+        1e-12,
+        0.0,
+    );
+}

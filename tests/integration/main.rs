@@ -5,6 +5,10 @@ mod common;
 
 mod cli;
 mod enumerate;
+mod enumerate_fast;
 mod exact_route;
 mod fixtures;
+mod mean_square;
+mod proof;
 mod properties;
+mod simulate;

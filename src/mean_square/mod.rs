@@ -1,0 +1,165 @@
+//! Exact mean-square stability of linearized SGD: the second-moment operator `L_γ`, its
+//! spectral radius, and the exact critical learning rate `γ*` — the yardstick between
+//! Theorem 3.3 (sufficient), Corollary 3.4 (GD) and Theorem 3.5 (necessary).
+//!
+//! With `M_B = I − γH_B`, the second moment `P_k = E[x_k x_kᵀ]` evolves by
+//! `P_{k+1} = L_γ(P_k)`, where
+//!
+//! `L_γ(Q) = E[M_B Q M_B] = (I − γH)Q(I − γH) + γ²c·mean_i (H_i − H)Q(H_i − H)`
+//!
+//! (`c` the batch factor, [`crate::moments::batch_factor`]: the finite-population covariance of
+//! `H_B` is `c` times that of one sample, for any bilinear function of `H_B`). So
+//! `E‖x_k‖² = tr L_γ^k(x_0x_0ᵀ)` is bounded for every `x_0` iff `ρ(L_γ) ≤ 1` (Definition 3.2).
+//! Writing `L_γ = I − 2γC + γ²D` with `C(Q) = ½(HQ + QH)` and
+//! `D(Q) = (1 − c)HQH + c·mean_i H_iQH_i`:
+//! - `L_γ`, `C`, `D` are self-adjoint on `Sym(d)` with `⟨P, Q⟩ = tr(PQ)`;
+//! - `L_γ` is a mean of congruences, so it maps the PSD cone into itself — also when some
+//!   `H_i` are indefinite — and its spectral radius is its largest eigenvalue;
+//! - hence stability `⇔ λ_max(L_γ) ≤ 1 ⇔ γD ⪯ 2C`, an interval `(0, γ*]`
+//!   ([`critical_gamma_exact`]).
+//!
+//! Theorem 3.3's matrix is `L_γ(I)`, and for a positive map `ρ(L) ≤ ‖L(I)‖₂`, so the exact
+//! criterion is never stricter: `γ*_3.3 ≤ γ*_exact ≤ γ*_GD = 2/λ_max(H)`.
+//!
+//! | lecture / paper | code |
+//! |---|---|
+//! | `L_γ(Q) = E[(I − γH_B)Q(I − γH_B)]` | [`MeanSquareOperator`] |
+//! | `ρ(L_γ)` | [`SpectralRadius`], `MeanSquare::check.value` |
+//! | `γ* = 2/λ_max(C†D)` (Mulayoff & Michaeli, COLT 2024) | [`critical_gamma_exact`] |
+//! | orthonormal basis of `Sym(d)` | [`SymBasis`] |
+//!
+//! ```
+//! use sgd_stability::mean_square::MeanSquare;
+//! use sgd_stability::criteria::{CriticalGamma, Verdict};
+//! use sgd_stability::{BatchSize, Instance, LearningRate, Samples, Sampling, Tolerances};
+//!
+//! // d = 1: γ* = 2a/(a² + c s²). H_i = 1, 2, 3, B = 1 (c = 1): a = 2, s² = 2/3, γ* = 6/7.
+//! let samples = Samples::gradients_from_rows(&[vec![1.0], vec![2f64.sqrt()], vec![3f64.sqrt()]])?;
+//! let inst = Instance::new("d1", samples, LearningRate::new(0.5)?, BatchSize::new(1)?,
+//!     Sampling::WithoutReplacement)?;
+//! let ms = MeanSquare::of(&inst, &Tolerances::default())?;
+//! let CriticalGamma::Finite(g) = ms.check.critical_gamma else { unreachable!() };
+//! assert!((g - 6.0 / 7.0).abs() < 1e-12);
+//! assert_eq!(ms.check.verdict, Verdict::Accepts);
+//! assert!((ms.check.value - 1.0 / 6.0).abs() < 1e-12); // (1 − 1)² + ¼·⅔
+//! # Ok::<(), sgd_stability::Error>(())
+//! ```
+
+mod basis;
+mod critical;
+mod lanczos;
+mod operator;
+
+pub use basis::SymBasis;
+pub use critical::critical_gamma_exact;
+pub use lanczos::{largest_eigenvalue, Info, LanczosParams, NotConverged};
+pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
+
+use crate::criteria::{CriterionResult, HSpectrum};
+use crate::error::Result;
+use crate::instance::{Instance, Samples};
+use crate::moments::{batch_factor, Moments};
+use crate::tolerance::Tolerances;
+
+/// Dense or matrix-free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Method {
+    /// Dense up to [`Params::dense_max_d`], matrix-free (Lanczos) above.
+    #[default]
+    Auto,
+    /// Always form the `d(d+1)/2` matrix.
+    Dense,
+    /// Always use Lanczos on the operator applied matrix-free.
+    MatrixFree,
+}
+
+/// How the operators are represented and how accurately their top eigenvalue is found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Dense, matrix-free, or chosen by size.
+    pub method: Method,
+    /// Under [`Method::Auto`], the largest `d` (for `γ*`: the rank of `H`) whose
+    /// `d(d+1)/2` matrix is formed.
+    pub dense_max_d: usize,
+    /// Stopping rule of the matrix-free route.
+    pub lanczos: LanczosParams,
+}
+
+impl Params {
+    /// Default [`Params::dense_max_d`]: 40 (an `820×820` symmetric eigenproblem).
+    pub const DEFAULT_DENSE_MAX_D: usize = 40;
+}
+
+/// Exact mean-square stability at one instance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeanSquare {
+    /// Value `ρ(L_γ)`, threshold `1`, margin `1 − ρ`, `γ*_exact`, and the verdict from `γ/γ*`
+    /// with the boundary tolerance, as for the other criteria (so null directions, whose
+    /// factor is exactly 1, are stable below `γ*`).
+    pub check: CriterionResult,
+    /// How `ρ(L_γ)` was computed.
+    pub radius: SpectralRadius,
+}
+
+impl MeanSquare {
+    /// The exact mean-square check of `instance`, with default [`Params`].
+    ///
+    /// # Errors
+    /// As [`mean_square`].
+    pub fn of(instance: &Instance, tol: &Tolerances) -> Result<Self> {
+        let c = batch_factor(
+            instance.n(),
+            instance.batch_size().get(),
+            instance.sampling(),
+        );
+        let moments = Moments::of(instance.samples());
+        let spec = HSpectrum::of(&moments.h, tol.null_space)?;
+        mean_square(
+            instance.samples(),
+            &moments,
+            &spec,
+            c,
+            instance.gamma().get(),
+            tol,
+            &Params::default(),
+        )
+    }
+}
+
+/// The exact mean-square check at learning rate `gamma` with batch factor `c`:
+/// `ρ(L_γ)` ([`MeanSquareOperator::spectral_radius`]) and `γ*` ([`critical_gamma_exact`]).
+///
+/// # Errors
+/// A numerical failure of an eigenvalue computation, or the matrix-free route not converging.
+pub fn mean_square(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    gamma: f64,
+    tol: &Tolerances,
+    params: &Params,
+) -> Result<MeanSquare> {
+    let radius = MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?;
+    let critical = critical_gamma_exact(samples, moments, spec, c, tol.null_space, params)?;
+    Ok(MeanSquare {
+        check: CriterionResult {
+            value: radius.value,
+            threshold: 1.0,
+            margin: 1.0 - radius.value,
+            critical_gamma: critical,
+            verdict: critical.verdict_at(gamma, tol.boundary),
+        },
+        radius,
+    })
+}
+
+/// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).
+///
+/// # Errors
+/// As [`MeanSquareOperator::spectral_radius`].
+pub fn spectral_radius(instance: &Instance) -> Result<f64> {
+    Ok(MeanSquareOperator::of(instance)
+        .spectral_radius(&Params::default())?
+        .value)
+}

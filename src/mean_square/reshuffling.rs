@@ -1,0 +1,334 @@
+//! Random reshuffling — what a shuffled data loader does — for small `N`: the exact per-epoch
+//! second-moment operator by enumerating every ordering of the samples into batches, its
+//! spectral radius per step, and its critical learning rate (by bisection).
+//!
+//! An epoch draws a uniformly random permutation of the `N` samples and cuts it into
+//! `K = N/B` consecutive disjoint batches `B_1, …, B_K`; with `M_t = I − γH_{B_t}` the iterate
+//! after the epoch is `A x` with `A = M_K ⋯ M_1`, so the second moment evolves by
+//! `P ↦ L_epoch(P) = E_π[A P Aᵀ]`. Only the ordered partition into batches matters, so the
+//! expectation is a mean over the `N!/(B!)^K` ordered partitions, each equally likely.
+//!
+//! `L_epoch` maps the PSD cone into itself, and it is self-adjoint on `Sym(d)` (the reversed
+//! ordering has `A` replaced by `Aᵀ`, the adjoint congruence, and is equally likely); so its
+//! spectral radius is its largest eigenvalue and `E‖x‖²` stays bounded over epochs iff
+//! `ρ(L_epoch) ≤ 1`. The per-step rate is `ρ(L_epoch)^{1/K}`, comparable with the i.i.d.
+//! schemes' `ρ(L_γ)`. No closed form is known to us; neither the lecture nor Mulayoff &
+//! Michaeli cover it. With `B = N` there is one ordering and this is GD.
+
+use super::basis::SymBasis;
+use crate::criteria::{CriticalGamma, HSpectrum, Verdict};
+use crate::error::{Error, Result};
+use crate::instance::Instance;
+use crate::linalg;
+use crate::moments::Moments;
+use crate::tolerance::Tolerances;
+use faer::{Mat, MatRef};
+
+/// The largest `N` for which random reshuffling is enumerated (`8! = 40320` orderings).
+pub const MAX_N: usize = 8;
+
+/// The largest `(ordered partitions) · m²` (`m = d(d+1)/2`) one epoch operator may cost.
+pub const MAX_WORK: u128 = 2_000_000_000;
+
+/// `ρ(L_epoch) ≤ 1 + STABLE_SLACK` counts as stable: null directions of `H` that every `H_i`
+/// annihilates have `ρ = 1` exactly, which rounding moves by about `1e-15`.
+pub const STABLE_SLACK: f64 = 1e-9;
+
+/// Bisection on `ρ(L_epoch) = 1` stops when the bracket is this narrow relative to its upper
+/// end.
+pub const BISECTION_REL: f64 = 1e-10;
+
+/// Random reshuffling at one batch size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Reshuffling {
+    /// `B` (it divides `N`).
+    pub batch_size: usize,
+    /// `K = N/B` steps per epoch.
+    pub steps_per_epoch: usize,
+    /// The ordered partitions enumerated: `N!/(B!)^K`.
+    pub orderings: u128,
+    /// The learning rate the radii are given at.
+    pub gamma: f64,
+    /// `ρ(L_epoch)` at `gamma`.
+    pub epoch_radius: f64,
+    /// `ρ(L_epoch)^{1/K}`: the per-step rate, comparable with `ρ(L_γ)` of the i.i.d. schemes.
+    pub per_step_radius: f64,
+    /// The largest `γ` with `ρ(L_epoch) ≤ 1`, by a grid scan for the first unstable `γ` and
+    /// bisection below it (relative accuracy [`BISECTION_REL`]); if the stable set is not an
+    /// interval, this is the first crossing the scan found.
+    pub critical_gamma: CriticalGamma,
+    /// Stable at `gamma` (`ρ(L_epoch) ≤ 1 +` [`STABLE_SLACK`]).
+    pub verdict: Verdict,
+}
+
+fn refuse(field: &str, message: String) -> Error {
+    Error::input(field, message)
+}
+
+/// Every ordered partition of `0..n` into consecutive batches of size `b` (`b | n`), as the
+/// sequence of batches; calls `f` with a slice of `n/b` batches.
+fn for_each_ordering(n: usize, b: usize, f: &mut impl FnMut(&[Vec<usize>])) {
+    fn rec(
+        remaining: &[usize],
+        b: usize,
+        prefix: &mut Vec<Vec<usize>>,
+        f: &mut impl FnMut(&[Vec<usize>]),
+    ) {
+        if remaining.is_empty() {
+            f(prefix);
+            return;
+        }
+        // Every b-subset of `remaining` (as increasing index tuples) is the next batch.
+        let r = remaining.len();
+        let mut idx: Vec<usize> = (0..b).collect();
+        loop {
+            let batch: Vec<usize> = idx.iter().map(|&i| remaining[i]).collect();
+            let rest: Vec<usize> = remaining
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !idx.contains(i))
+                .map(|(_, &v)| v)
+                .collect();
+            prefix.push(batch);
+            rec(&rest, b, prefix, f);
+            prefix.pop();
+            // Next combination.
+            let mut k = b;
+            loop {
+                if k == 0 {
+                    return;
+                }
+                k -= 1;
+                if idx[k] < r - b + k {
+                    break;
+                }
+                if k == 0 {
+                    return;
+                }
+            }
+            idx[k] += 1;
+            for j in k + 1..b {
+                idx[j] = idx[j - 1] + 1;
+            }
+        }
+    }
+    let all: Vec<usize> = (0..n).collect();
+    rec(&all, b, &mut Vec::new(), f);
+}
+
+/// `N!/(B!)^{N/B}`.
+fn ordering_count(n: usize, b: usize) -> u128 {
+    let fact = |k: usize| (1..=k as u128).product::<u128>();
+    fact(n) / fact(b).pow(u32::try_from(n / b).expect("small"))
+}
+
+fn check_size(instance: &Instance, b: usize) -> Result<u128> {
+    let n = instance.n();
+    if n > MAX_N {
+        return Err(refuse(
+            "random_reshuffling",
+            format!("random reshuffling is enumerated over every ordering of the samples, which is supported only for N ≤ {MAX_N} (N = {n} has {n}! orderings)"),
+        ));
+    }
+    if b == 0 || n % b != 0 {
+        return Err(refuse(
+            "batch_size",
+            format!("random reshuffling needs B to divide N (got B = {b}, N = {n}); a ragged last batch is not supported"),
+        ));
+    }
+    let orderings = ordering_count(n, b);
+    let m = SymBasis::new(instance.d()).dim() as u128;
+    if orderings * m * m > MAX_WORK {
+        return Err(refuse(
+            "random_reshuffling",
+            format!("the epoch operator would cost {orderings} orderings × {m}² (d = {}); above the limit of {MAX_WORK}", instance.d()),
+        ));
+    }
+    Ok(orderings)
+}
+
+/// `out += S(A)` for `Q ↦ A Q Aᵀ` in the orthonormal basis of `Sym(d)` (full `m×m`, `A` need
+/// not be symmetric): `S_pq = w_p w_q (A_ik A_jl + A_il A_jk)`, `w = 1/√2` on diagonal pairs.
+fn add_general_congruence(out: &mut Mat<f64>, basis: &SymBasis, a: MatRef<'_, f64>) {
+    let m = basis.dim();
+    let w = |p: usize| {
+        let (i, j) = basis.pair(p);
+        if i == j {
+            std::f64::consts::FRAC_1_SQRT_2
+        } else {
+            1.0
+        }
+    };
+    for q in 0..m {
+        let (k, l) = basis.pair(q);
+        let wq = w(q);
+        for p in 0..m {
+            let (i, j) = basis.pair(p);
+            out[(p, q)] += wq * w(p) * (a[(i, k)] * a[(j, l)] + a[(i, l)] * a[(j, k)]);
+        }
+    }
+}
+
+/// The per-epoch second-moment operator `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, as a
+/// symmetric `m×m` matrix in [`SymBasis`] (`m = d(d+1)/2`), by enumerating every ordered
+/// partition of the samples into `K = N/B` batches of size `b`.
+///
+/// # Errors
+/// [`Error::Input`] if `N >` [`MAX_N`], `b` does not divide `N`, or the work exceeds
+/// [`MAX_WORK`].
+pub fn epoch_operator(instance: &Instance, b: usize, gamma: f64) -> Result<Mat<f64>> {
+    let orderings = check_size(instance, b)?;
+    Ok(epoch_operator_unchecked(instance, b, gamma, orderings))
+}
+
+fn epoch_operator_unchecked(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> Mat<f64> {
+    let samples = instance.samples();
+    let (n, d) = (instance.n(), instance.d());
+    let hs: Vec<Mat<f64>> = (0..n).map(|i| samples.hessian(i)).collect();
+    let basis = SymBasis::new(d);
+    let mut out = Mat::<f64>::zeros(basis.dim(), basis.dim());
+    let scale = gamma / b as f64;
+    for_each_ordering(n, b, &mut |batches| {
+        let mut a = Mat::<f64>::identity(d, d);
+        for batch in batches {
+            // M_t = I − (γ/B) Σ_{ξ ∈ B_t} H_ξ; A ← M_t A.
+            let mut m = Mat::<f64>::identity(d, d);
+            for &xi in batch {
+                m -= &hs[xi] * faer::Scale(scale);
+            }
+            a = linalg::product(m.as_ref(), a.as_ref(), 1.0);
+        }
+        add_general_congruence(&mut out, &basis, a.as_ref());
+    });
+    let inv = 1.0 / orderings as f64;
+    linalg::symmetrized((out * faer::Scale(inv)).as_ref())
+}
+
+/// `ρ(L_epoch)` at `gamma`.
+fn epoch_radius(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> Result<f64> {
+    let op = epoch_operator_unchecked(instance, b, gamma, orderings);
+    Ok(linalg::sym_lambda_max(op.as_ref())?.expect("d ≥ 1"))
+}
+
+/// Random reshuffling at batch size `b` and learning rate `gamma`: `ρ(L_epoch)`, the per-step
+/// rate and the critical `γ`.
+///
+/// The critical `γ`: if `H` is not PSD, none (to first order in `γ` an epoch is
+/// `I − γK·H + O(γ²)`). Otherwise upward from `γ*_GD = 2/λ_max(H)` by doubling until
+/// `ρ(L_epoch) > 1` (unbounded after 30 doublings), a scan of 16 equally spaced points below
+/// that for the first unstable one (halving below the first point if even that is unstable),
+/// then bisection to [`BISECTION_REL`].
+///
+/// # Errors
+/// As [`epoch_operator`]; a numerical failure of an eigenvalue computation.
+pub fn reshuffling(instance: &Instance, b: usize, gamma: f64, tol: &Tolerances) -> Result<Reshuffling> {
+    let orderings = check_size(instance, b)?;
+    let k = instance.n() / b;
+    let rho = epoch_radius(instance, b, gamma, orderings)?;
+    let critical = critical_gamma(instance, b, orderings, tol)?;
+    let stable = rho <= 1.0 + STABLE_SLACK;
+    Ok(Reshuffling {
+        batch_size: b,
+        steps_per_epoch: k,
+        orderings,
+        gamma,
+        epoch_radius: rho,
+        per_step_radius: rho.max(0.0).powf(1.0 / k as f64),
+        critical_gamma: critical,
+        verdict: if stable {
+            Verdict::Accepts
+        } else {
+            Verdict::Rejects
+        },
+    })
+}
+
+fn critical_gamma(instance: &Instance, b: usize, orderings: u128, tol: &Tolerances) -> Result<CriticalGamma> {
+    let moments = Moments::of(instance.samples());
+    let spec = HSpectrum::of(&moments.h, tol.null_space)?;
+    if !spec.is_psd() {
+        return Ok(CriticalGamma::NoneAccepted);
+    }
+    let stable = |g: f64| -> Result<bool> {
+        Ok(epoch_radius(instance, b, g, orderings)? <= 1.0 + STABLE_SLACK)
+    };
+    let sharp = spec.sharpness();
+    let mut hi = if sharp > spec.zero_tol {
+        2.0 / sharp
+    } else {
+        // H = 0: every H_i's scale sets γ's.
+        let s = (0..instance.n())
+            .map(|i| linalg::max_abs(instance.samples().hessian(i).as_ref()))
+            .fold(0.0_f64, f64::max);
+        if s == 0.0 {
+            return Ok(CriticalGamma::Unbounded);
+        }
+        2.0 / s
+    };
+    let mut doublings = 0;
+    while stable(hi)? {
+        hi *= 2.0;
+        doublings += 1;
+        if doublings > 30 {
+            return Ok(CriticalGamma::Unbounded);
+        }
+    }
+    // The first unstable point of a 16-point grid on (0, hi].
+    const GRID: u32 = 16;
+    let mut lo = 0.0;
+    for j in 1..=GRID {
+        let g = hi * f64::from(j) / f64::from(GRID);
+        if stable(g)? {
+            lo = g;
+        } else {
+            hi = g;
+            break;
+        }
+    }
+    if lo == 0.0 {
+        let mut g = hi;
+        for _ in 0..60 {
+            g /= 2.0;
+            if stable(g)? {
+                lo = g;
+                break;
+            }
+            hi = g;
+        }
+        if lo == 0.0 {
+            return Ok(CriticalGamma::NoneAccepted);
+        }
+    }
+    while hi - lo > BISECTION_REL * hi {
+        let mid = 0.5 * (lo + hi);
+        if stable(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(CriticalGamma::Finite(lo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orderings_are_every_ordered_partition_once() {
+        for (n, b) in [(4, 1), (4, 2), (6, 2), (6, 3), (6, 6), (5, 1)] {
+            let mut seen = std::collections::BTreeSet::new();
+            let mut count = 0u128;
+            for_each_ordering(n, b, &mut |batches| {
+                count += 1;
+                assert_eq!(batches.len(), n / b);
+                let mut all: Vec<usize> = batches.iter().flatten().copied().collect();
+                seen.insert(batches.to_vec());
+                all.sort_unstable();
+                assert_eq!(all, (0..n).collect::<Vec<_>>());
+            });
+            assert_eq!(count, ordering_count(n, b), "N = {n}, B = {b}");
+            assert_eq!(seen.len() as u128, count);
+        }
+    }
+}

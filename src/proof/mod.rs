@@ -1,0 +1,220 @@
+//! The derivation checker: the lecture's proofs as chains of steps in `proofs/*.lecture`, each
+//! decided symbolically where possible and always by exact evaluation or a counterexample
+//! search on random rational instances.
+//!
+//! The language is documented in `proofs/README.md`. In short:
+//!
+//! ```text
+//! proof "Theorem 3.3, eqs. (9)–(22)"
+//! assume sampling without_replacement
+//! step (16): E_B[(sum_{i in B} H_i)^2] = B/N*sum_i H_i^2 + 2*B*(B-1)/(N*(N-1))*sum_{i!=j} H_i*H_j  expect fails
+//! step (16') correction of (16): E_B[(sum_{i in B} H_i)^2] = B/N*sum_i H_i^2 + B*(B-1)/(N*(N-1))*sum_{i!=j} H_i*H_j
+//! note (3): g(x_k) is Gaussian by the central limit theorem (not checkable)
+//! ```
+//!
+//! - [`parse_file`] reads a file into a [`ProofFile`]; errors carry line and column.
+//! - [`check_file`] decides every step ([`check_step`]) into a [`FileReport`].
+//!
+//! How a step is decided ([`Verdict`]):
+//! - **equalities**: evaluated on random instances of several shapes `(d, N, B)` — exact
+//!   rationals, `E_B[…]` by visiting every minibatch with its probability — smallest shapes and
+//!   entries first; a false identity of low degree survives a random rational instance with small
+//!   probability (Schwartz–Zippel). If all agree and the claim lies in the symbolic fragment
+//!   (polynomials in non-commuting matrix letters), the two sides' normal forms are compared
+//!   too, at random rational values of `N`, `B`, `γ`: `holds (symbolic)`. A false equality
+//!   whose `≤` (or `≥`, Loewner `⪯`/`⪰`) held on every failing instance is `holds only as ≤`.
+//! - **inequalities, Loewner orders, implications**: random instances, then hill climbing on
+//!   the violation from the worst ones; `no counterexample found (k instances)` is not a proof.
+//! - a counterexample is shrunk greedily (entries towards 0, `γ` towards 1) and confirmed in
+//!   exact arithmetic when the claim allows it.
+//!
+//! ```
+//! use sgd_stability::proof::{check_file, parse_file, VerifyParams, Verdict};
+//!
+//! let f = parse_file("proof \"demo\"\nstep (1): (I - gamma*H)^2 = I - 2*gamma*H + gamma^2*H^2\n")?;
+//! let r = check_file("demo.lecture", &f, &VerifyParams::default());
+//! assert_eq!(r.steps().next().unwrap().verdict, Verdict::HoldsSymbolic);
+//! # Ok::<(), sgd_stability::proof::ParseError>(())
+//! ```
+
+mod check;
+mod instances;
+mod symbolic;
+mod syntax;
+mod value;
+
+pub use check::{check_step, Counterexample, StepReport, Verdict, VerifyParams, F64_REL_TOL};
+pub use syntax::{
+    parse_claim, parse_file, Assumptions, Claim, Expect, Expr, ExprKind, Fam, Func, Item, PairRule,
+    ParseError, ProofFile, RelOp, Relation, Shape, Step, SumSpec, Sym,
+};
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One reported line of a proof file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemReport {
+    /// A checked step.
+    Step(Box<StepReport>),
+    /// A statement recorded without a check.
+    Note {
+        /// The label.
+        label: String,
+        /// The text.
+        text: String,
+        /// 1-based line.
+        line: usize,
+    },
+}
+
+/// The checked file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    /// The path as given.
+    pub path: String,
+    /// The title.
+    pub title: String,
+    /// Steps and notes in order.
+    pub items: Vec<ItemReport>,
+}
+
+impl FileReport {
+    /// The checked steps.
+    pub fn steps(&self) -> impl Iterator<Item = &StepReport> {
+        self.items.iter().filter_map(|i| match i {
+            ItemReport::Step(s) => Some(&**s),
+            ItemReport::Note { .. } => None,
+        })
+    }
+
+    /// Whether every step meets its expectation.
+    #[must_use]
+    pub fn all_met(&self) -> bool {
+        self.steps().all(|s| s.met)
+    }
+}
+
+/// A seed from the file name and the step's label and line, so that a step's instances do not
+/// change when other steps are added.
+fn seed_for(path: &str, step: &Step) -> u64 {
+    let name = Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_owned(), |n| n.to_string_lossy().into_owned());
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name
+        .bytes()
+        .chain(step.label.bytes())
+        .chain(step.source.bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Check every step of `file` (steps in parallel; the result does not depend on the thread
+/// count).
+#[must_use]
+pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileReport {
+    use rayon::prelude::*;
+    let items = file
+        .items
+        .par_iter()
+        .map(|item| match item {
+            Item::Step(step) => {
+                ItemReport::Step(Box::new(check_step(step, params, seed_for(path, step))))
+            }
+            Item::Note { label, text, line } => ItemReport::Note {
+                label: label.clone(),
+                text: text.clone(),
+                line: *line,
+            },
+        })
+        .collect();
+    FileReport {
+        path: path.to_owned(),
+        title: file.title.clone(),
+        items,
+    }
+}
+
+/// Read and parse `path`.
+///
+/// # Errors
+/// [`Error::Io`] if it cannot be read; [`Error::Input`] with origin `path:line:col` on a parse
+/// or shape error.
+pub fn load(path: &Path) -> Result<ProofFile> {
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    parse_file(&text).map_err(|e| located(&shown, &e))
+}
+
+/// A parse error as an [`Error::Input`] whose message starts with `file:line:col`.
+#[must_use]
+pub fn located(path: &str, e: &ParseError) -> Error {
+    Error::Input {
+        location: crate::error::Location {
+            origin: format!("{path}:{}:{}", e.line, e.col),
+            field: "proof".to_owned(),
+        },
+        message: e.message.clone(),
+    }
+}
+
+/// The directory of shipped proofs: `./proofs` if it exists, else the crate's own.
+#[must_use]
+pub fn default_proofs_dir() -> PathBuf {
+    let local = PathBuf::from("proofs");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("proofs")
+    }
+}
+
+/// The `.lecture` files in `dir`, sorted by name.
+///
+/// # Errors
+/// [`Error::Io`] if the directory cannot be read.
+pub fn proof_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let io = |e: std::io::Error| Error::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "lecture"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Parse and check `files` (all of [`default_proofs_dir`] when empty). Returns the reports and
+/// whether every step met its expectation.
+///
+/// # Errors
+/// The first unreadable or unparsable file.
+pub fn verify(files: &[PathBuf], params: &VerifyParams) -> Result<(Vec<FileReport>, bool)> {
+    let files = if files.is_empty() {
+        proof_files(&default_proofs_dir())?
+    } else {
+        files.to_vec()
+    };
+    let parsed = files
+        .iter()
+        .map(|f| load(f).map(|p| (f.display().to_string(), p)))
+        .collect::<Result<Vec<_>>>()?;
+    let reports: Vec<FileReport> = parsed
+        .iter()
+        .map(|(path, p)| check_file(path, p, params))
+        .collect();
+    let ok = reports.iter().all(FileReport::all_met);
+    Ok((reports, ok))
+}

@@ -1,0 +1,489 @@
+//! Symbolic normal forms: an expression as a sum of words in non-commuting matrix and vector
+//! letters (`H_i`, `A`, `Q`, `x`, `g_i`, their transposes), each summed over its bound sample
+//! indices, with rational coefficients after substituting rational values for `N`, `B`, `γ`
+//! (and `c`, `d`).
+//!
+//! `H` and `Σ` are expanded into sums over `H_i`, `H_i = g_i g_iᵀ` under `rank_one`, `sum_{i≠j}`
+//! by inclusion–exclusion (`Σ_{i≠j} = Σ_{i,j} − Σ_{i=j}`), and a word's bound indices are renamed
+//! canonically. Symmetric letters are their own transposes. Traces, eigenvalues, norms, batch
+//! expectations and products of non-constant scalars are not handled: such claims are decided by
+//! evaluation alone.
+
+use super::syntax::{Assumptions, Expr, ExprKind, Fam, PairRule, Relation, Sym};
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Zero};
+use rand::RngExt as _;
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
+
+/// A sample index inside a word.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Idx {
+    Free(String),
+    Bound(usize),
+}
+
+/// One letter of a word.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Letter {
+    /// A symmetric matrix: `A`, `Q`, or `H_idx`.
+    Sym(u8, Option<Idx>),
+    /// A vector (`x`, `w`, `ones`, `g_idx`, `w_idx`), transposed or not.
+    Vec(u8, Option<Idx>, bool),
+}
+
+impl Letter {
+    fn transposed(&self) -> Self {
+        match self {
+            Self::Sym(..) => self.clone(),
+            Self::Vec(n, i, t) => Self::Vec(*n, i.clone(), !t),
+        }
+    }
+    fn idx_mut(&mut self) -> Option<&mut Idx> {
+        match self {
+            Self::Sym(_, i) | Self::Vec(_, i, _) => i.as_mut(),
+        }
+    }
+    fn is_h(&self) -> bool {
+        matches!(self, Self::Sym(2, Some(_)))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Mono {
+    coef: BigRational,
+    word: Vec<Letter>,
+    /// The bound slots this monomial sums over.
+    bound: Vec<usize>,
+}
+
+type Poly = Vec<Mono>;
+
+/// Values of the scalar symbols at one point.
+struct Point {
+    n: BigRational,
+    b: BigRational,
+    gamma: BigRational,
+    c: BigRational,
+    d: BigRational,
+}
+
+struct Conv<'a> {
+    p: &'a Point,
+    a: &'a Assumptions,
+    next_slot: usize,
+    scope: Vec<(String, usize)>,
+}
+
+fn constant(q: BigRational) -> Poly {
+    vec![Mono {
+        coef: q,
+        word: Vec::new(),
+        bound: Vec::new(),
+    }]
+}
+
+fn q(n: i64) -> BigRational {
+    BigRational::from_integer(BigInt::from(n))
+}
+
+fn is_constant(p: &Poly) -> Option<BigRational> {
+    let mut c = BigRational::zero();
+    for m in p {
+        if !m.word.is_empty() {
+            return None;
+        }
+        c += &m.coef;
+    }
+    Some(c)
+}
+
+impl Conv<'_> {
+    fn fresh(&mut self) -> usize {
+        self.next_slot += 1;
+        self.next_slot
+    }
+
+    fn idx(&self, v: &str) -> Idx {
+        self.scope
+            .iter()
+            .rev()
+            .find(|(n, _)| n == v)
+            .map_or_else(|| Idx::Free(v.to_owned()), |(_, s)| Idx::Bound(*s))
+    }
+
+    /// `(1/N) Σ_s letter(s)` words.
+    fn mean_h(&mut self, power: usize) -> Poly {
+        let s = self.fresh();
+        let word = self.h_letters(Some(Idx::Bound(s)));
+        let mut w = Vec::new();
+        for _ in 0..power {
+            w.extend(word.iter().cloned());
+        }
+        vec![Mono {
+            coef: BigRational::one() / &self.p.n,
+            word: w,
+            bound: vec![s],
+        }]
+    }
+
+    fn h_letters(&self, i: Option<Idx>) -> Vec<Letter> {
+        if self.a.rank_one {
+            vec![Letter::Vec(10, i.clone(), false), Letter::Vec(10, i, true)]
+        } else {
+            vec![Letter::Sym(2, i)]
+        }
+    }
+
+    fn conv(&mut self, e: &Expr) -> Option<Poly> {
+        Some(match &e.kind {
+            ExprKind::Num(x) => constant(x.clone()),
+            ExprKind::Sym(s) => match s {
+                Sym::Gamma => constant(self.p.gamma.clone()),
+                Sym::N => constant(self.p.n.clone()),
+                Sym::B => constant(self.p.b.clone()),
+                Sym::C => constant(self.p.c.clone()),
+                Sym::D => constant(self.p.d.clone()),
+                Sym::I => constant(BigRational::one()),
+                Sym::H => self.mean_h(1),
+                Sym::Sigma => {
+                    let sq = self.mean_h(2);
+                    let h1 = self.mean_h(1);
+                    let h2 = self.mean_h(1);
+                    let hh = self.mul(&h1, &h2);
+                    let mut out = sq;
+                    out.extend(neg(hh));
+                    out
+                }
+                Sym::A => vec![letter(Letter::Sym(0, None))],
+                Sym::Q => vec![letter(Letter::Sym(1, None))],
+                Sym::X => vec![letter(Letter::Vec(20, None, false))],
+                Sym::W => vec![letter(Letter::Vec(21, None, false))],
+                Sym::Ones => vec![letter(Letter::Vec(22, None, false))],
+                Sym::HBatch => return None,
+            },
+            ExprKind::Fam(f, v) => {
+                let i = Some(self.idx(v));
+                match f {
+                    Fam::H => vec![Mono {
+                        coef: BigRational::one(),
+                        word: self.h_letters(i),
+                        bound: Vec::new(),
+                    }],
+                    Fam::G => vec![letter(Letter::Vec(10, i, false))],
+                    Fam::W => vec![letter(Letter::Vec(11, i, false))],
+                    Fam::A => return None,
+                }
+            }
+            ExprKind::Neg(a) => neg(self.conv(a)?),
+            ExprKind::Add(a, b) => {
+                let mut x = self.conv(a)?;
+                x.extend(self.conv(b)?);
+                x
+            }
+            ExprKind::Sub(a, b) => {
+                let mut x = self.conv(a)?;
+                x.extend(neg(self.conv(b)?));
+                x
+            }
+            ExprKind::Mul(a, b) => {
+                let (x, y) = (self.conv(a)?, self.conv(b)?);
+                let scalar_word =
+                    |s: &Expr, p: &Poly| s.shape.is_scalar() && is_constant(p).is_none();
+                if scalar_word(a, &x) || scalar_word(b, &y) {
+                    // A non-constant scalar commutes; words would not.
+                    return None;
+                }
+                self.mul(&x, &y)
+            }
+            ExprKind::Div(a, b) => {
+                let x = self.conv(a)?;
+                let c = is_constant(&self.conv(b)?)?;
+                if c.is_zero() {
+                    return None;
+                }
+                scale(x, &(BigRational::one() / c))
+            }
+            ExprKind::Pow(a, k) => {
+                let base = self.conv(a)?;
+                if a.shape.is_scalar() && is_constant(&base).is_none() {
+                    return None;
+                }
+                let mut r = constant(BigRational::one());
+                for _ in 0..*k {
+                    r = self.mul(&r, &base);
+                }
+                r
+            }
+            ExprKind::Transpose(a) => self
+                .conv(a)?
+                .into_iter()
+                .map(|m| Mono {
+                    word: m.word.iter().rev().map(Letter::transposed).collect(),
+                    ..m
+                })
+                .collect(),
+            ExprKind::Sum(spec, body) => {
+                if spec.in_batch || spec.rule == PairRule::Ordered {
+                    return None;
+                }
+                let slots: Vec<usize> = spec.vars.iter().map(|_| self.fresh()).collect();
+                let n = self.scope.len();
+                for (v, s) in spec.vars.iter().zip(&slots) {
+                    self.scope.push((v.clone(), *s));
+                }
+                let body = self.conv(body);
+                self.scope.truncate(n);
+                let body = body?;
+                let mut out = self.close(body.clone(), &slots);
+                if spec.rule == PairRule::Distinct {
+                    let merged: Poly = body
+                        .into_iter()
+                        .map(|mut m| {
+                            for l in &mut m.word {
+                                if let Some(i) = l.idx_mut() {
+                                    if *i == Idx::Bound(slots[1]) {
+                                        *i = Idx::Bound(slots[0]);
+                                    }
+                                }
+                            }
+                            m
+                        })
+                        .collect();
+                    out.extend(neg(self.close(merged, &slots[..1])));
+                }
+                out
+            }
+            ExprKind::SampleMean(v, body) => {
+                let s = self.fresh();
+                self.scope.push((v.clone(), s));
+                let body = self.conv(body);
+                self.scope.pop();
+                scale(self.close(body?, &[s]), &(BigRational::one() / &self.p.n))
+            }
+            ExprKind::BatchMean(_) | ExprKind::Call(..) => return None,
+        })
+    }
+
+    /// Sum each monomial over `slots` (a slot absent from the word contributes a factor `N`).
+    fn close(&self, p: Poly, slots: &[usize]) -> Poly {
+        p.into_iter()
+            .map(|mut m| {
+                for &s in slots {
+                    let used = m
+                        .word
+                        .iter()
+                        .any(|l| matches!(l, Letter::Sym(_, Some(Idx::Bound(x))) | Letter::Vec(_, Some(Idx::Bound(x)), _) if *x == s));
+                    if used {
+                        m.bound.push(s);
+                    } else {
+                        m.coef *= &self.p.n;
+                    }
+                }
+                m
+            })
+            .collect()
+    }
+
+    fn mul(&mut self, x: &Poly, y: &Poly) -> Poly {
+        let mut out = Vec::with_capacity(x.len() * y.len());
+        for a in x {
+            for b in y {
+                // Fresh names for b's bound slots, so that a square of a sum is a double sum.
+                let map: Vec<(usize, usize)> = b.bound.iter().map(|&s| (s, self.fresh())).collect();
+                let mut word = a.word.clone();
+                word.extend(b.word.iter().map(|l| {
+                    let mut l = l.clone();
+                    if let Some(Idx::Bound(s)) = l.idx_mut() {
+                        if let Some((_, t)) = map.iter().find(|(f, _)| f == s) {
+                            *s = *t;
+                        }
+                    }
+                    l
+                }));
+                let mut bound = a.bound.clone();
+                bound.extend(map.iter().map(|(_, t)| *t));
+                out.push(Mono {
+                    coef: &a.coef * &b.coef,
+                    word,
+                    bound,
+                });
+            }
+        }
+        out
+    }
+}
+
+fn letter(l: Letter) -> Mono {
+    Mono {
+        coef: BigRational::one(),
+        word: vec![l],
+        bound: Vec::new(),
+    }
+}
+
+fn neg(p: Poly) -> Poly {
+    scale(p, &q(-1))
+}
+
+fn scale(p: Poly, s: &BigRational) -> Poly {
+    p.into_iter()
+        .map(|m| Mono {
+            coef: m.coef * s,
+            ..m
+        })
+        .collect()
+}
+
+fn permutations(k: usize) -> Vec<Vec<usize>> {
+    if k == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for p in permutations(k - 1) {
+        for pos in 0..=p.len() {
+            let mut v = p.clone();
+            v.insert(pos, k - 1);
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// The canonical key of a word: bound slots renamed `0, 1, …` (minimal over renamings), runs
+/// of `H` letters sorted when the `H_i` commute, everything sorted in `d = 1`.
+fn canonical(m: &Mono, a: &Assumptions) -> Vec<Letter> {
+    let slots = &m.bound;
+    let perms = if a.commute || a.dim_one {
+        permutations(slots.len())
+    } else {
+        // First-occurrence renaming is canonical for non-commuting words.
+        let mut order: Vec<usize> = Vec::new();
+        for l in &m.word {
+            if let Letter::Sym(_, Some(Idx::Bound(s))) | Letter::Vec(_, Some(Idx::Bound(s)), _) = l
+            {
+                if !order.contains(s) {
+                    order.push(*s);
+                }
+            }
+        }
+        let perm: Vec<usize> = slots
+            .iter()
+            .map(|s| order.iter().position(|o| o == s).unwrap_or(0))
+            .collect();
+        vec![perm]
+    };
+    let mut best: Option<Vec<Letter>> = None;
+    for perm in perms {
+        let mut w: Vec<Letter> = m
+            .word
+            .iter()
+            .map(|l| {
+                let mut l = l.clone();
+                if let Some(Idx::Bound(s)) = l.idx_mut() {
+                    let k = slots.iter().position(|x| x == s).unwrap_or(0);
+                    *s = perm[k];
+                }
+                l
+            })
+            .collect();
+        if a.dim_one {
+            w = w
+                .into_iter()
+                .map(|l| match l {
+                    Letter::Vec(n, i, _) => Letter::Vec(n, i, false),
+                    other => other,
+                })
+                .collect();
+            w.sort();
+        } else if a.commute {
+            let mut start = 0;
+            while start < w.len() {
+                let mut end = start;
+                while end < w.len() && w[end].is_h() {
+                    end += 1;
+                }
+                w[start..end].sort();
+                start = end + 1;
+            }
+        }
+        if best.as_ref().map_or(true, |b| w < *b) {
+            best = Some(w);
+        }
+    }
+    best.unwrap_or_default()
+}
+
+fn normal_form(p: Poly, a: &Assumptions) -> BTreeMap<Vec<Letter>, BigRational> {
+    let mut map: BTreeMap<Vec<Letter>, BigRational> = BTreeMap::new();
+    for m in p {
+        let key = canonical(&m, a);
+        *map.entry(key).or_insert_with(BigRational::zero) += m.coef;
+    }
+    map.retain(|_, c| !c.is_zero());
+    map
+}
+
+/// Whether `r` (an equality) holds as an identity of normal forms at three random rational
+/// points `(N, B, γ)` for each sampling scheme: `Some(description of the points)`, or `None`
+/// when the claim is outside the symbolic fragment or the normal forms differ.
+pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Option<String> {
+    let mut pts = Vec::new();
+    for &sampling in &a.sampling {
+        for _ in 0..3 {
+            let n: i64 = rng.random_range(5..=40);
+            let b: i64 = if a.batch_one {
+                1
+            } else if a.batch_full {
+                n
+            } else {
+                rng.random_range(2..n)
+            };
+            let gamma = BigRational::new(
+                rng.random_range(1..=50).into(),
+                rng.random_range(1..=50).into(),
+            );
+            let d = if a.dim_one {
+                1
+            } else {
+                rng.random_range(2..=9)
+            };
+            let c = crate::moments::batch_factor::<BigRational>(
+                usize::try_from(n).ok()?,
+                usize::try_from(b).ok()?,
+                sampling,
+            );
+            let p = Point {
+                n: q(n),
+                b: q(b),
+                gamma: gamma.clone(),
+                c,
+                d: q(d),
+            };
+            let mut conv = Conv {
+                p: &p,
+                a,
+                next_slot: 0,
+                scope: Vec::new(),
+            };
+            let mut diff = conv.conv(&r.lhs)?;
+            diff.extend(neg(conv.conv(&r.rhs)?));
+            if !normal_form(diff, a).is_empty() {
+                return None;
+            }
+            let g = if gamma.is_integer() {
+                gamma.numer().to_string()
+            } else {
+                format!("{}/{}", gamma.numer(), gamma.denom())
+            };
+            let scheme = if a.sampling.len() > 1 {
+                format!(" {}", sampling.as_str())
+            } else {
+                String::new()
+            };
+            pts.push(format!("({n}, {b}, {g}){scheme}"));
+        }
+    }
+    Some(format!("(N, B, γ) = {}", pts.join(", ")))
+}
