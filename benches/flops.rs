@@ -3,6 +3,7 @@
 //! Plain timing (medians of several rounds), no criterion: `cargo bench --bench flops`.
 
 #[path = "support/data.rs"]
+#[allow(dead_code)] // shared with the enumerate bench, which writes the data files
 mod data;
 
 use faer::linalg::matmul::matmul;

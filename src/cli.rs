@@ -40,6 +40,54 @@ enum Command {
     /// Exit 1 if a step fails that is expected to hold (or holds that is expected to fail), 2 on
     /// a parse error (reported as file:line:col).
     Verify(VerifyArgs),
+    /// Tabulate every criterion's critical learning rate (GD, Theorem 3.3, exact mean-square,
+    /// Theorem 3.5 marked * where its hypotheses hold) against the batch size B = 1..N, for both
+    /// samplings; with --reshuffling also random reshuffling (N ≤ 8, B dividing N).
+    Sweep(SweepArgs),
+    /// Write a verification report: report.md, a self-contained report.html (inline SVG),
+    /// report.json and figures/*.svg, atomically. With no inputs: the shipped fixtures/.
+    /// Exit 1 if a check expected to hold fails.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Instance files (`.json`, or `.npy` with --gamma/--batch-size) and proof files
+    /// (`.lecture`); default: fixtures/*.json and proofs/*.lecture.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// The folder to write into (created if missing; existing report files are replaced only
+    /// once every new file is written).
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    out: PathBuf,
+    /// Learning rate γ > 0; replaces the files' values.
+    #[arg(long, value_parser = parse_gamma)]
+    gamma: Option<f64>,
+    /// Batch size B ≥ 1; replaces the files' values.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Sampling scheme; replaces the files' values.
+    #[arg(long, value_name = "S")]
+    sampling: Option<Sampling>,
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// One instance file (`.json` or `.npy`, as for `analyze`).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Learning rate γ > 0 at which ρ(L_γ) and the verdicts are given; replaces the file's value.
+    #[arg(long, value_parser = parse_gamma)]
+    gamma: Option<f64>,
+    /// Also tabulate random reshuffling (each epoch a uniformly random permutation cut into
+    /// N/B batches), enumerated exactly over every ordering: N ≤ 8 only.
+    #[arg(long)]
+    reshuffling: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    #[command(flatten)]
+    tolerances: ToleranceArgs,
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +195,11 @@ struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// Also decide stability at γ exactly in rational arithmetic (inputs read as the decimals
+    /// written) and give γ*_exact as an algebraic number (defining polynomial and isolating
+    /// interval); d ≤ 5 only.
+    #[arg(long)]
+    certified: bool,
     #[command(flatten)]
     tolerances: ToleranceArgs,
 }
@@ -275,7 +328,9 @@ where
         Some(Command::Enumerate(args)) => enumerate(&args),
         Some(Command::Simulate(args)) => simulate(&args),
         Some(Command::Verify(args)) => verify(&args),
-        None => main_job().map(|r| (r, 0)),
+        Some(Command::Sweep(args)) => sweep(&args).map(|r| (r, 0)),
+        Some(Command::Report(args)) => report(&args),
+        None => main_job(),
     };
     match result {
         Ok((report, code)) => {
@@ -300,6 +355,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
     };
     let tol = args.tolerances.to_tolerances();
     let analyses = analyze_files(&args.files, &overrides, &tol)?;
+    if args.certified {
+        return certified_report(&args.files, &overrides, &tol, &analyses, args.format);
+    }
     Ok(render(&analyses, args.format))
 }
 
@@ -401,17 +459,90 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
 }
 
 /// The default job: analyze every shipped fixture.
-fn main_job() -> Result<String> {
-    let dir = default_fixtures_dir();
-    let files = fixture_files(&dir)?;
-    let analyses = analyze_files(&files, &Overrides::default(), &Tolerances::default())?;
+fn main_job() -> Result<(String, u8)> {
+    report(&ReportArgs {
+        files: Vec::new(),
+        out: PathBuf::from("report"),
+        gamma: None,
+        batch_size: None,
+        sampling: None,
+    })
+}
+
+/// Build the verification report, write it atomically, and summarize it.
+fn report(args: &ReportArgs) -> Result<(String, u8)> {
+    use crate::report::{document_html, document_json, document_markdown, Document};
+    let is_proof = |p: &PathBuf| p.extension().is_some_and(|e| e == "lecture");
+    let (files, proofs): (Vec<PathBuf>, Vec<PathBuf>) = if args.files.is_empty() {
+        (
+            fixture_files(&default_fixtures_dir())?,
+            crate::proof::proof_files(&crate::proof::default_proofs_dir())?,
+        )
+    } else {
+        args.files.iter().cloned().partition(|p| !is_proof(p))
+    };
+    let overrides = Overrides {
+        gamma: args.gamma,
+        batch_size: args
+            .batch_size
+            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+        sampling: args.sampling,
+    };
+    let tol = Tolerances::default();
+    let instances = files
+        .iter()
+        .map(|f| load_path(f, &overrides, tol.symmetry))
+        .collect::<Result<Vec<_>>>()?;
+    let doc = Document::build(&instances, &proofs, &tol)?;
+    let mut out: crate::output::Files = vec![
+        (
+            PathBuf::from("report.md"),
+            document_markdown(&doc).into_bytes(),
+        ),
+        (
+            PathBuf::from("report.html"),
+            document_html(&doc).into_bytes(),
+        ),
+        (
+            PathBuf::from("report.json"),
+            document_json(&doc).into_bytes(),
+        ),
+    ];
+    for f in &doc.figures {
+        out.push((
+            Path::new("figures").join(&f.file),
+            f.svg.clone().into_bytes(),
+        ));
+    }
+    crate::output::write_atomically(&args.out, &out, None)?;
+    let failed: Vec<&str> = doc
+        .expectations
+        .iter()
+        .filter(|e| !e.holds)
+        .map(|e| e.what.as_str())
+        .collect();
     let mut s = format!(
-        "sgd-stability: the lecture's criteria on the {} shipped instances in {}\n\n",
-        analyses.len(),
-        dir.display()
+        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
+        doc.analyses.len(),
+        doc.expectations.len(),
+        failed.len(),
+        doc.figures.len()
     );
-    s.push_str(&render(&analyses, Format::Text));
-    Ok(s)
+    for a in &doc.analyses {
+        s.push_str(&format!(
+            "  {:<40} SGD exactly: {}\n",
+            a.name,
+            crate::report::exact_summary_line(a)
+        ));
+    }
+    for f in &failed {
+        s.push_str(&format!("FAILED: {f}\n"));
+    }
+    s.push_str(&format!(
+        "report: {}\n",
+        args.out.join("report.html").display()
+    ));
+    Ok((s, u8::from(!failed.is_empty())))
 }
 
 /// Check the proof files; exit code 1 when a step does not meet its expectation.
@@ -426,4 +557,85 @@ fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
         Format::Markdown => crate::report::verify_markdown(&reports),
     };
     Ok((report, u8::from(!ok)))
+}
+
+/// Tabulate every criterion's critical γ against the batch size.
+fn sweep(args: &SweepArgs) -> Result<String> {
+    use crate::mean_square::{self, SweepReshuffling};
+    let overrides = Overrides {
+        gamma: args.gamma,
+        ..Overrides::default()
+    };
+    let tol = args.tolerances.to_tolerances();
+    let origin = args.file.display().to_string();
+    let inst = load_path(&args.file, &overrides, tol.symmetry)?;
+    let with = if args.reshuffling {
+        SweepReshuffling::On
+    } else {
+        SweepReshuffling::Off
+    };
+    let s = mean_square::sweep(&inst, &tol, &mean_square::Params::default(), with)
+        .map_err(|e| e.in_file(&origin))?;
+    Ok(match args.format {
+        Format::Text => crate::report::sweep_text(&s),
+        Format::Json => crate::report::sweep_json(&s),
+        Format::Markdown => crate::report::sweep_markdown(&s),
+    })
+}
+
+/// `analyze --certified`: the usual report with the certified (exact rational) answers added —
+/// a section per instance in text and Markdown, three fields per object in JSON.
+fn certified_report(
+    files: &[PathBuf],
+    overrides: &Overrides,
+    tol: &Tolerances,
+    analyses: &[Analysis],
+    format: Format,
+) -> Result<String> {
+    use crate::mean_square::certified::{certified, DEFAULT_PRECISION_DIGITS};
+    use crate::report::certified as rc;
+    let certs = files
+        .iter()
+        .map(|f| {
+            let origin = f.display().to_string();
+            let inst = load_path(f, overrides, tol.symmetry)?;
+            certified(&inst, DEFAULT_PRECISION_DIGITS).map_err(|e| e.in_file(&origin))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(match format {
+        Format::Json => {
+            let values: Vec<serde_json::Value> = analyses
+                .iter()
+                .zip(&certs)
+                .map(|(a, c)| {
+                    let mut v = crate::report::json_value(a);
+                    if let Some(obj) = v.as_object_mut() {
+                        for (k, x) in rc::certified_json_fields(c) {
+                            obj.insert(k.to_owned(), x);
+                        }
+                    }
+                    v
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&serde_json::Value::Array(values))
+                .expect("JSON values always serialize");
+            s.push('\n');
+            s
+        }
+        Format::Text => {
+            let mut s = render(analyses, format);
+            s.push('\n');
+            for (a, c) in analyses.iter().zip(&certs) {
+                s.push_str(&rc::certified_text(&a.name, c));
+            }
+            s
+        }
+        Format::Markdown => {
+            let mut s = render(analyses, format);
+            for (a, c) in analyses.iter().zip(&certs) {
+                s.push_str(&rc::certified_markdown(&a.name, c));
+            }
+            s
+        }
+    })
 }

@@ -143,8 +143,7 @@ fn block_product<const D: usize, const FUSED: bool>(stack: &[M<D>], acc: &mut M<
     while j0 < D {
         let mut t = [[0.0; D]; TILE];
         for s in stack {
-            for k in 0..D {
-                let col = &s[k];
+            for (k, col) in s.iter().enumerate() {
                 for (jj, tj) in t.iter_mut().enumerate() {
                     if j0 + jj < D {
                         let x = s[j0 + jj][k];

@@ -46,14 +46,19 @@
 //! ```
 
 mod basis;
+pub mod certified;
 mod critical;
 mod lanczos;
 mod operator;
+pub mod reshuffling;
+mod sweep;
 
 pub use basis::SymBasis;
 pub use critical::critical_gamma_exact;
 pub use lanczos::{largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
+pub use reshuffling::Reshuffling;
+pub use sweep::{sweep, Sweep, SweepReshuffling, SweepRow};
 
 use crate::criteria::{CriterionResult, HSpectrum};
 use crate::error::Result;

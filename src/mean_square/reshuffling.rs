@@ -181,7 +181,12 @@ pub fn epoch_operator(instance: &Instance, b: usize, gamma: f64) -> Result<Mat<f
     Ok(epoch_operator_unchecked(instance, b, gamma, orderings))
 }
 
-fn epoch_operator_unchecked(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> Mat<f64> {
+fn epoch_operator_unchecked(
+    instance: &Instance,
+    b: usize,
+    gamma: f64,
+    orderings: u128,
+) -> Mat<f64> {
     let samples = instance.samples();
     let (n, d) = (instance.n(), instance.d());
     let hs: Vec<Mat<f64>> = (0..n).map(|i| samples.hessian(i)).collect();
@@ -221,7 +226,12 @@ fn epoch_radius(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> R
 ///
 /// # Errors
 /// As [`epoch_operator`]; a numerical failure of an eigenvalue computation.
-pub fn reshuffling(instance: &Instance, b: usize, gamma: f64, tol: &Tolerances) -> Result<Reshuffling> {
+pub fn reshuffling(
+    instance: &Instance,
+    b: usize,
+    gamma: f64,
+    tol: &Tolerances,
+) -> Result<Reshuffling> {
     let orderings = check_size(instance, b)?;
     let k = instance.n() / b;
     let rho = epoch_radius(instance, b, gamma, orderings)?;
@@ -243,7 +253,12 @@ pub fn reshuffling(instance: &Instance, b: usize, gamma: f64, tol: &Tolerances) 
     })
 }
 
-fn critical_gamma(instance: &Instance, b: usize, orderings: u128, tol: &Tolerances) -> Result<CriticalGamma> {
+fn critical_gamma(
+    instance: &Instance,
+    b: usize,
+    orderings: u128,
+    tol: &Tolerances,
+) -> Result<CriticalGamma> {
     let moments = Moments::of(instance.samples());
     let spec = HSpectrum::of(&moments.h, tol.null_space)?;
     if !spec.is_psd() {

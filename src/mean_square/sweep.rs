@@ -8,7 +8,7 @@
 //! so the moments and the spectrum of `H` are computed once.
 
 use super::reshuffling::{self, Reshuffling};
-use super::{critical_gamma_exact, Params};
+use super::{critical_gamma_exact, MeanSquareOperator, Params};
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum, SampleShapes, Verdict};
 use crate::error::Result;
 use crate::instance::{Instance, Sampling};
@@ -32,6 +32,8 @@ pub struct SweepRow {
     pub thm35: CriticalGamma,
     /// Whether Theorem 3.5's hypotheses hold (`B = 1` and every `H_i` PSD of rank ≤ 1).
     pub thm35_applies: bool,
+    /// `ρ(L_γ)` at [`Sweep::gamma`].
+    pub exact_radius: f64,
     /// The exact verdict at [`Sweep::gamma`] (from `γ/γ*_exact` and the boundary tolerance).
     pub exact_verdict: Verdict,
 }
@@ -95,6 +97,8 @@ pub fn sweep(
         for b in 1..=n {
             let c = batch_factor(n, b, sampling);
             let exact = critical_gamma_exact(samples, &moments, &spec, c, tol.null_space, params)?;
+            let radius =
+                MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?;
             rows.push(SweepRow {
                 sampling,
                 batch_size: b,
@@ -103,6 +107,7 @@ pub fn sweep(
                 exact,
                 thm35,
                 thm35_applies: b == 1 && rank_one,
+                exact_radius: radius.value,
                 exact_verdict: exact.verdict_at(gamma, tol.boundary),
             });
         }

@@ -3,19 +3,26 @@
 //! Numbers are printed at six significant digits (JSON: full precision), so that snapshots are
 //! stable; quantities that are zero up to rounding print as `0`.
 
+pub mod certified;
+mod document;
 mod enumeration;
 mod format;
 mod json;
 mod markdown;
 mod simulation;
+mod sweep;
 mod text;
 mod verify;
 
+pub use document::{
+    document_html, document_json, document_markdown, Document, Expectation, Figure,
+};
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{sig, sig_rel};
 pub use json::{json, json_value};
 pub use markdown::markdown;
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
+pub use sweep::{sweep_json, sweep_json_value, sweep_markdown, sweep_text};
 pub use text::text;
 pub use verify::{verify_json, verify_markdown, verify_text};
 
@@ -133,6 +140,12 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
             conclusion: thm35,
         },
     ]
+}
+
+/// The exact verdict for SGD, in one line (for summaries outside this module).
+#[must_use]
+pub fn exact_summary_line(a: &Analysis) -> String {
+    exact_summary(a)
 }
 
 /// The exact verdict for SGD, in one line.

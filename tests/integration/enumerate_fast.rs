@@ -131,7 +131,10 @@ fn fast_route_matches_generic_on_random_instances() {
 fn fast_route_matches_generic_across_chunks_and_large_d() {
     let rows = random_hessians(7, 16, 3, 2);
     let p = problem(&rows, 8, 0.1);
-    assert!(12_870 > SUBSETS_PER_CHUNK);
+    const _: () = assert!(
+        12_870 > SUBSETS_PER_CHUNK,
+        "the instance must span several chunks"
+    );
     assert_fast_matches_generic("N = 16, B = 8, d = 3", &p);
     let rows = random_hessians(8, 5, 17, 3);
     assert_fast_matches_generic("N = 5, B = 2, d = 17", &problem(&rows, 2, 0.01));

@@ -9,6 +9,8 @@ mod enumerate_fast;
 mod exact_route;
 mod fixtures;
 mod mean_square;
+mod mean_square_more;
 mod proof;
 mod properties;
+mod report;
 mod simulate;

@@ -89,6 +89,7 @@ fn critical(inst: &Instance, params: &Params) -> CriticalGamma {
 }
 
 /// A random symmetric matrix with entries in `[-1, 1]`.
+#[allow(clippy::needless_range_loop)] // (i, j) and (j, i) are written together
 fn random_symmetric(rng: &mut ChaCha8Rng, d: usize) -> Vec<Vec<f64>> {
     let mut q = vec![vec![0.0; d]; d];
     for i in 0..d {

@@ -1,0 +1,816 @@
+//! Certified answers for rational instances: "stable at this rational `γ`" decided exactly, and
+//! `γ*` as an algebraic number (a defining polynomial with an isolating interval).
+//!
+//! Every `f64` input (the entries, `γ`) is read as the decimal it was written as
+//! ([`crate::exact::rational_from_decimal_f64`]; gradients are multiplied out exactly), so the
+//! answers are about the numbers in the file, in exact `BigRational` arithmetic.
+//!
+//! Stability `⇔ ρ(L_γ) ≤ 1 ⇔ λ_max(L_γ) ≤ 1` (`L_γ` is a positive map) `⇔ I − L_γ ⪰ 0`
+//! `⇔ 2C − γD ⪰ 0` on `Sym(d)` (divide `2γC − γ²D` by `γ > 0`). In the rational,
+//! non-orthonormal basis `B_p ∈ {E_ii} ∪ {E_ij + E_ji : i < j}` the bilinear form
+//! `⟨P, (2C − γD)Q⟩_F` has the symmetric matrix `W = 2W_C − γW_D`,
+//! `W_pq = ⟨B_p, (2C − γD)B_q⟩`; `W = Gᵀ T G` for the (invertible) change of basis `G` from the
+//! orthonormal basis, so by Sylvester's law of inertia `W ⪰ 0 ⇔ 2C − γD ⪰ 0`. PSD is decided by
+//! an exact `LDLᵀ` with symmetric pivoting ([`is_psd`]).
+//!
+//! `γ*`: for `H ≻ 0`, `W_C ≻ 0` and `2W_C − γW_D ≻ 0` on `[0, γ*)` (a convex combination of
+//! `2W_C ≻ 0` and `2W_C − γ*W_D ⪰ 0`), singular at `γ*`: so `γ*` is the smallest positive root
+//! of `q(γ) = det(2W_C − γW_D)`, a polynomial of degree `≤ m = d(d+1)/2` with rational
+//! coefficients, found by evaluating the determinant at `γ = 0..=m` and interpolating. Its
+//! square-free part's Sturm sequence isolates the root; bisection refines the interval.
+//!
+//! Exact arithmetic grows fast: instances with `d >` [`MAX_D`] or more than [`MAX_WORK`]
+//! rational operations are refused with an error saying so.
+
+use crate::enumerate::hessians_exact;
+use crate::error::{Error, Result};
+use crate::exact::{rational_from_decimal_f64, Square};
+use crate::instance::Instance;
+use crate::moments::batch_factor;
+use num_bigint::BigInt;
+use num_rational::BigRational;
+use num_traits::{One, Signed, Zero};
+
+/// The largest `d` the certified mode accepts (`d(d+1)/2 ≤ 15`).
+pub const MAX_D: usize = 5;
+
+/// The largest `N · m²` (`m = d(d+1)/2`) the certified mode accepts when forming `W_D`.
+pub const MAX_WORK: usize = 5_000_000;
+
+/// The default relative width of the isolating interval of `γ*`: `10⁻³⁰`.
+pub const DEFAULT_PRECISION_DIGITS: u32 = 30;
+
+/// The exact pencil `(W_C, W_D)` of an instance in the rational basis of `Sym(d)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactPencil {
+    d: usize,
+    pairs: Vec<(usize, usize)>,
+    w_c: Vec<Vec<BigRational>>,
+    w_d: Vec<Vec<BigRational>>,
+}
+
+/// Why a symmetric rational matrix is not PSD: the evidence found by [`is_psd`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotPsd {
+    /// A pivot (a diagonal entry of the Schur complement) is negative.
+    NegativePivot {
+        /// The row of the original matrix.
+        index: usize,
+    },
+    /// A zero diagonal entry of the Schur complement with a non-zero entry in its row (the
+    /// `2×2` minor is negative).
+    ZeroPivotNonZeroRow {
+        /// The row of the original matrix.
+        index: usize,
+        /// The column of the non-zero entry.
+        other: usize,
+    },
+}
+
+/// An exact PSD decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Psd {
+    /// The matrix is positive semidefinite.
+    Yes,
+    /// It is not, with the evidence.
+    No(NotPsd),
+}
+
+/// The certified verdict at one rational `γ`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CertifiedVerdict {
+    /// `γ` as the rational it was written as.
+    pub gamma: BigRational,
+    /// Whether `2C − γD ⪰ 0`, i.e. `ρ(L_γ) ≤ 1`: decided exactly.
+    pub stable: bool,
+    /// The PSD decision, with the evidence when not.
+    pub psd: Psd,
+}
+
+/// `γ*` as an algebraic number: the smallest positive root of [`AlgebraicGamma::polynomial`],
+/// the only root in `[lo, hi]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlgebraicGamma {
+    /// A defining polynomial of `γ*` with coprime integer coefficients, constant term first:
+    /// the square-free part of `det(2W_C − γW_D)` (not necessarily irreducible).
+    pub polynomial: Vec<BigInt>,
+    /// Lower end of the isolating interval (exact).
+    pub lo: BigRational,
+    /// Upper end (exact); `γ* ∈ (lo, hi]`.
+    pub hi: BigRational,
+}
+
+/// The certified critical learning rate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CertifiedCritical {
+    /// `γ*` is a finite algebraic number.
+    Root(AlgebraicGamma),
+    /// Every `γ > 0` is stable (`D = 0`).
+    Unbounded,
+    /// No `γ > 0` is stable (`H` has a negative eigenvalue: `W_C` is not PSD).
+    NoneAccepted,
+}
+
+/// Both certified answers for one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Certified {
+    /// The verdict at the instance's `γ`.
+    pub verdict: CertifiedVerdict,
+    /// `γ*` as an algebraic number, or why it is not given (singular `H`).
+    pub critical: std::result::Result<CertifiedCritical, String>,
+}
+
+fn refuse(message: String) -> Error {
+    Error::input("certified", message)
+}
+
+fn q(n: i64) -> BigRational {
+    BigRational::from_integer(BigInt::from(n))
+}
+
+impl ExactPencil {
+    /// The pencil of `instance` (its batch size and sampling fix `c`).
+    ///
+    /// # Errors
+    /// [`Error::Input`] when `d >` [`MAX_D`] or `N·m² >` [`MAX_WORK`]: too large for exact
+    /// arithmetic.
+    pub fn of(instance: &Instance) -> Result<Self> {
+        let (n, d) = (instance.n(), instance.d());
+        let m = d * (d + 1) / 2;
+        if d > MAX_D {
+            return Err(refuse(format!(
+                "certified (exact rational) mode supports d ≤ {MAX_D} (operator dimension d(d+1)/2 ≤ {}); d = {d} (dimension {m}) is too large for exact arithmetic",
+                MAX_D * (MAX_D + 1) / 2
+            )));
+        }
+        if n.saturating_mul(m * m) > MAX_WORK {
+            return Err(refuse(format!(
+                "certified (exact rational) mode: N·(d(d+1)/2)² = {n}·{m}² exceeds {MAX_WORK} exact operations; too large for exact arithmetic"
+            )));
+        }
+        let hs = hessians_exact(instance.samples());
+        let c: BigRational = batch_factor(n, instance.batch_size().get(), instance.sampling());
+        let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
+        let mut h = Square::zeros(d);
+        for hi in &hs {
+            h = &h + hi;
+        }
+        let h = h.scaled(&inv_n);
+        let pairs: Vec<(usize, usize)> =
+            (0..d).flat_map(|j| (0..=j).map(move |i| (i, j))).collect();
+        let zero = || vec![vec![BigRational::zero(); m]; m];
+        let (mut w_c, mut w_d) = (zero(), zero());
+        let one_minus_c = BigRational::one() - &c;
+        let weight_i = &c * &inv_n;
+        for (qi, &(k, l)) in pairs.iter().enumerate() {
+            for (pi, &(i, j)) in pairs.iter().enumerate() {
+                // ⟨B_p, X⟩ = X_ii, or 2X_ij off the diagonal.
+                let wp = if i == j { q(1) } else { q(2) };
+                // C(B_q) = ½(H B_q + B_q H); (H B_q)_ij = H_ik δ_jl + H_il δ_jk (k ≠ l).
+                let hb = |r: usize, s: usize| -> BigRational {
+                    let mut v = BigRational::zero();
+                    if s == l {
+                        v += h.get(r, k);
+                    }
+                    if k != l && s == k {
+                        v += h.get(r, l);
+                    }
+                    v
+                };
+                let x = (hb(i, j) + hb(j, i)) / q(2);
+                w_c[pi][qi] = &wp * x;
+                // D(B_q) = (1 − c) H B_q H + c·mean H_i B_q H_i.
+                let cong = |a: &Square<BigRational>| -> BigRational {
+                    if k == l {
+                        a.get(i, k) * a.get(j, k)
+                    } else {
+                        a.get(i, k) * a.get(j, l) + a.get(i, l) * a.get(j, k)
+                    }
+                };
+                let mut v = &one_minus_c * cong(&h);
+                if !c.is_zero() {
+                    let mut s = BigRational::zero();
+                    for hi in &hs {
+                        s += cong(hi);
+                    }
+                    v += &weight_i * s;
+                }
+                w_d[pi][qi] = &wp * v;
+            }
+        }
+        Ok(Self { d, pairs, w_c, w_d })
+    }
+
+    /// `d`.
+    #[must_use]
+    pub fn d(&self) -> usize {
+        self.d
+    }
+
+    /// The pair `(i, j)`, `i ≤ j`, of basis element `p` (`E_ii` or `E_ij + E_ji`).
+    #[must_use]
+    pub fn pair(&self, p: usize) -> (usize, usize) {
+        self.pairs[p]
+    }
+
+    /// `W_C`, the Gram-weighted matrix of `C(Q) = ½(HQ + QH)`.
+    #[must_use]
+    pub fn w_c(&self) -> &[Vec<BigRational>] {
+        &self.w_c
+    }
+
+    /// `W_D`, the Gram-weighted matrix of `D(Q) = (1 − c)HQH + c·mean H_iQH_i`.
+    #[must_use]
+    pub fn w_d(&self) -> &[Vec<BigRational>] {
+        &self.w_d
+    }
+
+    /// `2W_C − γW_D`.
+    #[must_use]
+    pub fn stability_matrix(&self, gamma: &BigRational) -> Vec<Vec<BigRational>> {
+        self.w_c
+            .iter()
+            .zip(&self.w_d)
+            .map(|(rc, rd)| {
+                rc.iter()
+                    .zip(rd)
+                    .map(|(c, d)| q(2) * c - gamma * d)
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Whether `ρ(L_γ) ≤ 1` at the rational `gamma`, decided exactly.
+    #[must_use]
+    pub fn verdict(&self, gamma: &BigRational) -> CertifiedVerdict {
+        let psd = is_psd(self.stability_matrix(gamma));
+        CertifiedVerdict {
+            gamma: gamma.clone(),
+            stable: psd == Psd::Yes,
+            psd,
+        }
+    }
+
+    /// `γ*` as an algebraic number, its isolating interval refined until
+    /// `hi − lo ≤ 10^{−digits} · hi`.
+    ///
+    /// For a singular `H ⪰ 0` the pencil is first restricted to a complement of `ker W_C`
+    /// (null directions of `H`), after checking exactly that `W_D` vanishes there (otherwise no
+    /// `γ > 0` is stable).
+    ///
+    /// # Errors
+    /// None at present; the `Result` leaves room for refusals.
+    pub fn critical_gamma(&self, digits: u32) -> Result<CertifiedCritical> {
+        if let Psd::No(_) = is_psd(self.w_c.clone()) {
+            return Ok(CertifiedCritical::NoneAccepted);
+        }
+        // Singular H: both forms must vanish on K = ker W_C (a PSD form that is zero at x has
+        // x in its kernel), else no γ > 0 is stable; then they live on any complement of K, and
+        // the pivots J of W_C's LDLᵀ index one (W_C[J, J] ≻ 0, |J| = rank).
+        for x in null_space(self.w_c.clone()) {
+            let leaks = self.w_d.iter().any(|row| {
+                !row.iter()
+                    .zip(&x)
+                    .fold(BigRational::zero(), |a, (w, v)| a + w * v)
+                    .is_zero()
+            });
+            if leaks {
+                return Ok(CertifiedCritical::NoneAccepted);
+            }
+        }
+        let j = psd_pivots(self.w_c.clone());
+        if j.is_empty() {
+            return Ok(CertifiedCritical::Unbounded);
+        }
+        let sub = |w: &[Vec<BigRational>]| -> Vec<Vec<BigRational>> {
+            j.iter()
+                .map(|&r| j.iter().map(|&c| w[r][c].clone()).collect())
+                .collect()
+        };
+        let reduced = Self {
+            d: self.d,
+            pairs: j.iter().map(|&p| self.pairs[p]).collect(),
+            w_c: sub(&self.w_c),
+            w_d: sub(&self.w_d),
+        };
+        reduced.critical_gamma_definite(digits)
+    }
+
+    /// [`ExactPencil::critical_gamma`] when `W_C ≻ 0`.
+    fn critical_gamma_definite(&self, digits: u32) -> Result<CertifiedCritical> {
+        let m = self.w_c.len();
+        // q(γ) = det(2W_C − γW_D) at γ = 0..=m, interpolated.
+        let xs: Vec<BigRational> = (0..=m)
+            .map(|k| q(i64::try_from(k).expect("small")))
+            .collect();
+        let ys: Vec<BigRational> = xs
+            .iter()
+            .map(|x| determinant(self.stability_matrix(x)))
+            .collect();
+        let poly = interpolate(&xs, &ys);
+        let f = square_free(&poly);
+        if degree(&f).unwrap_or(0) == 0 {
+            return Ok(CertifiedCritical::Unbounded);
+        }
+        let sturm = sturm_sequence(&f);
+        let count =
+            |a: &BigRational, b: &BigRational| variations(&sturm, a) - variations(&sturm, b);
+        let mut hi = cauchy_bound(&f);
+        let mut lo = BigRational::zero();
+        if count(&lo, &hi) == 0 {
+            return Ok(CertifiedCritical::Unbounded);
+        }
+        // Isolate the smallest positive root in (lo, hi].
+        while count(&lo, &hi) > 1 {
+            let mid = (&lo + &hi) / q(2);
+            if count(&lo, &mid) >= 1 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        let rel = BigRational::new(
+            BigInt::one(),
+            num_traits::pow(BigInt::from(10), digits as usize),
+        );
+        while lo.is_zero() || &hi - &lo > &rel * &hi {
+            let mid = (&lo + &hi) / q(2);
+            if count(&lo, &mid) == 1 {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        Ok(CertifiedCritical::Root(AlgebraicGamma {
+            polynomial: primitive_integer(&f),
+            lo,
+            hi,
+        }))
+    }
+}
+
+/// Both certified answers for `instance`: the verdict at its `γ` (as written) and `γ*` refined
+/// to `digits` significant digits.
+///
+/// # Errors
+/// As [`ExactPencil::of`] (too large for exact arithmetic). A singular `H` is not an error: the
+/// verdict is given and [`Certified::critical`] says why `γ*` is not.
+pub fn certified(instance: &Instance, digits: u32) -> Result<Certified> {
+    let pencil = ExactPencil::of(instance)?;
+    let gamma = rational_from_decimal_f64(instance.gamma().get());
+    let verdict = pencil.verdict(&gamma);
+    let critical = match pencil.critical_gamma(digits) {
+        Ok(c) => Ok(c),
+        Err(Error::Input { message, .. }) => Err(message),
+        Err(e) => return Err(e),
+    };
+    Ok(Certified { verdict, critical })
+}
+
+/// Whether the symmetric rational matrix `a` is PSD: `LDLᵀ` with symmetric pivoting. A positive
+/// diagonal entry of the current Schur complement is eliminated; a negative one disproves PSD;
+/// when every remaining diagonal entry is zero, PSD requires the remaining block to vanish.
+///
+/// # Panics
+/// If `a` is not square.
+#[must_use]
+pub fn is_psd(mut a: Vec<Vec<BigRational>>) -> Psd {
+    let m = a.len();
+    assert!(a.iter().all(|r| r.len() == m), "square matrix");
+    let mut active: Vec<usize> = (0..m).collect();
+    while !active.is_empty() {
+        if let Some(&k) = active.iter().find(|&&k| a[k][k].is_negative()) {
+            return Psd::No(NotPsd::NegativePivot { index: k });
+        }
+        let Some(pos) = active.iter().position(|&k| a[k][k].is_positive()) else {
+            for &i in &active {
+                if let Some(&j) = active.iter().find(|&&j| !a[i][j].is_zero()) {
+                    return Psd::No(NotPsd::ZeroPivotNonZeroRow { index: i, other: j });
+                }
+            }
+            return Psd::Yes;
+        };
+        let k = active.remove(pos);
+        let pivot = a[k][k].clone();
+        let row: Vec<BigRational> = active.iter().map(|&j| a[k][j].clone() / &pivot).collect();
+        for &i in &active {
+            if a[i][k].is_zero() {
+                continue;
+            }
+            let aik = a[i][k].clone();
+            for (jj, &j) in active.iter().enumerate() {
+                let t = &aik * &row[jj];
+                a[i][j] -= t;
+            }
+        }
+    }
+    Psd::Yes
+}
+
+/// The pivots `LDLᵀ` with symmetric pivoting eliminates from a PSD matrix: an index set `J` with
+/// `a[J, J] ≻ 0` and `|J| = rank a`.
+fn psd_pivots(mut a: Vec<Vec<BigRational>>) -> Vec<usize> {
+    let mut active: Vec<usize> = (0..a.len()).collect();
+    let mut pivots = Vec::new();
+    while let Some(pos) = active.iter().position(|&k| a[k][k].is_positive()) {
+        let k = active.remove(pos);
+        pivots.push(k);
+        let pivot = a[k][k].clone();
+        let row: Vec<BigRational> = active.iter().map(|&j| a[k][j].clone() / &pivot).collect();
+        for &i in &active {
+            let aik = a[i][k].clone();
+            if aik.is_zero() {
+                continue;
+            }
+            for (jj, &j) in active.iter().enumerate() {
+                let t = &aik * &row[jj];
+                a[i][j] -= t;
+            }
+        }
+    }
+    pivots.sort_unstable();
+    pivots
+}
+
+/// A basis of the null space of the square rational matrix `a` (reduced row echelon form).
+fn null_space(mut a: Vec<Vec<BigRational>>) -> Vec<Vec<BigRational>> {
+    let (rows, cols) = (a.len(), a.first().map_or(0, Vec::len));
+    let mut pivot_cols = Vec::new();
+    let mut r = 0;
+    for c in 0..cols {
+        let Some(p) = (r..rows).find(|&i| !a[i][c].is_zero()) else {
+            continue;
+        };
+        a.swap(p, r);
+        let inv = BigRational::one() / &a[r][c];
+        for x in &mut a[r] {
+            *x *= &inv;
+        }
+        let pivot_row = a[r].clone();
+        for (i, row) in a.iter_mut().enumerate() {
+            if i != r && !row[c].is_zero() {
+                let f = row[c].clone();
+                for (x, p) in row.iter_mut().zip(&pivot_row) {
+                    *x -= &f * p;
+                }
+            }
+        }
+        pivot_cols.push(c);
+        r += 1;
+        if r == rows {
+            break;
+        }
+    }
+    (0..cols)
+        .filter(|c| !pivot_cols.contains(c))
+        .map(|free| {
+            let mut x = vec![BigRational::zero(); cols];
+            x[free] = BigRational::one();
+            for (i, &pc) in pivot_cols.iter().enumerate() {
+                x[pc] = -a[i][free].clone();
+            }
+            x
+        })
+        .collect()
+}
+
+/// The determinant of a square rational matrix by Gaussian elimination.
+#[must_use]
+pub fn determinant(mut a: Vec<Vec<BigRational>>) -> BigRational {
+    let m = a.len();
+    let mut det = BigRational::one();
+    for col in 0..m {
+        let Some(piv) = (col..m).find(|&r| !a[r][col].is_zero()) else {
+            return BigRational::zero();
+        };
+        if piv != col {
+            a.swap(piv, col);
+            det = -det;
+        }
+        let p = a[col][col].clone();
+        det *= &p;
+        for r in col + 1..m {
+            if a[r][col].is_zero() {
+                continue;
+            }
+            let f = &a[r][col] / &p;
+            let pivot_row = a[col].clone();
+            for (x, q) in a[r].iter_mut().zip(&pivot_row).skip(col) {
+                *x -= &f * q;
+            }
+        }
+    }
+    det
+}
+
+/// A polynomial with rational coefficients, constant term first; trailing zeros trimmed.
+type Poly = Vec<BigRational>;
+
+fn trim(mut p: Poly) -> Poly {
+    while p.last().is_some_and(Zero::is_zero) {
+        p.pop();
+    }
+    p
+}
+
+fn degree(p: &Poly) -> Option<usize> {
+    p.iter().rposition(|c| !c.is_zero())
+}
+
+/// The value of `p` at `x` (Horner).
+#[must_use]
+pub fn eval(p: &[BigRational], x: &BigRational) -> BigRational {
+    p.iter()
+        .rev()
+        .fold(BigRational::zero(), |acc, c| acc * x + c)
+}
+
+/// The polynomial of degree `< xs.len()` through `(xs[k], ys[k])` (Newton's divided
+/// differences, expanded).
+fn interpolate(xs: &[BigRational], ys: &[BigRational]) -> Poly {
+    let n = xs.len();
+    let mut coef = ys.to_vec();
+    for j in 1..n {
+        for i in (j..n).rev() {
+            coef[i] = (&coef[i] - &coef[i - 1]) / (&xs[i] - &xs[i - j]);
+        }
+    }
+    // Horner on the Newton form: p = coef[n−1]; p = p·(x − xs[i]) + coef[i].
+    let mut p: Poly = vec![coef[n - 1].clone()];
+    for i in (0..n - 1).rev() {
+        let mut next = vec![BigRational::zero(); p.len() + 1];
+        for (k, c) in p.iter().enumerate() {
+            next[k + 1] += c;
+            next[k] -= c * &xs[i];
+        }
+        next[0] += &coef[i];
+        p = next;
+    }
+    trim(p)
+}
+
+fn derivative(p: &Poly) -> Poly {
+    trim(
+        p.iter()
+            .enumerate()
+            .skip(1)
+            .map(|(k, c)| c * q(i64::try_from(k).expect("small")))
+            .collect(),
+    )
+}
+
+/// The remainder of `a` divided by `b` (`b ≠ 0`).
+fn rem(a: &Poly, b: &Poly) -> Poly {
+    let db = degree(b).expect("non-zero divisor");
+    let lead = b[db].clone();
+    let mut r = trim(a.clone());
+    while let Some(dr) = degree(&r) {
+        if dr < db {
+            break;
+        }
+        let f = &r[dr] / &lead;
+        for k in 0..=db {
+            let t = &f * &b[k];
+            r[dr - db + k] -= t;
+        }
+        r = trim(r);
+    }
+    r
+}
+
+/// The quotient of `a` by `b`, assuming exact division.
+fn quotient(a: &Poly, b: &Poly) -> Poly {
+    let db = degree(b).expect("non-zero divisor");
+    let lead = b[db].clone();
+    let mut r = trim(a.clone());
+    let Some(da) = degree(&r) else {
+        return Vec::new();
+    };
+    if da < db {
+        return Vec::new();
+    }
+    let mut out = vec![BigRational::zero(); da - db + 1];
+    while let Some(dr) = degree(&r) {
+        if dr < db {
+            break;
+        }
+        let f = &r[dr] / &lead;
+        for k in 0..=db {
+            let t = &f * &b[k];
+            r[dr - db + k] -= t;
+        }
+        out[dr - db] = f;
+        r = trim(r);
+    }
+    trim(out)
+}
+
+fn gcd(a: &Poly, b: &Poly) -> Poly {
+    let (mut a, mut b) = (trim(a.clone()), trim(b.clone()));
+    while degree(&b).is_some() {
+        let r = rem(&a, &b);
+        a = b;
+        b = r;
+    }
+    a
+}
+
+/// `p / gcd(p, p')`: the same roots, each simple.
+fn square_free(p: &Poly) -> Poly {
+    let g = gcd(p, &derivative(p));
+    if degree(&g).unwrap_or(0) == 0 {
+        return trim(p.clone());
+    }
+    quotient(p, &g)
+}
+
+/// The polynomial remainder of `a` by `b` exposed for tests: `a mod b`.
+#[must_use]
+pub fn poly_rem(a: &[BigRational], b: &[BigRational]) -> Vec<BigRational> {
+    rem(&a.to_vec(), &b.to_vec())
+}
+
+fn sturm_sequence(f: &Poly) -> Vec<Poly> {
+    let mut seq = vec![f.clone(), derivative(f)];
+    while degree(seq.last().expect("non-empty")).is_some_and(|d| d > 0) {
+        let n = seq.len();
+        let r = rem(&seq[n - 2], &seq[n - 1]);
+        if degree(&r).is_none() {
+            break;
+        }
+        seq.push(r.into_iter().map(|c| -c).collect());
+    }
+    seq
+}
+
+/// Sign variations of the Sturm sequence at `x` (zeros skipped).
+fn variations(seq: &[Poly], x: &BigRational) -> i64 {
+    let mut last = 0i8;
+    let mut v = 0;
+    for p in seq {
+        let s = eval(p, x);
+        let sign = if s.is_positive() {
+            1
+        } else if s.is_negative() {
+            -1
+        } else {
+            0
+        };
+        if sign != 0 {
+            if last != 0 && sign != last {
+                v += 1;
+            }
+            last = sign;
+        }
+    }
+    v
+}
+
+/// `1 + max |a_k / a_n|`: every root has modulus below it.
+fn cauchy_bound(p: &Poly) -> BigRational {
+    let n = degree(p).expect("non-zero polynomial");
+    let lead = p[n].abs();
+    p[..n]
+        .iter()
+        .map(|c| c.abs() / &lead)
+        .fold(BigRational::zero(), |m, x| if x > m { x } else { m })
+        + BigRational::one()
+}
+
+/// The rational polynomial scaled to coprime integers with a positive leading coefficient.
+fn primitive_integer(p: &Poly) -> Vec<BigInt> {
+    let lcm = p.iter().fold(BigInt::one(), |l, c| {
+        let g = int_gcd(&l, c.denom());
+        &l / g * c.denom()
+    });
+    let ints: Vec<BigInt> = p
+        .iter()
+        .map(|c| (c * BigRational::from_integer(lcm.clone())).to_integer())
+        .collect();
+    let g = ints.iter().fold(BigInt::zero(), |g, c| int_gcd(&g, c));
+    let sign = if ints.last().is_some_and(Signed::is_negative) {
+        -BigInt::one()
+    } else {
+        BigInt::one()
+    };
+    ints.into_iter().map(|c| c / &g * &sign).collect()
+}
+
+/// The non-negative gcd of two integers (Euclid).
+fn int_gcd(a: &BigInt, b: &BigInt) -> BigInt {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while !b.is_zero() {
+        let r = &a % &b;
+        a = b;
+        b = r;
+    }
+    a
+}
+
+/// `x` as a decimal string with `decimals` digits after the point, rounded down (`up = false`)
+/// or up, so that an interval printed this way still contains what it contained.
+#[must_use]
+pub fn decimal(x: &BigRational, decimals: u32, up: bool) -> String {
+    let scale = num_traits::pow(BigInt::from(10), decimals as usize);
+    let scaled = x * BigRational::from_integer(scale);
+    let int = if up { scaled.ceil() } else { scaled.floor() }.to_integer();
+    let neg = int.is_negative();
+    let digits = int.abs().to_string();
+    let d = decimals as usize;
+    let padded = if digits.len() <= d {
+        format!("{}{digits}", "0".repeat(d + 1 - digits.len()))
+    } else {
+        digits
+    };
+    let (a, b) = padded.split_at(padded.len() - d);
+    let sign = if neg { "-" } else { "" };
+    if d == 0 {
+        format!("{sign}{a}")
+    } else {
+        format!("{sign}{a}.{b}")
+    }
+}
+
+impl AlgebraicGamma {
+    /// The interval as decimal strings with enough digits to show `digits` significant digits
+    /// of `γ*`, `lo` rounded down and `hi` rounded up (so it still contains `γ*`).
+    #[must_use]
+    pub fn decimal_interval(&self, digits: u32) -> (String, String) {
+        // Digits after the point: `digits` significant digits of `hi`, plus two.
+        let mut mag: i64 = 0;
+        let ten = q(10);
+        let mut x = self.hi.clone();
+        while x >= ten {
+            x /= &ten;
+            mag += 1;
+        }
+        while x < BigRational::one() && mag > -400 {
+            x *= &ten;
+            mag -= 1;
+        }
+        let decimals = u32::try_from((i64::from(digits) + 2 - mag).max(0)).unwrap_or(0);
+        (
+            decimal(&self.lo, decimals, false),
+            decimal(&self.hi, decimals, true),
+        )
+    }
+
+    /// The midpoint of the interval as an `f64`.
+    #[must_use]
+    pub fn to_f64(&self) -> f64 {
+        use num_traits::ToPrimitive;
+        ((&self.lo + &self.hi) / q(2)).to_f64().unwrap_or(f64::NAN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(n: i64, d: i64) -> BigRational {
+        BigRational::new(BigInt::from(n), BigInt::from(d))
+    }
+
+    #[test]
+    fn psd_decisions() {
+        let m = |rows: &[&[i64]]| -> Vec<Vec<BigRational>> {
+            rows.iter()
+                .map(|r| r.iter().map(|&v| q(v)).collect())
+                .collect()
+        };
+        assert_eq!(is_psd(m(&[&[2, 1], &[1, 2]])), Psd::Yes);
+        assert_eq!(is_psd(m(&[&[1, 1], &[1, 1]])), Psd::Yes);
+        assert_eq!(is_psd(m(&[&[0, 0], &[0, 3]])), Psd::Yes);
+        assert!(matches!(is_psd(m(&[&[1, 2], &[2, 1]])), Psd::No(_)));
+        assert_eq!(
+            is_psd(m(&[&[0, 1], &[1, 0]])),
+            Psd::No(NotPsd::ZeroPivotNonZeroRow { index: 0, other: 1 })
+        );
+        assert!(matches!(
+            is_psd(m(&[&[1, 0], &[0, -1]])),
+            Psd::No(NotPsd::NegativePivot { index: 1 })
+        ));
+        assert_eq!(determinant(m(&[&[0, 2], &[3, 1]])), q(-6));
+    }
+
+    #[test]
+    fn interpolation_sturm_and_decimals() {
+        // (x − 1)²(x − 3) = x³ − 5x² + 7x − 3.
+        let p: Poly = vec![q(-3), q(7), q(-5), q(1)];
+        let xs: Vec<BigRational> = (0..4).map(q).collect();
+        let ys: Vec<BigRational> = xs.iter().map(|x| eval(&p, x)).collect();
+        assert_eq!(interpolate(&xs, &ys), p);
+        let f = square_free(&p);
+        assert_eq!(
+            primitive_integer(&f),
+            vec![BigInt::from(3), BigInt::from(-4), BigInt::from(1)]
+        );
+        let s = sturm_sequence(&f);
+        assert_eq!(variations(&s, &q(0)) - variations(&s, &q(4)), 2);
+        assert_eq!(variations(&s, &q(0)) - variations(&s, &q(2)), 1);
+        assert_eq!(decimal(&r(1, 3), 3, false), "0.333");
+        assert_eq!(decimal(&r(1, 3), 3, true), "0.334");
+        assert_eq!(decimal(&r(-5, 2), 0, true), "-2");
+        assert_eq!(decimal(&r(1, 200), 2, true), "0.01");
+    }
+}

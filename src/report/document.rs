@@ -1,0 +1,536 @@
+//! The verification report: every check on a set of instances, gathered into one value and
+//! rendered as Markdown, self-contained HTML (inline SVG) and JSON.
+
+use super::{critical, json_value, sgd_summary, sig};
+use crate::analysis::Analysis;
+use crate::criteria::CriticalGamma;
+use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
+use crate::error::Result;
+use crate::figures::{self, BatchCurve, BatchPoint, DiagramPoint};
+use crate::instance::{BatchSize, Instance, Sampling};
+use crate::tolerance::Tolerances;
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// Batch curves are drawn for instances with `3 ≤ N ≤` this.
+pub const BATCH_CURVE_MAX_N: usize = 64;
+
+/// One figure: its file name, title, caption and SVG text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// File name under `figures/`, e.g. `diagram.svg`.
+    pub file: String,
+    /// Title.
+    pub title: String,
+    /// Caption: what is plotted, with the parameters.
+    pub caption: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// One check that is expected to hold; the main job fails if any does not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// What was checked.
+    pub what: String,
+    /// Whether it held.
+    pub holds: bool,
+}
+
+/// Everything in a verification report.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The instances analyzed.
+    pub analyses: Vec<Analysis>,
+    /// Enumeration over every minibatch against the closed form, exact, per instance (`None`
+    /// when above the limit).
+    pub enumerations: Vec<Option<EnumerationCheck>>,
+    /// Critical γ against B per instance (`3 ≤ N ≤ 64`).
+    pub batch_curves: Vec<BatchCurve>,
+    /// The figures.
+    pub figures: Vec<Figure>,
+    /// Monte Carlo against the exact curve, for a stable and an unstable instance.
+    pub simulations: Vec<crate::simulate::Comparison>,
+    /// The derivation checker's reports, one per proof file.
+    pub proofs: Vec<crate::proof::FileReport>,
+    /// The checks expected to hold.
+    pub expectations: Vec<Expectation>,
+}
+
+/// Monte Carlo parameters of the report: steps, trials, seed.
+pub const SIMULATION: (usize, usize, u64) = (30, 4000, 2026);
+
+fn finite(g: CriticalGamma) -> Option<f64> {
+    match g {
+        CriticalGamma::Finite(x) => Some(x),
+        _ => None,
+    }
+}
+
+fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurve>> {
+    let n = instance.n();
+    if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
+        return Ok(None);
+    }
+    let mut points = Vec::with_capacity(n);
+    for b in 1..=n {
+        let inst = instance
+            .clone()
+            .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
+        let a = Analysis::of(&inst, tol)?;
+        points.push(BatchPoint {
+            batch_size: b,
+            gd: finite(a.gd.critical_gamma),
+            thm33: finite(a.thm33.critical_gamma),
+            exact: finite(a.mean_square.check.critical_gamma),
+            thm35: finite(a.thm35.check.critical_gamma).map(|g| (g, a.thm35.hypotheses.hold())),
+        });
+    }
+    Ok(Some(BatchCurve {
+        name: instance.name().to_owned(),
+        n,
+        sampling: Sampling::WithoutReplacement,
+        points,
+    }))
+}
+
+impl Document {
+    /// Analyze, enumerate and draw everything for `instances`.
+    ///
+    /// # Errors
+    /// A numerical failure, or a plotting failure (reported as [`crate::Error::Numerical`]).
+    pub fn build(
+        instances: &[Instance],
+        proof_files: &[std::path::PathBuf],
+        tol: &Tolerances,
+    ) -> Result<Self> {
+        let mut analyses = Vec::new();
+        let mut enumerations = Vec::new();
+        let mut batch_curves = Vec::new();
+        let mut expectations = Vec::new();
+        for inst in instances {
+            let a = Analysis::of(inst, tol)?;
+            for o in &a.orderings {
+                expectations.push(Expectation {
+                    what: format!("{}: {}", a.name, o.relation),
+                    holds: o.holds,
+                });
+            }
+            let e =
+                EnumerationCheck::run(inst, Arithmetic::Exact, &Params::default(), tol.agreement)
+                    .ok();
+            if let Some(e) = &e {
+                expectations.push(Expectation {
+                    what: format!(
+                        "{}: every-minibatch enumeration == closed form (exact)",
+                        a.name
+                    ),
+                    holds: e.agrees(),
+                });
+            }
+            enumerations.push(e);
+            if let Some(c) = batch_curve(inst, tol)? {
+                batch_curves.push(c);
+            }
+            analyses.push(a);
+        }
+        let plot = |r: std::result::Result<String, String>| r.map_err(crate::Error::Numerical);
+        // One stable (ρ < 1) and one unstable instance, the first of each in input order.
+        let mut simulations = Vec::new();
+        let stable = analyses.iter().position(|a| {
+            a.mean_square.check.verdict == crate::criteria::Verdict::Accepts
+                && a.mean_square.check.value < 1.0 - 1e-6
+        });
+        let unstable = analyses
+            .iter()
+            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Rejects);
+        for k in [stable, unstable].into_iter().flatten() {
+            let (steps, trials, seed) = SIMULATION;
+            let params = crate::simulate::SimParams::new(steps, trials, seed);
+            let c = crate::simulate::run(&instances[k], &params, &|_| {})?;
+            expectations.push(Expectation {
+                what: format!(
+                    "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
+                    analyses[k].name, c.agreement.alpha
+                ),
+                holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
+            });
+            simulations.push(c);
+        }
+        let mut figures = vec![Figure {
+            file: "diagram.svg".to_owned(),
+            title: "The sharpness–non-uniformity diagram".to_owned(),
+            caption: "Each instance i (numbered as in the instance table) at x = γ·λ_max(H), y = γ·√c·s with s = √λ_max(Σ), its own γ and batch factor c. In these coordinates Theorem 3.3's d = 1 condition (1 − γa)² + γ²c·s² ≤ 1 is the shaded half disk for every γ, N, B and sampling, and GD's condition a ≤ 2/γ is x ≤ 2. Markers show the exact mean-square verdict ρ(L_γ) ≤ 1; for d ≥ 2 the disk is only the lecture's d = 1 picture.".to_owned(),
+            svg: plot(figures::diagram_svg(
+                &analyses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| DiagramPoint {
+                        label: (i + 1).to_string(),
+                        x: a.gamma * a.sharpness,
+                        y: a.gamma * a.c_factor.sqrt() * a.non_uniformity,
+                        verdict: a.mean_square.check.verdict,
+                    })
+                    .collect::<Vec<_>>(),
+            ))?,
+        }];
+        for c in &batch_curves {
+            figures.push(Figure {
+                file: format!("critical-gamma-vs-batch-{}.svg", c.name),
+                title: format!("Critical learning rate against batch size: {}", c.name),
+                caption: format!(
+                    "{}: N = {}, B = 1..{} without replacement. Lines: GD's 2/λ_max(H), the exact γ* (ρ(L_γ) = 1), Theorem 3.3's γ*, and 2/tr(H) — a theorem (Theorem 3.5) only at the filled markers, where B = 1 and every H_i has rank one.",
+                    c.name, c.n, c.n
+                ),
+                svg: plot(figures::batch_curve_svg(c))?,
+            });
+        }
+        for c in &simulations {
+            let sim = &c.simulation;
+            let points: Vec<figures::CurvePoint> = c
+                .rows
+                .iter()
+                .map(|r| figures::CurvePoint {
+                    step: r.step,
+                    ln_estimate: r.ln_estimate,
+                    ln_lower: r.ln_lower,
+                    ln_upper: r.ln_upper,
+                    ln_exact: r.ln_predicted,
+                })
+                .collect();
+            let (steps, trials, seed) = SIMULATION;
+            figures.push(Figure {
+                file: format!("mean-square-{}.svg", sim.name),
+                title: format!("E‖x_k‖² against k: {}", sim.name),
+                caption: format!(
+                    "{}: N = {}, d = {}, B = {}, {}, γ = {}; {trials} trials of {steps} steps from a random unit x₀, seed {seed}. Line: Monte Carlo estimate of E‖x_k‖² (natural log), band: its finite-sample (empirical Bernstein) interval at family-wise level α = {} over the steps tested; the exact curve is tr L_γ^k(x₀x₀ᵀ) averaged over x₀. Agreement test: {:?}.",
+                    sim.name, sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
+                ),
+                svg: plot(figures::moment_curve_svg(
+                    &format!("E‖x_k‖² against k: {} (γ = {})", sim.name, sig(sim.gamma)),
+                    &points,
+                ))?,
+            });
+        }
+        let proofs = if proof_files.is_empty() {
+            Vec::new()
+        } else {
+            crate::proof::verify(proof_files, &crate::proof::VerifyParams::default())?.0
+        };
+        let mut bars = Vec::new();
+        for f in &proofs {
+            let mut bar = figures::ProofBar {
+                name: std::path::Path::new(&f.path)
+                    .file_stem()
+                    .map_or_else(|| f.path.clone(), |s| s.to_string_lossy().into_owned()),
+                holds: 0,
+                no_counterexample: 0,
+                fails_as_printed: 0,
+                unexpected: 0,
+            };
+            for item in &f.items {
+                let crate::proof::ItemReport::Step(step) = item else {
+                    continue;
+                };
+                expectations.push(Expectation {
+                    what: format!(
+                        "{}: step {} meets its expectation ({})",
+                        bar.name, step.label, step.verdict
+                    ),
+                    holds: step.met,
+                });
+                use crate::proof::Verdict as V;
+                let slot = if !step.met {
+                    &mut bar.unexpected
+                } else {
+                    match step.verdict {
+                        V::HoldsSymbolic | V::HoldsTested { .. } => &mut bar.holds,
+                        V::NoCounterexample { .. } => &mut bar.no_counterexample,
+                        _ => &mut bar.fails_as_printed,
+                    }
+                };
+                *slot += 1;
+            }
+            bars.push(bar);
+        }
+        if !bars.is_empty() {
+            figures.push(Figure {
+                file: "proofs.svg".to_owned(),
+                title: "The derivation checker's summary".to_owned(),
+                caption: "Per proof file in proofs/, the lecture's steps as printed and their labelled corrections: holding (a symbolic normal form, or exact rational evaluation on every random instance tried, with batch expectations by enumeration), inequalities for which the counterexample search found nothing (evidence, not proof), steps of the lecture that fail as printed (each with a counterexample in the verify report), and any verdict that differs from the file's expectation.".to_owned(),
+                svg: plot(figures::proof_summary_svg(&bars))?,
+            });
+        }
+        Ok(Self {
+            analyses,
+            enumerations,
+            batch_curves,
+            figures,
+            simulations,
+            proofs,
+            expectations,
+        })
+    }
+
+    /// Whether every expected-to-hold check holds.
+    #[must_use]
+    pub fn all_hold(&self) -> bool {
+        self.expectations.iter().all(|e| e.holds)
+    }
+}
+
+fn instance_table(d: &Document) -> String {
+    let mut out = String::from(
+        "| # | instance | N | d | B | sampling | γ | λ_max(H) | tr(H) | λ_max(Σ) | ρ(L_γ) | γ*_exact | γ*_3.3 | γ*_GD | 2/tr(H) | SGD, exactly | by the lecture's criteria |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (i, a) in d.analyses.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} | {} |",
+            i + 1,
+            a.name,
+            a.n,
+            a.d,
+            a.batch_size,
+            a.sampling,
+            sig(a.gamma),
+            sig(a.sharpness),
+            sig(a.trace_h),
+            sig(a.sigma_norm),
+            sig(a.mean_square.check.value),
+            critical(a.mean_square.check.critical_gamma),
+            critical(a.thm33.critical_gamma),
+            critical(a.gd.critical_gamma),
+            critical(a.thm35.check.critical_gamma),
+            if a.thm35.hypotheses.hold() { " (Thm 3.5)" } else { "" },
+            match a.mean_square.check.verdict {
+                crate::criteria::Verdict::Accepts => "stable",
+                crate::criteria::Verdict::Rejects => "unstable",
+                crate::criteria::Verdict::Boundary => "boundary",
+            },
+            sgd_summary(a)
+        );
+    }
+    out
+}
+
+fn enumeration_table(d: &Document) -> String {
+    let mut out = String::from("| instance | minibatches visited | E[H_B] | E[H_B²] | E[(I − γH_B)²] | E[M_B ⊗ M_B] |\n|---|---|---|---|---|---|\n");
+    for (a, e) in d.analyses.iter().zip(&d.enumerations) {
+        match e {
+            Some(e) => {
+                let cells: Vec<&str> = e
+                    .quantities
+                    .iter()
+                    .map(|q| {
+                        if q.agrees {
+                            "equal (exact)"
+                        } else {
+                            "**DIFFERENT**"
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "| {} | {} {} | {} |",
+                    a.name,
+                    e.visits,
+                    e.route,
+                    cells.join(" | ")
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "| {} | above the enumeration limit | – | – | – | – |",
+                    a.name
+                );
+            }
+        }
+    }
+    out
+}
+
+fn summary_lines(d: &Document) -> String {
+    let failed: Vec<&Expectation> = d.expectations.iter().filter(|e| !e.holds).collect();
+    let mut s = format!(
+        "{} instances; {} checks expected to hold, {} failed.\n",
+        d.analyses.len(),
+        d.expectations.len(),
+        failed.len()
+    );
+    for f in failed {
+        let _ = writeln!(s, "- FAILED: {}", f.what);
+    }
+    s
+}
+
+const INTRO: &str = "This report checks the linear-stability theory of SGD at global minima (the lecture *SGD stability and generalization*) on the instances below. For each instance it gives the moments H = mean H_i and Σ = mean H_i² − H², and the lecture's criteria: Theorem 3.3 (sufficient), Corollary 3.4 (GD) and Theorem 3.5 (necessary, under its hypotheses). These are set beside the exact mean-square criterion ρ(L_γ) ≤ 1, where L_γ(Q) = E[(I − γH_B)Q(I − γH_B)] (Mulayoff & Michaeli, 2024). Every identity is also checked by enumerating every minibatch in exact rational arithmetic.";
+
+/// The report as Markdown; figures are linked as `figures/<file>`.
+#[must_use]
+pub fn document_markdown(d: &Document) -> String {
+    let mut out = format!(
+        "# sgd-stability verification report\n\n{INTRO}\n\n## Summary\n\n{}\n",
+        summary_lines(d)
+    );
+    let _ = write!(out, "## Instances\n\n{}\n", instance_table(d));
+    let _ = write!(
+        out,
+        "## Every minibatch against the closed form\n\n{}\n",
+        enumeration_table(d)
+    );
+    if !d.proofs.is_empty() {
+        let _ = write!(out, "## The lecture's derivations\n\n{}\n", proof_table(d));
+    }
+    out.push_str("## Figures\n\n");
+    for f in &d.figures {
+        let _ = write!(
+            out,
+            "### {}\n\n![{}](figures/{})\n\n{}\n\n",
+            f.title, f.title, f.file, f.caption
+        );
+    }
+    out
+}
+
+fn proof_table(d: &Document) -> String {
+    let mut out =
+        String::from("| proof | step | claim | verdict | as expected |\n|---|---|---|---|---|\n");
+    for f in &d.proofs {
+        for item in &f.items {
+            let crate::proof::ItemReport::Step(s) = item else {
+                continue;
+            };
+            let label = match &s.correction_of {
+                Some(of) => format!("{} (correction of {of})", s.label),
+                None => s.label.clone(),
+            };
+            let stem = std::path::Path::new(&f.path)
+                .file_stem()
+                .map_or_else(|| f.path.clone(), |s| s.to_string_lossy().into_owned());
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} | {} |",
+                stem,
+                label,
+                s.claim.replace('|', "\\|"),
+                s.verdict.to_string().replace('|', "\\|"),
+                if s.met { "yes" } else { "**NO**" }
+            );
+        }
+    }
+    out
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Markdown tables (as produced above) to HTML tables; other lines become paragraphs.
+fn md_table_to_html(md: &str) -> String {
+    let mut out = String::from("<table>\n");
+    for (k, line) in md.lines().enumerate() {
+        if k == 1 {
+            continue; // the |---| separator
+        }
+        let cells: Vec<&str> = line.trim().trim_matches('|').split(" | ").collect();
+        let tag = if k == 0 { "th" } else { "td" };
+        out.push_str("<tr>");
+        for c in cells {
+            let c = html_escape(c.trim()).replace("**", "");
+            let _ = write!(out, "<{tag}>{c}</{tag}>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// The report as one self-contained HTML page (inline SVG, no network).
+#[must_use]
+pub fn document_html(d: &Document) -> String {
+    let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>sgd-stability verification report</title>\n<style>\nbody { font-family: sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #111; }\ntable { border-collapse: collapse; font-size: 13px; margin: 1em 0; }\nth, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; }\nth { background: #eee; }\nfigure { margin: 2em 0; page-break-inside: avoid; }\nfigcaption { font-size: 14px; color: #333; max-width: 720px; }\n.failed { color: #b00; font-weight: bold; }\n@media print { body { max-width: none; } }\n</style>\n</head>\n<body>\n<h1>sgd-stability verification report</h1>\n");
+    let _ = writeln!(out, "<p>{}</p>", html_escape(&INTRO.replace('*', "")));
+    out.push_str("<h2>Summary</h2>\n");
+    for line in summary_lines(d).lines() {
+        let class = if line.starts_with("- FAILED") {
+            " class=\"failed\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "<p{class}>{}</p>",
+            html_escape(line.trim_start_matches("- "))
+        );
+    }
+    out.push_str("<h2>Instances</h2>\n");
+    out.push_str(&md_table_to_html(&instance_table(d)));
+    out.push_str("<h2>Every minibatch against the closed form</h2>\n");
+    out.push_str(&md_table_to_html(&enumeration_table(d)));
+    if !d.proofs.is_empty() {
+        out.push_str("<h2>The lecture's derivations</h2>\n");
+        out.push_str(&md_table_to_html(&proof_table(d)));
+    }
+    out.push_str("<h2>Figures</h2>\n");
+    for f in &d.figures {
+        let _ = write!(
+            out,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            html_escape(&f.file),
+            html_escape(&f.title),
+            f.svg,
+            html_escape(&f.caption)
+        );
+    }
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+/// The report as JSON: every number (instances as in `analyze --format json`).
+#[must_use]
+pub fn document_json(d: &Document) -> String {
+    let v = json!({
+        "instances": d.analyses.iter().map(json_value).collect::<Vec<_>>(),
+        "enumerations": d.enumerations.iter().zip(&d.analyses).map(|(e, a)| json!({
+            "name": a.name,
+            "enumerated": e.is_some(),
+            "visits": e.as_ref().map(|e| e.visits.to_string()),
+            "agrees": e.as_ref().map(EnumerationCheck::agrees),
+        })).collect::<Vec<_>>(),
+        "batch_curves": d.batch_curves.iter().map(|c| json!({
+            "name": c.name,
+            "sampling": c.sampling,
+            "points": c.points.iter().map(|p| json!({
+                "batch_size": p.batch_size,
+                "critical_gamma_gd": p.gd,
+                "critical_gamma_thm33": p.thm33,
+                "critical_gamma_exact": p.exact,
+                "critical_gamma_thm35": p.thm35.map(|t| t.0),
+                "thm35_hypotheses_hold": p.thm35.map(|t| t.1),
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "figures": d.figures.iter().map(|f| json!({"file": f.file, "title": f.title, "caption": f.caption})).collect::<Vec<_>>(),
+        "proofs": d.proofs.iter().map(|f| json!({
+            "path": f.path,
+            "title": f.title,
+            "steps": f.items.iter().filter_map(|i| match i {
+                crate::proof::ItemReport::Step(s) => Some(json!({
+                    "label": s.label,
+                    "claim": s.claim,
+                    "verdict": s.verdict.to_string(),
+                    "met": s.met,
+                })),
+                crate::proof::ItemReport::Note { .. } => None,
+            }).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "expectations": d.expectations.iter().map(|e| json!({"what": e.what, "holds": e.holds})).collect::<Vec<_>>(),
+        "all_hold": d.all_hold(),
+    });
+    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
+    s.push('\n');
+    s
+}

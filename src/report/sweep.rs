@@ -1,0 +1,260 @@
+//! The `sweep` report: every criterion's critical learning rate against the batch size, in
+//! text, Markdown and JSON.
+
+use super::{critical, sig};
+use crate::criteria::{CriticalGamma, Verdict};
+use crate::instance::Sampling;
+use crate::mean_square::reshuffling::BISECTION_REL;
+use crate::mean_square::{Reshuffling, Sweep, SweepRow};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+fn word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accepts => "stable",
+        Verdict::Rejects => "unstable",
+        Verdict::Boundary => "boundary",
+    }
+}
+
+fn thm35_cell(r: &SweepRow) -> String {
+    let g = critical(r.thm35);
+    if r.thm35_applies {
+        format!("{g}*")
+    } else {
+        g
+    }
+}
+
+/// The i.i.d. row with batch size `b` and `sampling`.
+fn iid(s: &Sweep, sampling: Sampling, b: usize) -> Option<&SweepRow> {
+    s.rows
+        .iter()
+        .find(|r| r.sampling == sampling && r.batch_size == b)
+}
+
+fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let widths: Vec<usize> = (0..header.len())
+        .map(|j| {
+            rows.iter()
+                .map(|r| r[j].chars().count())
+                .chain(std::iter::once(header[j].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+    }
+}
+
+fn iid_cells(s: &Sweep, r: &SweepRow) -> Vec<String> {
+    vec![
+        r.sampling.to_string(),
+        r.batch_size.to_string(),
+        sig(r.c),
+        critical(s.gd),
+        critical(r.thm33),
+        critical(r.exact),
+        thm35_cell(r),
+        sig(r.exact_radius),
+        word(r.exact_verdict).to_owned(),
+    ]
+}
+
+const IID_HEADER: [&str; 9] = [
+    "sampling",
+    "B",
+    "c",
+    "γ*_GD",
+    "γ*_3.3",
+    "γ*_exact",
+    "γ*_3.5",
+    "ρ(L_γ)",
+    "exact at γ",
+];
+
+const RR_HEADER: [&str; 10] = [
+    "B",
+    "steps/epoch",
+    "orderings",
+    "ρ(L_epoch)",
+    "ρ per step",
+    "ρ(L_γ) w/o repl.",
+    "ρ(L_γ) with repl.",
+    "γ*_reshuffling",
+    "γ*_exact w/o repl.",
+    "reshuffling at γ",
+];
+
+fn rr_cells(s: &Sweep, r: &Reshuffling) -> Vec<String> {
+    let w = iid(s, Sampling::WithoutReplacement, r.batch_size);
+    let h = iid(s, Sampling::WithReplacement, r.batch_size);
+    vec![
+        r.batch_size.to_string(),
+        r.steps_per_epoch.to_string(),
+        r.orderings.to_string(),
+        sig(r.epoch_radius),
+        sig(r.per_step_radius),
+        w.map_or_else(String::new, |x| sig(x.exact_radius)),
+        h.map_or_else(String::new, |x| sig(x.exact_radius)),
+        critical(r.critical_gamma),
+        w.map_or_else(String::new, |x| critical(x.exact)),
+        word(r.verdict).to_owned(),
+    ]
+}
+
+const RR_NOTE: &str = "random reshuffling: exact over every ordering of the samples into batches; ρ per step = ρ(L_epoch)^(1/steps); γ*_reshuffling by a grid scan for the first unstable γ and bisection on ρ(L_epoch) = 1";
+
+/// The text report of one sweep.
+#[must_use]
+pub fn sweep_text(s: &Sweep) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "== {}: critical learning rates against the batch size ==",
+        s.name
+    );
+    let _ = writeln!(
+        out,
+        "N = {}, d = {}; ρ(L_γ) and verdicts at γ = {}",
+        s.n,
+        s.d,
+        sig(s.gamma)
+    );
+    let _ = writeln!(
+        out,
+        "γ*_GD = 2/λ_max(H) (Corollary 3.4) does not depend on B; γ*_3.3 is sufficient, γ*_exact necessary and sufficient (ρ(L_γ) ≤ 1);"
+    );
+    let _ = writeln!(
+        out,
+        "γ*_3.5 = 2/tr(H) is a necessary bound only where marked * (B = 1 and rank-one H_i), information elsewhere"
+    );
+    out.push('\n');
+    let rows: Vec<Vec<String>> = s.rows.iter().map(|r| iid_cells(s, r)).collect();
+    table(&mut out, &IID_HEADER, &rows);
+    if !s.reshuffling.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{RR_NOTE} (relative accuracy {}), B dividing N:",
+            sig(BISECTION_REL)
+        );
+        let rows: Vec<Vec<String>> = s.reshuffling.iter().map(|r| rr_cells(s, r)).collect();
+        table(&mut out, &RR_HEADER, &rows);
+    }
+    out
+}
+
+/// The Markdown report of one sweep.
+#[must_use]
+pub fn sweep_markdown(s: &Sweep) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### {}: critical learning rates against the batch size\n",
+        s.name
+    );
+    let _ = writeln!(
+        out,
+        "N = {}, d = {}; ρ(L_γ) and verdicts at γ = {}. γ*_3.5 is a necessary bound only where marked \\* (B = 1, rank-one H_i).\n",
+        s.n,
+        s.d,
+        sig(s.gamma)
+    );
+    let md = |out: &mut String, header: &[&str], rows: Vec<Vec<String>>| {
+        let _ = writeln!(out, "| {} |", header.join(" | "));
+        let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
+        for r in rows {
+            let _ = writeln!(out, "| {} |", r.join(" | ").replace('*', "\\*"));
+        }
+    };
+    md(
+        &mut out,
+        &IID_HEADER,
+        s.rows.iter().map(|r| iid_cells(s, r)).collect(),
+    );
+    if !s.reshuffling.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{RR_NOTE} (relative accuracy {}).\n",
+            sig(BISECTION_REL)
+        );
+        md(
+            &mut out,
+            &RR_HEADER,
+            s.reshuffling.iter().map(|r| rr_cells(s, r)).collect(),
+        );
+    }
+    out
+}
+
+/// A critical learning rate in JSON, as in `analyze`: a number, `null` when unbounded, `0`
+/// when none is accepted.
+fn critical_json(g: CriticalGamma) -> Value {
+    match g {
+        CriticalGamma::Finite(x) => json!(x),
+        CriticalGamma::Unbounded => Value::Null,
+        CriticalGamma::NoneAccepted => json!(0.0),
+    }
+}
+
+fn verdict_json(v: Verdict) -> Value {
+    json!(match v {
+        Verdict::Accepts => "holds",
+        Verdict::Rejects => "fails",
+        Verdict::Boundary => "boundary",
+    })
+}
+
+/// The JSON value of one sweep.
+#[must_use]
+pub fn sweep_json_value(s: &Sweep) -> Value {
+    json!({
+        "name": s.name,
+        "n": s.n,
+        "d": s.d,
+        "gamma": s.gamma,
+        "critical_gamma_gd": critical_json(s.gd),
+        "rows": s.rows.iter().map(|r| json!({
+            "sampling": r.sampling,
+            "batch_size": r.batch_size,
+            "c_factor": r.c,
+            "critical_gamma_thm33": critical_json(r.thm33),
+            "critical_gamma_exact": critical_json(r.exact),
+            "critical_gamma_thm35": critical_json(r.thm35),
+            "thm35_hypotheses_hold": r.thm35_applies,
+            "ms_spectral_radius": r.exact_radius,
+            "ms_verdict": verdict_json(r.exact_verdict),
+        })).collect::<Vec<_>>(),
+        "random_reshuffling": s.reshuffling.iter().map(|r| json!({
+            "batch_size": r.batch_size,
+            "steps_per_epoch": r.steps_per_epoch,
+            "orderings": r.orderings.to_string(),
+            "epoch_spectral_radius": r.epoch_radius,
+            "per_step_spectral_radius": r.per_step_radius,
+            "critical_gamma": critical_json(r.critical_gamma),
+            "critical_gamma_method": "bisection",
+            "critical_gamma_relative_accuracy": BISECTION_REL,
+            "verdict": verdict_json(r.verdict),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The JSON report of one sweep, pretty-printed.
+#[must_use]
+pub fn sweep_json(s: &Sweep) -> String {
+    let mut out =
+        serde_json::to_string_pretty(&sweep_json_value(s)).expect("JSON values always serialize");
+    out.push('\n');
+    out
+}
