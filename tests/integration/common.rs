@@ -78,3 +78,39 @@ pub fn instance(rows: &[Vec<Vec<f64>>], gamma: f64, b: usize, sampling: Sampling
     )
     .unwrap()
 }
+
+/// Sizes and a seed for one random instance: quickcheck draws these, ChaCha8 draws the matrices
+/// from the seed ([`random_hessians`]).
+#[derive(Debug, Clone)]
+pub struct Shape {
+    pub seed: u64,
+    pub n: usize,
+    pub d: usize,
+    pub b: usize,
+    pub rank: usize,
+    pub sampling: Sampling,
+}
+
+impl quickcheck::Arbitrary for Shape {
+    fn arbitrary(g: &mut quickcheck::Gen) -> Self {
+        let n = 1 + usize::arbitrary(g) % 6;
+        let d = 1 + usize::arbitrary(g) % 4;
+        let sampling = if bool::arbitrary(g) {
+            Sampling::WithoutReplacement
+        } else {
+            Sampling::WithReplacement
+        };
+        let b = match sampling {
+            Sampling::WithoutReplacement => 1 + usize::arbitrary(g) % n,
+            Sampling::WithReplacement => 1 + usize::arbitrary(g) % (n + 2),
+        };
+        Self {
+            seed: u64::arbitrary(g),
+            n,
+            d,
+            b,
+            rank: 1 + usize::arbitrary(g) % d,
+            sampling,
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //! must respect. Seeded quickcheck draws sizes and a seed; ChaCha8 draws the matrices.
 
 use crate::common::{assert_close, fixture_files, instance, random_hessians, root};
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use crate::common::Shape;
+use quickcheck::{Gen, QuickCheck, TestResult};
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -18,41 +19,6 @@ use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::{
     linalg, Analysis, BatchSize, Instance, LearningRate, RelTol, Samples, Sampling, Tolerances,
 };
-
-/// Sizes and a seed for one random instance (as in `properties.rs`).
-#[derive(Debug, Clone)]
-struct Shape {
-    seed: u64,
-    n: usize,
-    d: usize,
-    b: usize,
-    rank: usize,
-    sampling: Sampling,
-}
-
-impl Arbitrary for Shape {
-    fn arbitrary(g: &mut Gen) -> Self {
-        let n = 1 + usize::arbitrary(g) % 6;
-        let d = 1 + usize::arbitrary(g) % 4;
-        let sampling = if bool::arbitrary(g) {
-            Sampling::WithoutReplacement
-        } else {
-            Sampling::WithReplacement
-        };
-        let b = match sampling {
-            Sampling::WithoutReplacement => 1 + usize::arbitrary(g) % n,
-            Sampling::WithReplacement => 1 + usize::arbitrary(g) % (n + 2),
-        };
-        Self {
-            seed: u64::arbitrary(g),
-            n,
-            d,
-            b,
-            rank: 1 + usize::arbitrary(g) % d,
-            sampling,
-        }
-    }
-}
 
 fn qc() -> QuickCheck {
     QuickCheck::new()

@@ -59,8 +59,9 @@ fn random_instances() -> Vec<Instance> {
 // ---------------------------------------------------------------------------------------------
 // sweep
 
-/// Without replacement, `c = (N − B)/(B(N − 1))` decreases in `B` and `D = (1 − c)H⊗H + c·mean
-/// H_i⊗H_i` with `mean H_i⊗H_i ⪰ H⊗H`... so `γ*_exact` never decreases as `B` grows.
+/// `L_γ = S(I − γH) + γ²c·V` with `V(Q) = mean (H_i − H)Q(H_i − H)` a positive map, so `L_γ`
+/// decreases in the cone order as `c` does, and so does its spectral radius (Perron–Frobenius
+/// for cones): as `c = (N − B)/(B(N − 1))` (or `1/B`) falls with `B`, `γ*_exact` never decreases.
 #[test]
 fn sweep_critical_gamma_never_decreases_with_the_batch_size_without_replacement() {
     let mut insts: Vec<Instance> = fixture_files().iter().map(|f| load_path(f)).collect();

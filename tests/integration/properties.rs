@@ -2,45 +2,11 @@
 //! and a seed, ChaCha8 draws the matrices from the seed.
 
 use crate::common::{assert_close, instance, random_hessians};
-use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
+use crate::common::Shape;
+use quickcheck::{Gen, QuickCheck, TestResult};
 use sgd_stability::criteria::{CriticalGamma, Verdict};
 use sgd_stability::moments::Moments;
 use sgd_stability::{linalg, Analysis, Sampling, Tolerances};
-
-/// Sizes and a seed for one random instance.
-#[derive(Debug, Clone)]
-struct Shape {
-    seed: u64,
-    n: usize,
-    d: usize,
-    b: usize,
-    rank: usize,
-    sampling: Sampling,
-}
-
-impl Arbitrary for Shape {
-    fn arbitrary(g: &mut Gen) -> Self {
-        let n = 1 + usize::arbitrary(g) % 6;
-        let d = 1 + usize::arbitrary(g) % 4;
-        let sampling = if bool::arbitrary(g) {
-            Sampling::WithoutReplacement
-        } else {
-            Sampling::WithReplacement
-        };
-        let b = match sampling {
-            Sampling::WithoutReplacement => 1 + usize::arbitrary(g) % n,
-            Sampling::WithReplacement => 1 + usize::arbitrary(g) % (n + 2),
-        };
-        Self {
-            seed: u64::arbitrary(g),
-            n,
-            d,
-            b,
-            rank: 1 + usize::arbitrary(g) % d,
-            sampling,
-        }
-    }
-}
 
 fn qc() -> QuickCheck {
     QuickCheck::new()
