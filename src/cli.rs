@@ -254,12 +254,7 @@ fn parse_tol(s: &str) -> std::result::Result<f64, String> {
 /// The directory of shipped fixtures: `./fixtures` if it exists, else the crate's own.
 #[must_use]
 pub fn default_fixtures_dir() -> PathBuf {
-    let local = PathBuf::from("fixtures");
-    if local.is_dir() {
-        local
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-    }
+    crate::load::shipped_dir("fixtures")
 }
 
 /// The `.json` instance files in `dir`, sorted by name.

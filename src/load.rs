@@ -12,6 +12,18 @@ use crate::tolerance::RelTol;
 use serde_json::Value;
 use std::path::Path;
 
+/// A folder shipped with the crate (`fixtures`, `proofs`): `./NAME` if it exists, else the
+/// crate's own.
+#[must_use]
+pub fn shipped_dir(name: &str) -> std::path::PathBuf {
+    let local = std::path::PathBuf::from(name);
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+    }
+}
+
 /// Values given on the command line; each replaces the file's value.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Overrides {

@@ -27,6 +27,9 @@
 //! | `ρ(L_γ)` | [`SpectralRadius`], `MeanSquare::check.value` |
 //! | `γ* = 2/λ_max(C†D)` (Mulayoff & Michaeli, COLT 2024) | [`critical_gamma_exact`] |
 //! | orthonormal basis of `Sym(d)` | [`SymBasis`] |
+//! | every criterion's `γ*` against `B = 1..N`, both samplings | [`sweep()`], [`Sweep`] |
+//! | "stable at rational `γ`" exactly; `γ*` as an algebraic number | [`certified`] |
+//! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, per epoch | [`reshuffling`] |
 //!
 //! ```
 //! use sgd_stability::mean_square::MeanSquare;

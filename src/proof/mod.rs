@@ -170,12 +170,7 @@ pub fn located(path: &str, e: &ParseError) -> Error {
 /// The directory of shipped proofs: `./proofs` if it exists, else the crate's own.
 #[must_use]
 pub fn default_proofs_dir() -> PathBuf {
-    let local = PathBuf::from("proofs");
-    if local.is_dir() {
-        local
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("proofs")
-    }
+    crate::load::shipped_dir("proofs")
 }
 
 /// The `.lecture` files in `dir`, sorted by name.
