@@ -12,7 +12,7 @@
 //! `40,000 × 40,000` matrices. Numbers in `benches/README.md` (## mean_square).
 use criterion::{criterion_group, Criterion};
 use sgd_stability::criteria::{CriticalGamma, HSpectrum};
-use sgd_stability::mean_square::{critical_gamma_exact, Method, Params};
+use sgd_stability::mean_square::{critical_gamma_exact, MeanSquareOperator, Method, Params};
 use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::{RelTol, Samples, Sampling, Tolerances};
 use std::time::Instant;
@@ -90,11 +90,32 @@ criterion_group!(benches, bench);
 fn main() {
     if std::env::var_os("MEAN_SQUARE_D200").is_some() {
         let samples = rank_one(1000, 200);
+        let mut g = 0.0;
         for round in 0..3 {
             let t = Instant::now();
-            let g = gamma_star(&samples, Method::MatrixFree);
+            g = gamma_star(&samples, Method::MatrixFree);
             println!(
                 "rank_one_d200_n1000_b4/matrix_free (operator dimension 20100), round {round}: γ* = {g:.15} in {:.2} s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        // A second route: ρ(L_γ) of the full operator (not the pencil), matrix-free, on either
+        // side of γ*.
+        let h = Moments::of(&samples).h;
+        let c = batch_factor(samples.n(), B, Sampling::WithoutReplacement);
+        let params = Params {
+            method: Method::MatrixFree,
+            ..Params::default()
+        };
+        for f in [1.0 - 1e-4, 1.0 + 1e-4] {
+            let t = Instant::now();
+            let rho = MeanSquareOperator::new(&samples, &h, c, g * f)
+                .spectral_radius(&params)
+                .unwrap();
+            println!(
+                "ρ(L_γ) at γ = γ*·{f}: {:.12} ({:?}) in {:.2} s",
+                rho.value,
+                rho.computed,
                 t.elapsed().as_secs_f64()
             );
         }

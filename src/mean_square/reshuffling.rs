@@ -34,6 +34,9 @@ pub const MAX_WORK: u128 = 2_000_000_000;
 /// annihilates have `ρ = 1` exactly, which rounding moves by about `1e-15`.
 pub const STABLE_SLACK: f64 = 1e-9;
 
+/// Points of the grid scanned for the first unstable `γ`.
+pub const GRID: u32 = 32;
+
 /// Bisection on `ρ(L_epoch) = 1` stops when the bracket is this narrow relative to its upper
 /// end.
 pub const BISECTION_REL: f64 = 1e-10;
@@ -53,9 +56,15 @@ pub struct Reshuffling {
     pub epoch_radius: f64,
     /// `ρ(L_epoch)^{1/K}`: the per-step rate, comparable with `ρ(L_γ)` of the i.i.d. schemes.
     pub per_step_radius: f64,
-    /// The largest `γ` with `ρ(L_epoch) ≤ 1`, by a grid scan for the first unstable `γ` and
-    /// bisection below it (relative accuracy [`BISECTION_REL`]); if the stable set is not an
-    /// interval, this is the first crossing the scan found.
+    /// The end of the first stable interval `(0, γ*]` of `ρ(L_epoch) ≤ 1`, by a grid scan for
+    /// the first unstable `γ` and bisection below it (relative accuracy [`BISECTION_REL`]).
+    ///
+    /// Unlike the i.i.d. schemes, the stable set of random reshuffling need not be an interval:
+    /// with `d = 1`, `h = (1, 10)`, `B = 1` the epoch factor is `((1 − γ)(1 − 10γ))²`, unstable
+    /// on `((11 − √41)/20, (11 + √41)/20) ≈ (0.230, 0.870)` and stable again up to `1.1`; and it
+    /// can exceed `γ*_GD` (`h = (1, 3)`: stable up to `4/3 > 1 = γ*_GD`). A gap narrower than
+    /// the scan's grid ([`GRID`] points below the first unstable power-of-two multiple of
+    /// `γ*_GD`) can be missed.
     pub critical_gamma: CriticalGamma,
     /// Stable at `gamma` (`ρ(L_epoch) ≤ 1 +` [`STABLE_SLACK`]).
     pub verdict: Verdict,
@@ -220,8 +229,8 @@ fn epoch_radius(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> R
 ///
 /// The critical `γ`: if `H` is not PSD, none (to first order in `γ` an epoch is
 /// `I − γK·H + O(γ²)`). Otherwise upward from `γ*_GD = 2/λ_max(H)` by doubling until
-/// `ρ(L_epoch) > 1` (unbounded after 30 doublings), a scan of 16 equally spaced points below
-/// that for the first unstable one (halving below the first point if even that is unstable),
+/// `ρ(L_epoch) > 1` (unbounded after 30 doublings), a scan of [`GRID`] equally spaced points
+/// below that for the first unstable one (halving below the first point if even that is unstable),
 /// then bisection to [`BISECTION_REL`].
 ///
 /// # Errors
@@ -288,8 +297,7 @@ fn critical_gamma(
             return Ok(CriticalGamma::Unbounded);
         }
     }
-    // The first unstable point of a 16-point grid on (0, hi].
-    const GRID: u32 = 16;
+    // The first unstable point of a GRID-point grid on (0, hi].
     let mut lo = 0.0;
     for j in 1..=GRID {
         let g = hi * f64::from(j) / f64::from(GRID);

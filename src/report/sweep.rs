@@ -113,7 +113,7 @@ fn rr_cells(s: &Sweep, r: &Reshuffling) -> Vec<String> {
     ]
 }
 
-const RR_NOTE: &str = "random reshuffling: exact over every ordering of the samples into batches; ρ per step = ρ(L_epoch)^(1/steps); γ*_reshuffling by a grid scan for the first unstable γ and bisection on ρ(L_epoch) = 1";
+const RR_NOTE: &str = "random reshuffling: exact over every ordering of the samples into batches; ρ per step = ρ(L_epoch)^(1/steps); γ*_reshuffling = the end of the first stable interval (the stable set need not be an interval), by a grid scan for the first unstable γ and bisection on ρ(L_epoch) = 1";
 
 /// The text report of one sweep.
 #[must_use]

@@ -180,10 +180,21 @@ fn overrides_apply_on_top_of_the_file() {
 
 #[test]
 fn main_job_and_every_format_succeed() {
-    let o = run(&[]);
+    // The main job writes ./report; run it in a scratch folder so the checkout stays clean.
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("main-job");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sgd-stability"))
+        .current_dir(&scratch)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
-    assert!(out.contains("shipped instances"));
+    assert!(
+        out.contains("0 failed") && out.contains("report: report/report.html"),
+        "{out}"
+    );
+    assert!(scratch.join("report/report.html").is_file());
     for fmt in ["text", "json", "markdown"] {
         let o = run(&["analyze", "fixtures/d1_sgd_stable.json", "--format", fmt]);
         assert_eq!(o.status.code(), Some(0), "{fmt}: {}", stderr(&o));

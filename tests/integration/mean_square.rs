@@ -3,8 +3,8 @@
 //! (Lanczos) route, scalar formulas in `d = 1`, and the lecture's criteria, whose orderings it
 //! must respect. Seeded quickcheck draws sizes and a seed; ChaCha8 draws the matrices.
 
-use crate::common::{assert_close, fixture_files, instance, random_hessians, root};
 use crate::common::Shape;
+use crate::common::{assert_close, fixture_files, instance, random_hessians, root};
 use quickcheck::{Gen, QuickCheck, TestResult};
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;

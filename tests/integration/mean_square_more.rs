@@ -589,6 +589,46 @@ fn reshuffling_per_step_rate_against_the_iid_schemes() {
     );
 }
 
+/// The stable set of random reshuffling need not be an interval, and can reach past `γ*_GD`:
+/// `d = 1`, `h = (1, 10)`, `B = 1`: `ρ_epoch = ((1 − γ)(1 − 10γ))²` (either order), so
+/// `(1 − γ)(1 − 10γ) = −1` at `γ = (11 ∓ √41)/20`: unstable on `(0.2298, 0.8702)`, stable again
+/// on `[0.8702, 1.1]` (`ρ_epoch = 0` at `γ = 1`); `γ*_GD = 2/5.5`. With `h = (1, 3)`,
+/// `(1 − γ)(1 − 3γ) ≥ −1` always and `≤ 1` up to `γ = 4/3 > γ*_GD = 1`.
+#[test]
+fn reshuffling_stable_set_need_not_be_an_interval() {
+    let inst = instance(
+        &[vec![vec![1.0]], vec![vec![10.0]]],
+        0.1,
+        1,
+        Sampling::WithoutReplacement,
+    );
+    let r = reshuffling::reshuffling(&inst, 1, 1.0, &tol()).unwrap();
+    assert!(r.epoch_radius < 1e-12, "{r:?}");
+    assert_eq!(r.verdict, Verdict::Accepts);
+    let first_gap = (11.0 - 41f64.sqrt()) / 20.0;
+    assert_close("γ*_RR", r.critical_gamma.as_f64(), first_gap, 1e-9, 0.0);
+    let mid = reshuffling::reshuffling(&inst, 1, 0.5, &tol()).unwrap();
+    assert_eq!(mid.verdict, Verdict::Rejects);
+    assert_close("ρ at 0.5", mid.epoch_radius, 4.0, 1e-12, 0.0);
+    // Past GD.
+    let inst = instance(
+        &[vec![vec![1.0]], vec![vec![3.0]]],
+        0.1,
+        1,
+        Sampling::WithoutReplacement,
+    );
+    let r = reshuffling::reshuffling(&inst, 1, 1.2, &tol()).unwrap();
+    assert_close("γ*_RR", r.critical_gamma.as_f64(), 4.0 / 3.0, 1e-9, 0.0);
+    assert_eq!(r.verdict, Verdict::Accepts); // γ = 1.2 > γ*_GD = 1
+    assert_close(
+        "ρ at 1.2",
+        r.epoch_radius,
+        (0.2f64 * 2.6).powi(2),
+        1e-12,
+        0.0,
+    );
+}
+
 #[test]
 fn reshuffling_refuses_what_it_cannot_do() {
     let rows = random_hessians(3, 9, 1, 1);

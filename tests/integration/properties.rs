@@ -1,8 +1,8 @@
 //! Properties of the criteria, checked on seeded random instances: quickcheck draws the sizes
 //! and a seed, ChaCha8 draws the matrices from the seed.
 
-use crate::common::{assert_close, instance, random_hessians};
 use crate::common::Shape;
+use crate::common::{assert_close, instance, random_hessians};
 use quickcheck::{Gen, QuickCheck, TestResult};
 use sgd_stability::criteria::{CriticalGamma, Verdict};
 use sgd_stability::moments::Moments;
