@@ -103,7 +103,7 @@ impl SubsetMoments {
 }
 
 /// The expectations over every `B`-subset of `problem` (sampling without replacement), by the
-/// fast route described in the [module docs](self).
+/// fast route (revolving-door order, fixed chunks reduced in order; see the source module docs).
 ///
 /// Agrees with the generic [`super::expectations`] up to rounding (a few units in the last place
 /// of each quantity's largest entry, times a factor that grows slowly with `C(N,B)`), and does
