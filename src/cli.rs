@@ -60,15 +60,8 @@ struct ReportArgs {
     /// once every new file is written).
     #[arg(long, value_name = "DIR", default_value = "report")]
     out: PathBuf,
-    /// Learning rate γ > 0; replaces the files' values.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
-    /// Batch size B ≥ 1; replaces the files' values.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    batch_size: Option<u64>,
-    /// Sampling scheme; replaces the files' values.
-    #[arg(long, value_name = "S")]
-    sampling: Option<Sampling>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
 }
 
 #[derive(Debug, Args)]
@@ -132,15 +125,8 @@ struct SimulateArgs {
     /// same starts.
     #[arg(long, value_name = "R")]
     escape: Option<f64>,
-    /// Learning rate γ > 0; replaces the file's value.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
-    /// Batch size B ≥ 1; replaces the file's value.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    batch_size: Option<u64>,
-    /// Sampling scheme; replaces the file's value.
-    #[arg(long, value_name = "S")]
-    sampling: Option<Sampling>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -161,15 +147,8 @@ struct EnumerateArgs {
     /// Enumerate even above --limit.
     #[arg(long)]
     force: bool,
-    /// Learning rate γ > 0; replaces the file's value.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
-    /// Batch size B ≥ 1; replaces the file's value.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    batch_size: Option<u64>,
-    /// Sampling scheme; replaces the file's value.
-    #[arg(long, value_name = "S")]
-    sampling: Option<Sampling>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -183,15 +162,8 @@ struct AnalyzeArgs {
     /// gradients; then --gamma and --batch-size are required).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Learning rate γ > 0; replaces the file's value.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
-    /// Batch size B ≥ 1; replaces the file's value.
-    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
-    batch_size: Option<u64>,
-    /// Sampling scheme: without_replacement or with_replacement; replaces the file's value.
-    #[arg(long, value_name = "S")]
-    sampling: Option<Sampling>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -202,6 +174,32 @@ struct AnalyzeArgs {
     certified: bool,
     #[command(flatten)]
     tolerances: ToleranceArgs,
+}
+
+/// `--gamma`, `--batch-size`, `--sampling`: values that replace the files' own.
+#[derive(Debug, Args, Default)]
+struct OverrideArgs {
+    /// Learning rate γ > 0; replaces the file's value.
+    #[arg(long, value_parser = parse_gamma)]
+    gamma: Option<f64>,
+    /// Batch size B ≥ 1; replaces the file's value.
+    #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
+    batch_size: Option<u64>,
+    /// Sampling scheme: without_replacement or with_replacement; replaces the file's value.
+    #[arg(long, value_name = "S")]
+    sampling: Option<Sampling>,
+}
+
+impl OverrideArgs {
+    fn to_overrides(&self) -> Overrides {
+        Overrides {
+            gamma: self.gamma,
+            batch_size: self
+                .batch_size
+                .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+            sampling: self.sampling,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -341,13 +339,7 @@ where
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<String> {
-    let overrides = Overrides {
-        gamma: args.gamma,
-        batch_size: args
-            .batch_size
-            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
-        sampling: args.sampling,
-    };
+    let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     let analyses = analyze_files(&args.files, &overrides, &tol)?;
     if args.certified {
@@ -359,13 +351,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
 /// Enumerate and compare; exit code 1 when a quantity differs from its closed form.
 fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
     use crate::enumerate::{Arithmetic, EnumerationCheck, Limit, Params, Progress};
-    let overrides = Overrides {
-        gamma: args.gamma,
-        batch_size: args
-            .batch_size
-            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
-        sampling: args.sampling,
-    };
+    let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     // A progress bar on stderr for long enumerations, only when stderr is a terminal.
     let mut params = Params::with_limit(Limit::new(u128::from(args.limit)))
@@ -405,13 +391,7 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
 fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     use crate::simulate::{self, SimParams, TestVerdict, X0};
     use std::io::IsTerminal;
-    let overrides = Overrides {
-        gamma: args.gamma,
-        batch_size: args
-            .batch_size
-            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
-        sampling: args.sampling,
-    };
+    let overrides = args.overrides.to_overrides();
     let symmetry = RelTol::new(Tolerances::DEFAULT_SYMMETRY).expect("a valid default");
     let origin = args.file.display().to_string();
     let inst = load_path(&args.file, &overrides, symmetry)?;
@@ -458,9 +438,7 @@ fn main_job() -> Result<(String, u8)> {
     report(&ReportArgs {
         files: Vec::new(),
         out: PathBuf::from("report"),
-        gamma: None,
-        batch_size: None,
-        sampling: None,
+        overrides: OverrideArgs::default(),
     })
 }
 
@@ -476,13 +454,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     } else {
         args.files.iter().cloned().partition(|p| !is_proof(p))
     };
-    let overrides = Overrides {
-        gamma: args.gamma,
-        batch_size: args
-            .batch_size
-            .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
-        sampling: args.sampling,
-    };
+    let overrides = args.overrides.to_overrides();
     let tol = Tolerances::default();
     let instances = files
         .iter()
