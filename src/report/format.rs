@@ -45,6 +45,32 @@ pub fn sig_rel(x: f64, scale: f64) -> String {
     }
 }
 
+/// Append a plain-text table to `out`: columns padded to their widest cell, two spaces apart.
+pub(crate) fn aligned_table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    use std::fmt::Write as _;
+    let widths: Vec<usize> = (0..header.len())
+        .map(|j| {
+            rows.iter()
+                .map(|r| r[j].chars().count())
+                .chain(std::iter::once(header[j].chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| -> String {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    let _ = writeln!(out, "{}", line(header.to_vec()));
+    for r in rows {
+        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
+    }
+}
+
 fn trim_zeros(s: &str) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()

@@ -33,30 +33,6 @@ fn iid(s: &Sweep, sampling: Sampling, b: usize) -> Option<&SweepRow> {
         .find(|r| r.sampling == sampling && r.batch_size == b)
 }
 
-fn table(out: &mut String, header: &[&str], rows: &[Vec<String>]) {
-    let widths: Vec<usize> = (0..header.len())
-        .map(|j| {
-            rows.iter()
-                .map(|r| r[j].chars().count())
-                .chain(std::iter::once(header[j].chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        padded.join("  ").trim_end().to_owned()
-    };
-    let _ = writeln!(out, "{}", line(header.to_vec()));
-    for r in rows {
-        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
-    }
-}
-
 fn iid_cells(s: &Sweep, r: &SweepRow) -> Vec<String> {
     vec![
         r.sampling.to_string(),
@@ -141,7 +117,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     );
     out.push('\n');
     let rows: Vec<Vec<String>> = s.rows.iter().map(|r| iid_cells(s, r)).collect();
-    table(&mut out, &IID_HEADER, &rows);
+    super::format::aligned_table(&mut out, &IID_HEADER, &rows);
     if !s.reshuffling.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -150,7 +126,7 @@ pub fn sweep_text(s: &Sweep) -> String {
             sig(BISECTION_REL)
         );
         let rows: Vec<Vec<String>> = s.reshuffling.iter().map(|r| rr_cells(s, r)).collect();
-        table(&mut out, &RR_HEADER, &rows);
+        super::format::aligned_table(&mut out, &RR_HEADER, &rows);
     }
     out
 }

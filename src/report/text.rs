@@ -81,11 +81,11 @@ fn section(out: &mut String, a: &Analysis) {
         "γ/γ*",
         "check",
     ];
-    let table: Vec<[String; 9]> = rows(a)
+    let table: Vec<Vec<String>> = rows(a)
         .into_iter()
         .map(|r| {
             let res = r.result;
-            [
+            vec![
                 r.label.to_owned(),
                 r.kind.to_owned(),
                 r.inequality.to_owned(),
@@ -98,28 +98,7 @@ fn section(out: &mut String, a: &Analysis) {
             ]
         })
         .collect();
-    let widths: Vec<usize> = (0..9)
-        .map(|j| {
-            table
-                .iter()
-                .map(|r| r[j].chars().count())
-                .chain(std::iter::once(header[j].chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<&str>| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, &w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        padded.join("  ").trim_end().to_owned()
-    };
-    let _ = writeln!(out, "{}", line(header.to_vec()));
-    for r in &table {
-        let _ = writeln!(out, "{}", line(r.iter().map(String::as_str).collect()));
-    }
+    super::format::aligned_table(out, &header, &table);
     out.push('\n');
     for r in rows(a) {
         let _ = writeln!(out, "{}: {}", r.label, r.conclusion);
