@@ -223,3 +223,32 @@ fn report_renders_in_a_real_browser() {
         );
     }
 }
+
+/// `report` exits 1 when a check expected to hold fails: here a proof step that is false (the
+/// lecture's eq. (27) with s = Σ) is marked as expected to hold.
+#[test]
+fn report_exits_1_when_an_expected_check_fails() {
+    let out = out_dir("expect-fail");
+    std::fs::create_dir_all(&out).unwrap();
+    let proof = out.join("wrong.lecture");
+    std::fs::write(
+        &proof,
+        "proof \"a false step marked as holding\"\nassume sampling without_replacement\nassume d = 1\nstep (27): lambda_max((I - gamma*H)^2 + gamma^2*(N-B)/(B*(N-1))*Sigma) = (1 - gamma*tr(H))^2 + gamma^2*(N-B)/(B*(N-1))*tr(Sigma)^2\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sgd-stability"))
+        .current_dir(root())
+        .args(["report", "fixtures/d1_sgd_stable.json"])
+        .arg(&proof)
+        .arg("--out")
+        .arg(out.join("r"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("FAILED") && text.contains("(27)"), "{text}");
+    assert!(
+        out.join("r/report.html").is_file(),
+        "the report is still written, with the failure in it"
+    );
+}
