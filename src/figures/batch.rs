@@ -107,11 +107,23 @@ pub fn batch_curve_svg(curve: &BatchCurve) -> Result<String, String> {
                 .map_err(err)?;
         }
         // Hollow markers where Theorem 3.5's hypotheses fail.
-        chart
-            .draw_series(curve.points.iter().filter_map(|p| match p.thm35 {
-                Some((g, false)) => Some(Circle::new((p.batch_size as f64, g), 5, WHITE.filled())),
+        let hollow: Vec<(f64, f64)> = curve
+            .points
+            .iter()
+            .filter_map(|p| match p.thm35 {
+                Some((g, false)) => Some((p.batch_size as f64, g)),
                 _ => None,
-            }))
+            })
+            .collect();
+        chart
+            .draw_series(hollow.iter().map(|&c| Circle::new(c, 5, WHITE.filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(
+                hollow
+                    .iter()
+                    .map(|&c| Circle::new(c, 5, style::UNSTABLE.stroke_width(2))),
+            )
             .map_err(err)?;
         chart
             .configure_series_labels()
