@@ -303,10 +303,12 @@ where
         Ok(cli) => cli,
         Err(e) => {
             let code = u8::try_from(e.exit_code()).unwrap_or(2);
-            let text = if e.use_stderr() {
+            // Colours only for a person at a terminal; plain text when piped or captured.
+            use std::io::IsTerminal as _;
+            let text = if e.use_stderr() && std::io::stderr().is_terminal() {
                 e.render().ansi().to_string()
             } else {
-                e.to_string()
+                e.render().to_string()
             };
             let _ = if e.use_stderr() {
                 write!(err, "{text}")

@@ -102,6 +102,9 @@ impl FromStr for Sampling {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
+        if s == "random_reshuffling" {
+            return Err("random_reshuffling is not an i.i.d. scheme, and only `sgd-stability sweep FILE --reshuffling` supports it (the exact per-epoch operator, N ≤ 8, B dividing N); here use \"without_replacement\" or \"with_replacement\"".to_owned());
+        }
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
@@ -416,6 +419,8 @@ mod tests {
             assert_eq!(s.as_str().parse::<Sampling>().unwrap(), s);
         }
         assert!("random".parse::<Sampling>().is_err());
+        let rr = "random_reshuffling".parse::<Sampling>().unwrap_err();
+        assert!(rr.contains("sweep") && rr.contains("--reshuffling"), "{rr}");
     }
 
     #[test]

@@ -65,6 +65,14 @@ const BAD: &[(&str, &[&str])] = &[
         "unknown_sampling.json",
         &["sampling", "\"shuffled\"", "without_replacement"],
     ),
+    (
+        "random_reshuffling.json",
+        &[
+            "sampling",
+            "not an i.i.d. scheme",
+            "sweep FILE --reshuffling",
+        ],
+    ),
     ("both_forms.json", &["hessians/gradients", "not both"]),
     ("no_data.json", &["hessians/gradients", "missing"]),
     (
@@ -131,6 +139,12 @@ fn bad_options_exit_2() {
             "--sampling",
             "shuffled",
         ],
+        &[
+            "analyze",
+            "fixtures/d1_sgd_stable.json",
+            "--sampling",
+            "random_reshuffling",
+        ],
         &["analyze", "fixtures/d1_sgd_stable.json", "--format", "pdf"],
         &[
             "analyze",
@@ -144,6 +158,10 @@ fn bad_options_exit_2() {
         let o = run(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(!stderr(&o).is_empty(), "{args:?}: says why");
+        assert!(
+            !stderr(&o).contains('\u{1b}'),
+            "{args:?}: no colour codes when captured"
+        );
     }
 }
 
