@@ -1,7 +1,7 @@
 //! Command-line parsing and dispatch only: parse, load, analyze, pick a renderer.
 
 use crate::analysis::Analysis;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::instance::Sampling;
 use crate::load::{load_path, Overrides};
 use crate::report::{render, Format};
@@ -260,17 +260,7 @@ pub fn default_fixtures_dir() -> PathBuf {
 /// # Errors
 /// [`Error::Io`] if the directory cannot be read.
 pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let io = |e: std::io::Error| Error::Io {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "json") && !is_expected_values(p))
-        .collect();
-    files.sort();
-    Ok(files)
+    crate::load::files_with_extension(dir, "json", |p| !is_expected_values(p))
 }
 
 fn is_expected_values(p: &Path) -> bool {

@@ -24,6 +24,28 @@ pub fn shipped_dir(name: &str) -> std::path::PathBuf {
     }
 }
 
+/// The files in `dir` whose extension is `ext` (and that `keep` accepts), sorted by name.
+///
+/// # Errors
+/// [`Error::Io`] if the directory cannot be read.
+pub fn files_with_extension(
+    dir: &Path,
+    ext: &str,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<std::path::PathBuf>> {
+    let io = |e: std::io::Error| Error::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    };
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == ext) && keep(p))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// Values given on the command line; each replaces the file's value.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Overrides {

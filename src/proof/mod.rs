@@ -178,17 +178,7 @@ pub fn default_proofs_dir() -> PathBuf {
 /// # Errors
 /// [`Error::Io`] if the directory cannot be read.
 pub fn proof_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let io = |e: std::io::Error| Error::Io {
-        path: dir.display().to_string(),
-        message: e.to_string(),
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "lecture"))
-        .collect();
-    files.sort();
-    Ok(files)
+    crate::load::files_with_extension(dir, "lecture", |_| true)
 }
 
 /// Parse and check `files` (all of [`default_proofs_dir`] when empty). Returns the reports and

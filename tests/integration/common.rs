@@ -3,6 +3,7 @@
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use sgd_stability::criteria::CriticalGamma;
 use sgd_stability::{
     Analysis, BatchSize, Instance, LearningRate, RelTol, Samples, Sampling, Tolerances,
 };
@@ -39,6 +40,16 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64, floor: f64) {
         err <= tol,
         "{what}: got {got:e}, want {want:e}, error {err:e} > tolerance {tol:e}"
     );
+}
+
+/// Two critical learning rates agree: finite ones within `rel` of `want`, the others exactly
+/// (unbounded, or none accepted).
+#[track_caller]
+pub fn assert_critical_close(what: &str, got: CriticalGamma, want: CriticalGamma, rel: f64) {
+    match (got, want) {
+        (CriticalGamma::Finite(g), CriticalGamma::Finite(w)) => assert_close(what, g, w, rel, 0.0),
+        (g, w) => assert_eq!(g, w, "{what}"),
+    }
 }
 
 /// A random symmetric PSD `d×d` matrix `G Gᵀ` with `G` of `rank` columns of small integers

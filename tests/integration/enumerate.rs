@@ -69,7 +69,7 @@ fn assert_exact(what: &str, got: &Expectations<BigRational>, want: &Expectations
 
 /// The magnitudes of the four quantities, for `s = max |(H_i)_rc|` (at least 1) and
 /// `g = |γ|`: `s`, `d s²`, and `(1 + g d s)²` for `(I − γH_B)²` and the operator.
-fn scales(p: &Problem<f64>) -> [f64; 4] {
+pub(crate) fn scales(p: &Problem<f64>) -> [f64; 4] {
     let d = p.d();
     let s = p
         .hessians()

@@ -4,6 +4,7 @@
 //! revolving-door order visits every subset once; and the comparison says no when it must.
 
 use crate::common::{fixture_files, random_hessians};
+use crate::enumerate::scales;
 use quickcheck::{QuickCheck, TestResult};
 use sgd_stability::enumerate::{
     expectations, subset_moments, unrank, Engine, Enumeration, Expectations, Params, Problem,
@@ -24,19 +25,6 @@ fn problem(rows: &[Vec<Vec<f64>>], b: usize, gamma: f64) -> Problem<f64> {
         .map(|m| Square::from_fn(m.len(), |i, j| m[i][j]))
         .collect();
     Problem::new(hs, b, Sampling::WithoutReplacement, gamma).unwrap()
-}
-
-/// The magnitudes of `E[H_B]`, `E[H_B²]`, `E[(I − γH_B)²]` and the operator for
-/// `s = max |(H_i)_rc|` (at least 1): `s`, `d s²`, `(1 + |γ| d s)²` twice.
-fn scales(p: &Problem<f64>) -> [f64; 4] {
-    let d = p.d();
-    let s = p
-        .hessians()
-        .iter()
-        .flat_map(|h| (0..d).flat_map(move |i| (0..d).map(move |j| h.get(i, j).abs())))
-        .fold(1.0_f64, f64::max);
-    let m = (1.0 + p.gamma().abs() * d as f64 * s).powi(2);
-    [s, d as f64 * s * s, m, m]
 }
 
 /// The first entry where `got` and `want` differ by more than `REL_TOL` × its scale, as a

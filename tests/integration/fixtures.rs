@@ -1,7 +1,7 @@
 //! Every shipped fixture: a snapshot of its text report, and its numbers against the independent
 //! reference values in `fixtures/expected_values.json` (sympy, exact arithmetic).
 
-use crate::common::{analyze_file, assert_close, fixture_files, root};
+use crate::common::{analyze_file, assert_close, assert_critical_close, fixture_files, root};
 use serde_json::Value;
 use sgd_stability::criteria::CriticalGamma;
 use sgd_stability::report;
@@ -32,16 +32,6 @@ fn want_critical(v: &Value) -> CriticalGamma {
         None => CriticalGamma::Unbounded,
         Some(0.0) => CriticalGamma::NoneAccepted,
         Some(x) => CriticalGamma::Finite(x),
-    }
-}
-
-#[track_caller]
-fn assert_critical(what: &str, got: CriticalGamma, want: CriticalGamma) {
-    match (got, want) {
-        (CriticalGamma::Finite(g), CriticalGamma::Finite(w)) => {
-            assert_close(what, g, w, 1e-10, 0.0)
-        }
-        (g, w) => assert_eq!(g, w, "{what}"),
     }
 }
 
@@ -114,20 +104,23 @@ fn numbers_match_the_exact_reference() {
             1e-12,
             1.0,
         );
-        assert_critical(
+        assert_critical_close(
             &format!("{key}: γ*_GD"),
             a.gd.critical_gamma,
             want_critical(&e["critical_gamma_gd"]),
+            1e-10,
         );
-        assert_critical(
+        assert_critical_close(
             &format!("{key}: γ*_3.3"),
             a.thm33.critical_gamma,
             want_critical(&e["critical_gamma_thm33"]),
+            1e-10,
         );
-        assert_critical(
+        assert_critical_close(
             &format!("{key}: γ*_3.5"),
             a.thm35.check.critical_gamma,
             want_critical(&e["critical_gamma_thm35"]),
+            1e-10,
         );
         assert_eq!(
             a.thm35.hypotheses.hold(),

@@ -3,8 +3,9 @@
 //! (Lanczos) route, scalar formulas in `d = 1`, and the lecture's criteria, whose orderings it
 //! must respect. Seeded quickcheck draws sizes and a seed; ChaCha8 draws the matrices.
 
-use crate::common::Shape;
-use crate::common::{assert_close, fixture_files, instance, random_hessians, root};
+use crate::common::{
+    assert_close, assert_critical_close, fixture_files, instance, random_hessians, root, Shape,
+};
 use quickcheck::{Gen, QuickCheck, TestResult};
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
@@ -317,12 +318,12 @@ fn full_batch_without_replacement_is_gd() {
         let rows = random_hessians(s.seed, s.n, s.d, s.rank);
         let inst = instance(&rows, 0.1, s.b, s.sampling);
         let an = Analysis::of(&inst, &tol()).unwrap();
-        match (ms(&inst).check.critical_gamma, an.gd.critical_gamma) {
-            (CriticalGamma::Finite(a), CriticalGamma::Finite(b)) => {
-                assert_close("γ*_exact = 2/λ_max(H) at B = N", a, b, 1e-10, 0.0);
-            }
-            (a, b) => assert_eq!(a, b),
-        }
+        assert_critical_close(
+            "γ*_exact = 2/λ_max(H) at B = N",
+            ms(&inst).check.critical_gamma,
+            an.gd.critical_gamma,
+            1e-10,
+        );
         TestResult::passed()
     }
     qc().quickcheck(prop as fn(Shape) -> TestResult);
@@ -431,12 +432,12 @@ fn over_parameterized_minimum_is_stable_at_rho_one() {
         }
         let b = instance(&embedded, 0.1, s.b, s.sampling);
         let (ma, mb) = (ms(&a), ms(&b));
-        match (ma.check.critical_gamma, mb.check.critical_gamma) {
-            (CriticalGamma::Finite(x), CriticalGamma::Finite(y)) => {
-                assert_close("γ*_exact embedded", y, x, 1e-9, 0.0);
-            }
-            (x, y) => assert_eq!(x, y),
-        }
+        assert_critical_close(
+            "γ*_exact embedded",
+            mb.check.critical_gamma,
+            ma.check.critical_gamma,
+            1e-9,
+        );
         assert!(
             mb.check.value >= 1.0 - 1e-12,
             "the null direction has factor 1"
@@ -468,12 +469,12 @@ fn lanczos_agrees_with_the_dense_route() {
             op.spectral_radius(&free).unwrap(),
         );
         assert_close("ρ Lanczos vs dense", b.value, a.value, 1e-9, 1.0);
-        match (critical(&inst, &dense), critical(&inst, &free)) {
-            (CriticalGamma::Finite(x), CriticalGamma::Finite(y)) => {
-                assert_close("γ* Lanczos vs dense", y, x, 1e-9, 0.0);
-            }
-            (x, y) => assert_eq!(x, y),
-        }
+        assert_critical_close(
+            "γ* Lanczos vs dense",
+            critical(&inst, &free),
+            critical(&inst, &dense),
+            1e-9,
+        );
         TestResult::passed()
     }
     qc().tests(40).quickcheck(prop as fn(Shape) -> TestResult);
@@ -522,12 +523,12 @@ fn gradient_form_equals_hessian_form() {
         let from_h = instance(&h, 0.05, b, Sampling::WithoutReplacement);
         let (a, b) = (ms(&from_g), ms(&from_h));
         assert_close("ρ", a.check.value, b.check.value, 1e-11, 1.0);
-        match (a.check.critical_gamma, b.check.critical_gamma) {
-            (CriticalGamma::Finite(x), CriticalGamma::Finite(y)) => {
-                assert_close("γ*_exact", x, y, 1e-9, 0.0);
-            }
-            (x, y) => assert_eq!(x, y),
-        }
+        assert_critical_close(
+            "γ*_exact",
+            a.check.critical_gamma,
+            b.check.critical_gamma,
+            1e-9,
+        );
         TestResult::passed()
     }
     qc().quickcheck(prop as fn(Shape) -> TestResult);

@@ -1,8 +1,7 @@
 //! Properties of the criteria, checked on seeded random instances: quickcheck draws the sizes
 //! and a seed, ChaCha8 draws the matrices from the seed.
 
-use crate::common::Shape;
-use crate::common::{assert_close, instance, random_hessians};
+use crate::common::{assert_close, assert_critical_close, instance, random_hessians, Shape};
 use quickcheck::{Gen, QuickCheck, TestResult};
 use sgd_stability::criteria::{CriticalGamma, Verdict};
 use sgd_stability::moments::Moments;
@@ -76,12 +75,12 @@ fn full_batch_without_replacement_is_gd() {
         if an.c_factor != 0.0 {
             return TestResult::error(format!("c = {} for B = N", an.c_factor));
         }
-        match (an.thm33.critical_gamma, an.gd.critical_gamma) {
-            (CriticalGamma::Finite(a), CriticalGamma::Finite(b)) => {
-                assert_close("γ*_3.3 = γ*_GD at B = N", a, b, 1e-10, 0.0);
-            }
-            (a, b) => assert_eq!(a, b),
-        }
+        assert_critical_close(
+            "γ*_3.3 = γ*_GD at B = N",
+            an.thm33.critical_gamma,
+            an.gd.critical_gamma,
+            1e-10,
+        );
         TestResult::passed()
     }
     qc().quickcheck(prop as fn(Shape) -> TestResult);
@@ -110,12 +109,7 @@ fn scaling_the_hessians_scales_every_critical_gamma_inversely() {
                 b.thm35.check.critical_gamma,
             ),
         ] {
-            match (x, y) {
-                (CriticalGamma::Finite(x), CriticalGamma::Finite(y)) => {
-                    assert_close(what, y * scale, x, 1e-10, 0.0);
-                }
-                (x, y) => assert_eq!(x, y, "{what}"),
-            }
+            assert_critical_close(what, y.scaled(scale), x, 1e-10);
         }
         assert_eq!(a.thm33.verdict, b.thm33.verdict);
         assert_eq!(a.gd.verdict, b.gd.verdict);
@@ -246,12 +240,7 @@ fn common_null_directions_do_not_change_critical_gammas() {
             ("GD", a.gd.critical_gamma, b.gd.critical_gamma),
             ("Thm 3.3", a.thm33.critical_gamma, b.thm33.critical_gamma),
         ] {
-            match (x, y) {
-                (CriticalGamma::Finite(x), CriticalGamma::Finite(y)) => {
-                    assert_close(what, y, x, 1e-9, 0.0);
-                }
-                (x, y) => assert_eq!(x, y, "{what}"),
-            }
+            assert_critical_close(what, y, x, 1e-9);
         }
         assert_eq!(
             a.thm33.verdict, b.thm33.verdict,
