@@ -258,7 +258,7 @@ pub fn default_fixtures_dir() -> PathBuf {
 /// The `.json` instance files in `dir`, sorted by name.
 ///
 /// # Errors
-/// [`Error::Io`] if the directory cannot be read.
+/// [`crate::Error::Io`] if the directory cannot be read.
 pub fn fixture_files(dir: &Path) -> Result<Vec<PathBuf>> {
     crate::load::files_with_extension(dir, "json", |p| !is_expected_values(p))
 }

@@ -176,7 +176,7 @@ pub fn default_proofs_dir() -> PathBuf {
 /// The `.lecture` files in `dir`, sorted by name.
 ///
 /// # Errors
-/// [`Error::Io`] if the directory cannot be read.
+/// [`crate::Error::Io`] if the directory cannot be read.
 pub fn proof_files(dir: &Path) -> Result<Vec<PathBuf>> {
     crate::load::files_with_extension(dir, "lecture", |_| true)
 }
