@@ -45,6 +45,7 @@ use crate::exact::Square;
 use crate::instance::Sampling;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
+use pulp::{Arch, WithSimd};
 use rayon::prelude::*;
 
 /// Subsets per chunk: the unit of parallel work and of drift control (`S_B` is recomputed from
@@ -145,7 +146,11 @@ pub fn subset_moments(
                 let start = (first + u128::from(i)) * SUBSETS_PER_CHUNK;
                 let len = (count - start).min(SUBSETS_PER_CHUNK);
                 let len = usize::try_from(len).expect("a chunk is small");
-                let partial = kernel.chunk(start, len);
+                let partial = Arch::new().dispatch(ChunkOp {
+                    kernel: &kernel,
+                    start,
+                    len,
+                });
                 ticker.inc(len as u64);
                 partial
             })
@@ -212,6 +217,7 @@ impl Kernel {
     }
 
     /// The partial sums over the `len` subsets of ranks `start..start + len`.
+    #[inline(always)]
     fn chunk(&self, start: u128, len: usize) -> Vec<f64> {
         let (d, p) = (self.d, self.len());
         let mut door = RevolvingDoor::at_rank(self.n, self.b, start);
@@ -285,7 +291,7 @@ impl Kernel {
     }
 
     /// Move `door` to the next subset and `s` with it: `s += H_in − H_out`.
-    #[inline]
+    #[inline(always)]
     fn step(&self, door: &mut RevolvingDoor, s: &mut [f64]) {
         let (out, inn) = door.advance();
         let (h_out, h_in) = (&self.packed[out], &self.packed[inn]);
@@ -344,6 +350,24 @@ impl Kernel {
             d: self.d,
             w: self.len() + 1,
         }
+    }
+}
+
+/// [`Kernel::chunk`] inside `pulp`'s run-time dispatch, so that its loops are compiled for the
+/// widest vector instructions the CPU has (no fused multiply-add, the same order of every sum:
+/// the bits do not depend on the instruction set).
+struct ChunkOp<'a> {
+    kernel: &'a Kernel,
+    start: u128,
+    len: usize,
+}
+
+impl WithSimd for ChunkOp<'_> {
+    type Output = Vec<f64>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<f64> {
+        self.kernel.chunk(self.start, self.len)
     }
 }
 

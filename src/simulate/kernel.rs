@@ -4,6 +4,7 @@
 use super::{SimParams, X0};
 use crate::instance::{Instance, Samples, Sampling};
 use crate::linalg;
+use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -90,8 +91,11 @@ pub(super) struct Kernel {
     b: usize,
     gamma: f64,
     sampling: Sampling,
-    /// Rank-one: `N×d` row-major gradients; dense: `N` row-major `d×d` Hessians.
+    /// Rank-one: `N×d` row-major gradients; dense: `N` column-major `d×d` Hessians, each
+    /// zero-padded to [`Kernel::stride`] entries.
     data: Vec<f64>,
+    /// Entries per sample in `data`: `d` (rank-one) or `d²` rounded up to [`SUM_CHUNK`].
+    stride: usize,
     rank_one: bool,
 }
 
@@ -113,13 +117,20 @@ impl Kernel {
                 }
                 (data, true)
             }
-            Samples::Hessians(hs) => (
-                hs.iter()
-                    .flat_map(|h| (0..d).flat_map(move |r| (0..d).map(move |c| h[(r, c)])))
-                    .collect(),
-                false,
-            ),
+            Samples::Hessians(hs) => {
+                let stride = padded(d * d);
+                let mut data = vec![0.0; n * stride];
+                for (h, out) in hs.iter().zip(data.chunks_exact_mut(stride)) {
+                    for c in 0..d {
+                        for r in 0..d {
+                            out[c * d + r] = h[(r, c)];
+                        }
+                    }
+                }
+                (data, false)
+            }
         };
+        let stride = if rank_one { d } else { padded(d * d) };
         Self {
             d,
             n,
@@ -127,6 +138,7 @@ impl Kernel {
             gamma: instance.gamma().get(),
             sampling: instance.sampling(),
             data,
+            stride,
             rank_one,
         }
     }
@@ -136,12 +148,26 @@ impl Kernel {
     }
 
     /// Trial `trial`: its own stream `set_stream(trial)` of `ChaCha8Rng::seed_from_u64(seed)`.
+    ///
+    /// Runs inside `pulp`'s run-time dispatch (as faer's kernels do), so the loops below are
+    /// compiled for the widest vector instructions the CPU has. Fused multiply-add is never
+    /// used and every sum keeps its order, so the bits do not depend on the instruction set.
     pub(super) fn run_trial(
         &self,
         trial: u64,
         params: &SimParams,
         recorded: &[usize],
     ) -> TrialRecord {
+        Arch::new().dispatch(Trial {
+            kernel: self,
+            trial,
+            params,
+            recorded,
+        })
+    }
+
+    #[inline(always)]
+    fn trial(&self, trial: u64, params: &SimParams, recorded: &[usize]) -> TrialRecord {
         let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
         rng.set_stream(trial);
         let d = self.d;
@@ -150,6 +176,9 @@ impl Kernel {
             X0::RandomUnit => random_unit(&mut rng, d),
         };
         let mut y = vec![0.0; d];
+        // Dense: the batch sum S_B = Σ_{i∈B} H_i, column-major (H_i is symmetric).
+        let mut s_b = vec![0.0; if self.rank_one { 0 } else { self.stride }];
+        let mut rows = Vec::with_capacity(self.b);
         let mut perm: Vec<usize> = (0..self.n).collect();
         let mut batch = vec![0usize; self.b];
         let full_batch = self.sampling == Sampling::WithoutReplacement && self.b == self.n;
@@ -158,7 +187,7 @@ impl Kernel {
         }
         // True iterate = exp(scale) · x.
         let mut scale = 0.0f64;
-        let mut norm_sq: f64 = x.iter().map(|v| v * v).sum();
+        let mut norm_sq: f64 = sum_sq(&x);
         let ln_r_sq = params.escape_radius.map(|r| 2.0 * r.ln());
         let escape_at = |scale: f64| ln_r_sq.map_or(f64::INFINITY, |l| (l - 2.0 * scale).exp());
         let mut escape_threshold = escape_at(scale);
@@ -177,26 +206,27 @@ impl Kernel {
             if !full_batch {
                 self.draw(&mut rng, &mut perm, &mut batch);
             }
-            y.iter_mut().for_each(|v| *v = 0.0);
             if self.rank_one {
+                // y = Σ_{i∈B} g_i (g_iᵀx): O(B·d).
+                y.fill(0.0);
                 for &i in &batch {
                     let g = &self.data[i * d..(i + 1) * d];
                     let dot = dot(g, &x);
                     y.iter_mut().zip(g).for_each(|(yj, gj)| *yj += gj * dot);
                 }
             } else {
-                let dd = d * d;
-                for &i in &batch {
-                    let h = &self.data[i * dd..(i + 1) * dd];
-                    for (yr, row) in y.iter_mut().zip(h.chunks_exact(d)) {
-                        *yr += dot(row, &x);
-                    }
+                // y = S_B x, S_B summed first: contiguous d²-long additions, then d column
+                // updates; both vectorize.
+                self.batch_sum(&batch, &mut rows, &mut s_b);
+                y.fill(0.0);
+                for (col, &xj) in s_b.chunks_exact(d).zip(&x) {
+                    y.iter_mut().zip(col).for_each(|(yr, v)| *yr += v * xj);
                 }
             }
             x.iter_mut()
                 .zip(&y)
                 .for_each(|(xj, yj)| *xj -= step_factor * yj);
-            norm_sq = x.iter().map(|v| v * v).sum();
+            norm_sq = sum_sq(&x);
             if norm_sq == 0.0 {
                 // Exactly zero: it stays zero.
                 ln_norm_sq.resize(recorded.len(), f64::NEG_INFINITY);
@@ -220,6 +250,36 @@ impl Kernel {
         TrialRecord { ln_norm_sq, escape }
     }
 
+    /// `s_b = Σ_{i∈B} H_i` (padded to [`Kernel::stride`]), summed in batch order: the sum is
+    /// cut into [`SUM_CHUNK`]-long pieces that stay in registers while every `H_i` of the
+    /// batch is added, so each entry is loaded once per `H_i` and stored once.
+    #[inline(always)]
+    fn batch_sum<'a>(&'a self, batch: &[usize], rows: &mut Vec<&'a [f64]>, s_b: &mut [f64]) {
+        let stride = self.stride;
+        rows.clear();
+        rows.extend(
+            batch
+                .iter()
+                .map(|&i| &self.data[i * stride..(i + 1) * stride]),
+        );
+        let (first, rest) = rows.split_first().expect("B ≥ 1");
+        for (c, out) in s_b.chunks_exact_mut(SUM_CHUNK).enumerate() {
+            let off = c * SUM_CHUNK;
+            let mut acc: [f64; SUM_CHUNK] = first[off..off + SUM_CHUNK]
+                .try_into()
+                .expect("SUM_CHUNK entries");
+            for h in rest {
+                let h: &[f64; SUM_CHUNK] = h[off..off + SUM_CHUNK]
+                    .try_into()
+                    .expect("SUM_CHUNK entries");
+                for t in 0..SUM_CHUNK {
+                    acc[t] += h[t];
+                }
+            }
+            out.copy_from_slice(&acc);
+        }
+    }
+
     /// A minibatch into `batch`: a uniform `B`-subset by partial Fisher–Yates on `perm` (any
     /// arrangement of `perm` gives a uniform subset), or `B` uniform draws.
     fn draw(&self, rng: &mut ChaCha8Rng, perm: &mut [usize], batch: &mut [usize]) {
@@ -240,20 +300,56 @@ impl Kernel {
     }
 }
 
-/// `aᵀb` with four independent partial sums (so the compiler can vectorize it); the order of
-/// operations is fixed, so results stay bit-identical across runs and thread counts.
-#[inline]
+/// Entries of the dense batch sum held in registers at a time (two AVX-512 or four AVX2
+/// registers).
+const SUM_CHUNK: usize = 16;
+
+/// `len` rounded up to a multiple of [`SUM_CHUNK`].
+fn padded(len: usize) -> usize {
+    len.div_ceil(SUM_CHUNK) * SUM_CHUNK
+}
+
+/// One trial inside `pulp`'s dispatch: [`Kernel::trial`] compiled with the features of `S`.
+struct Trial<'a> {
+    kernel: &'a Kernel,
+    trial: u64,
+    params: &'a SimParams,
+    recorded: &'a [usize],
+}
+
+impl WithSimd for Trial<'_> {
+    type Output = TrialRecord;
+
+    #[inline(always)]
+    fn with_simd<S: PulpSimd>(self, _simd: S) -> TrialRecord {
+        self.kernel.trial(self.trial, self.params, self.recorded)
+    }
+}
+
+/// Independent partial sums in [`dot`] and [`sum_sq`]: one vector register's worth.
+const LANES: usize = 8;
+
+/// `aᵀb` with [`LANES`] independent partial sums (so the compiler can vectorize it); the order
+/// of operations is fixed, so results stay bit-identical across runs, thread counts and
+/// instruction sets.
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0f64; 4];
-    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let mut acc = [0.0f64; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
-        for t in 0..4 {
+        for t in 0..LANES {
             acc[t] += x[t] * y[t];
         }
     }
     let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// `‖a‖²`, as [`dot`]`(a, a)`.
+#[inline(always)]
+fn sum_sq(a: &[f64]) -> f64 {
+    dot(a, a)
 }
 
 /// A uniform unit vector: normalized standard normals (Box–Muller).
@@ -304,6 +400,61 @@ mod tests {
         // With replacement a batch can be {7, 7}: |1 − 0.48·7| = 2.36.
         let inst = d1(&[1.0, 3.0, 5.0, 7.0], 0.48, 2, Sampling::WithReplacement);
         assert!((step_norm_bound(&inst) - 2.36).abs() < 1e-9);
+    }
+
+    /// The dispatched kernel (AVX-512 or AVX2 where the CPU has them) and the scalar one give
+    /// the same bits: no fused multiply-add, the same order of every sum.
+    #[test]
+    fn instruction_set_does_not_change_the_bits() {
+        use pulp::Simd as _;
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let dense: Vec<Vec<Vec<f64>>> = (0..7)
+            .map(|_| {
+                let g: Vec<f64> = (0..5).map(|_| rng.random_range(-1.0..1.0)).collect();
+                (0..5)
+                    .map(|i| {
+                        (0..5)
+                            .map(|j| g[i] * g[j] + f64::from(u8::from(i == j)))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let grads: Vec<Vec<f64>> = (0..9)
+            .map(|_| (0..37).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect();
+        let tol = crate::RelTol::new(1e-12).unwrap();
+        let cases = [
+            (Samples::hessians_from_rows(&dense, tol).unwrap(), 0.3, 3),
+            (Samples::gradients_from_rows(&grads).unwrap(), 0.05, 4),
+        ];
+        for (samples, gamma, b) in cases {
+            for sampling in Sampling::ALL {
+                let inst = Instance::new(
+                    "t",
+                    samples.clone(),
+                    LearningRate::new(gamma).unwrap(),
+                    BatchSize::new(b).unwrap(),
+                    sampling,
+                )
+                .unwrap();
+                let kernel = Kernel::new(&inst);
+                let params = SimParams::new(40, 3, 11);
+                let recorded: Vec<usize> = (0..=40).collect();
+                for trial in 0..3 {
+                    let op = |kernel| Trial {
+                        kernel,
+                        trial,
+                        params: &params,
+                        recorded: &recorded,
+                    };
+                    let fast = Arch::new().dispatch(op(&kernel)).ln_norm_sq;
+                    let scalar = pulp::Scalar::new().vectorize(op(&kernel)).ln_norm_sq;
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&fast), bits(&scalar), "{sampling}, trial {trial}");
+                }
+            }
+        }
     }
 
     #[test]
