@@ -104,14 +104,26 @@ impl Kernel {
         let (d, n) = (instance.d(), instance.n());
         let (data, rank_one) = match instance.samples() {
             Samples::Gradients(g) => {
-                // Blocked transpose of the column-major N×d matrix into row-major rows.
-                const BLOCK: usize = 64;
+                // Tiled transpose of the column-major N×d matrix into row-major rows: each
+                // tile reads TILE contiguous pieces of columns and writes TILE pieces of rows.
+                const TILE: usize = 32;
                 let mut data = vec![0.0; n * d];
-                for i0 in (0..n).step_by(BLOCK) {
-                    let i1 = (i0 + BLOCK).min(n);
-                    for j in 0..d {
-                        for i in i0..i1 {
-                            data[i * d + j] = g[(i, j)];
+                for j0 in (0..d).step_by(TILE) {
+                    let j1 = (j0 + TILE).min(d);
+                    let cols: Vec<&[f64]> = (j0..j1)
+                        .map(|j| {
+                            g.col(j)
+                                .try_as_col_major()
+                                .expect("faer columns are contiguous")
+                                .as_slice()
+                        })
+                        .collect();
+                    for i0 in (0..n).step_by(TILE) {
+                        let i1 = (i0 + TILE).min(n);
+                        for (jj, col) in cols.iter().enumerate() {
+                            for (i, &v) in (i0..i1).zip(&col[i0..i1]) {
+                                data[i * d + j0 + jj] = v;
+                            }
                         }
                     }
                 }
@@ -207,10 +219,20 @@ impl Kernel {
                 self.draw(&mut rng, &mut perm, &mut batch);
             }
             if self.rank_one {
-                // y = Σ_{i∈B} g_i (g_iᵀx): O(B·d).
+                // y = Σ_{i∈B} g_i (g_iᵀx): O(B·d). Two rows at a time, so that two streams
+                // from memory are in flight (the rows are far apart in a large G).
                 y.fill(0.0);
-                for &i in &batch {
-                    let g = &self.data[i * d..(i + 1) * d];
+                let row = |i: usize| &self.data[i * d..(i + 1) * d];
+                let mut pairs = batch.chunks_exact(2);
+                for pair in &mut pairs {
+                    let (ga, gb) = (row(pair[0]), row(pair[1]));
+                    let (da, db) = dot2(ga, gb, &x);
+                    for ((yj, a), b) in y.iter_mut().zip(ga).zip(gb) {
+                        *yj = (*yj + a * da) + b * db;
+                    }
+                }
+                if let [i] = *pairs.remainder() {
+                    let g = row(i);
                     let dot = dot(g, &x);
                     y.iter_mut().zip(g).for_each(|(yj, gj)| *yj += gj * dot);
                 }
@@ -344,6 +366,30 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     }
     let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+}
+
+/// `(aᵀx, bᵀx)`, each bit-identical to [`dot`], in one pass.
+#[inline(always)]
+fn dot2(a: &[f64], b: &[f64], x: &[f64]) -> (f64, f64) {
+    let mut acc_a = [0.0f64; LANES];
+    let mut acc_b = [0.0f64; LANES];
+    let (ca, cb, cx) = (
+        a.chunks_exact(LANES),
+        b.chunks_exact(LANES),
+        x.chunks_exact(LANES),
+    );
+    let (ra, rb, rx) = (ca.remainder(), cb.remainder(), cx.remainder());
+    for ((p, q), v) in ca.zip(cb).zip(cx) {
+        for t in 0..LANES {
+            acc_a[t] += p[t] * v[t];
+            acc_b[t] += q[t] * v[t];
+        }
+    }
+    let reduce = |acc: [f64; LANES], r: &[f64]| {
+        let tail: f64 = r.iter().zip(rx).map(|(p, v)| p * v).sum();
+        ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
+    };
+    (reduce(acc_a, ra), reduce(acc_b, rb))
 }
 
 /// `‖a‖²`, as [`dot`]`(a, a)`.
