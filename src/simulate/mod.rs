@@ -106,6 +106,10 @@ pub enum X0 {
 }
 
 /// Which steps are recorded (the rows of the report and the candidate steps of the test).
+///
+/// Under random reshuffling the ends of epochs are where the exact prediction is defined, so a
+/// sparse grid ([`Record::Decades`]) also records, after each of its steps `k`, the first end
+/// of an epoch at or after `k` (up to `K`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
@@ -367,7 +371,7 @@ pub fn simulate_with_progress(
 ) -> Result<Simulation, SimError> {
     validate(instance, params)?;
     let kernel = Kernel::new(instance);
-    let recorded = params.record.steps(params.steps);
+    let recorded = recorded_steps(instance, params);
     let mu = step_norm_bound(instance);
     let ln_x0_sq = match &params.x0 {
         X0::Given(v) => v.iter().map(|x| x * x).sum::<f64>().ln(),
@@ -486,6 +490,25 @@ pub fn gradient_descent(instance: &Instance) -> Instance {
         .clone()
         .with_batch(n, Sampling::WithoutReplacement)
         .expect("B = N is a valid batch size")
+}
+
+/// The recorded steps of `params` for `instance` ([`Record`]): under random reshuffling with
+/// more than one step per epoch, the grid plus the first end of an epoch at or after each of
+/// its steps.
+fn recorded_steps(instance: &Instance, params: &SimParams) -> Vec<usize> {
+    let mut steps = params.record.steps(params.steps);
+    let per_epoch = instance.n() / instance.batch_size().get();
+    if instance.sampling() == Sampling::RandomReshuffling && per_epoch > 1 {
+        let ends: Vec<usize> = steps
+            .iter()
+            .map(|&k| k.div_ceil(per_epoch) * per_epoch)
+            .filter(|&k| k <= params.steps)
+            .collect();
+        steps.extend(ends);
+        steps.sort_unstable();
+        steps.dedup();
+    }
+    steps
 }
 
 fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {

@@ -602,6 +602,36 @@ fn the_agreement_test_rejects_the_iid_operator() {
     }
 }
 
+/// A long run records a 1-2-5 grid per decade; under random reshuffling it also records the
+/// first end of an epoch after each grid step, so that the prediction has steps to be tested at.
+#[test]
+fn long_runs_record_ends_of_epochs() {
+    let inst = scalar(&[1.0, 2.0, 3.0], 0.3, 1, Sampling::RandomReshuffling);
+    let c = simulate::run(&inst, &SimParams::new(200, 300, 4), &|_| {}).unwrap();
+    let recorded: Vec<usize> = c.rows.iter().map(|r| r.step).collect();
+    assert_eq!(
+        recorded,
+        vec![0, 1, 2, 3, 5, 6, 10, 12, 20, 21, 50, 51, 100, 102, 200]
+    );
+    assert_eq!(c.prediction.steps, vec![0, 3, 6, 12, 21, 51, 102]);
+    assert_eq!(c.agreement.candidates, 6);
+    assert_ne!(c.agreement.verdict, TestVerdict::Rejected);
+    // In d = 1 the epoch factor does not depend on the order: ∏(1 − γh_i)².
+    let per_epoch: f64 = [1.0, 2.0, 3.0]
+        .iter()
+        .map(|h: &f64| (1.0 - 0.3 * h).powi(2))
+        .product();
+    for (&k, &ln) in c.prediction.steps.iter().zip(&c.prediction.ln_values) {
+        assert_close(
+            &format!("k = {k}"),
+            ln,
+            (k / 3) as f64 * per_epoch.ln(),
+            1e-10,
+            1.0,
+        );
+    }
+}
+
 #[test]
 fn without_an_exact_prediction_it_simulates_and_tests_nothing() {
     let h: Vec<f64> = (0..12).map(|i| 1.0 + f64::from(i % 4)).collect();
