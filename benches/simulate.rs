@@ -60,7 +60,7 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulate");
     group.sample_size(10);
     for (name, make, trials, steps) in cases {
-        for sampling in Sampling::ALL {
+        for sampling in Sampling::IID {
             let inst = make(sampling);
             let params = SimParams::new(steps, trials, 7);
             group.throughput(Throughput::Elements((trials * steps) as u64));

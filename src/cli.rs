@@ -1,7 +1,7 @@
 //! Command-line parsing and dispatch only: parse, load, analyze, pick a renderer.
 
-use crate::analysis::Analysis;
-use crate::error::Result;
+use crate::analysis::{Analysis, InstanceAnalysis};
+use crate::error::{Error, Result};
 use crate::instance::Sampling;
 use crate::load::{load_path, Overrides};
 use crate::report::{render, Format};
@@ -24,16 +24,21 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Analyze instances: moments, and every criterion of the lecture with its verdict,
-    /// margin and critical learning rate.
+    /// margin and critical learning rate. Under random_reshuffling: the exact per-epoch
+    /// operator (ρ per step, verdict, critical γ; N ≤ 8 or B = N), the i.i.d. criteria marked
+    /// not applicable.
     Analyze(AnalyzeArgs),
     /// Enumerate every minibatch (every B-subset without replacement; every multiset with its
     /// multinomial weight with replacement) and compare E[H_B], E[H_B²], E[(I − γH_B)²] and the
     /// second-moment operator E[M_B ⊗ M_B] with their closed forms. Exit 1 if any differs.
+    /// Not for random_reshuffling (its one batch is the without_replacement one).
     Enumerate(EnumerateArgs),
     /// Simulate linearized SGD x_{k+1} = (I − γH_B)x_k (seeded, R trials of K steps) and compare
     /// the estimated E‖x_k‖² with the exact prediction tr L_γ^k(x0x0ᵀ), with finite-sample
-    /// intervals; also growth rates and (with --escape) escape times beside GD. Exit 1 if the
-    /// agreement test rejects the exact prediction.
+    /// intervals; also growth rates and (with --escape) escape times beside GD. Under
+    /// random_reshuffling the prediction is the per-epoch operator's, at the ends of epochs
+    /// (k a multiple of N/B), and only for N ≤ 8 or B = N (otherwise none: nothing is tested).
+    /// Exit 1 if the agreement test rejects the exact prediction.
     Simulate(SimulateArgs),
     /// Check the lecture's derivations step by step (`proofs/*.lecture`, or the given files):
     /// per step the equation number, the claim, the verdict, the evidence and a counterexample.
@@ -42,11 +47,12 @@ enum Command {
     Verify(VerifyArgs),
     /// Tabulate every criterion's critical learning rate (GD, Theorem 3.3, exact mean-square,
     /// Theorem 3.5 marked * where its hypotheses hold) against the batch size B = 1..N, for both
-    /// samplings; with --reshuffling also random reshuffling (N ≤ 8, B dividing N).
+    /// i.i.d. samplings; with --reshuffling (or --sampling random_reshuffling, or a file that
+    /// says so) also random reshuffling (N ≤ 8, B dividing N).
     Sweep(SweepArgs),
     /// Write a verification report: report.md, a self-contained report.html (inline SVG),
     /// report.json and figures/*.svg, atomically. With no inputs: the shipped fixtures/.
-    /// Exit 1 if a check expected to hold fails.
+    /// Exit 1 if a check expected to hold fails. Instances must use an i.i.d. sampling scheme.
     Report(ReportArgs),
 }
 
@@ -73,9 +79,15 @@ struct SweepArgs {
     #[arg(long, value_parser = parse_gamma)]
     gamma: Option<f64>,
     /// Also tabulate random reshuffling (each epoch a uniformly random permutation cut into
-    /// N/B batches), enumerated exactly over every ordering: N ≤ 8 only.
+    /// N/B batches), enumerated exactly over every ordering: N ≤ 8 only. Implied when the file
+    /// or --sampling says random_reshuffling.
     #[arg(long)]
     reshuffling: bool,
+    /// random_reshuffling: the same as --reshuffling. The i.i.d. schemes (without_replacement,
+    /// with_replacement) are always tabulated, so naming one of them changes nothing. The
+    /// file's batch size is not used.
+    #[arg(long, value_name = "S")]
+    sampling: Option<Sampling>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -169,7 +181,7 @@ struct AnalyzeArgs {
     format: Format,
     /// Also decide stability at γ exactly in rational arithmetic (inputs read as the decimals
     /// written) and give γ*_exact as an algebraic number (defining polynomial and isolating
-    /// interval); d ≤ 5 only.
+    /// interval); d ≤ 5 and the i.i.d. schemes only.
     #[arg(long)]
     certified: bool,
     #[command(flatten)]
@@ -185,7 +197,12 @@ struct OverrideArgs {
     /// Batch size B ≥ 1; replaces the file's value.
     #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: Option<u64>,
-    /// Sampling scheme: without_replacement or with_replacement; replaces the file's value.
+    /// Sampling scheme; replaces the file's value. without_replacement (a uniform B-subset at
+    /// every step) or with_replacement (B independent draws at every step) — the two i.i.d.
+    /// schemes — or random_reshuffling (every epoch a fresh uniformly random permutation cut
+    /// into N/B consecutive batches; B must divide N, no ragged or dropped last batch):
+    /// supported by analyze (exact per-epoch operator, N ≤ 8 or B = N), sweep and simulate;
+    /// refused by enumerate, analyze --certified and report.
     #[arg(long, value_name = "S")]
     sampling: Option<Sampling>,
 }
@@ -271,15 +288,31 @@ fn analyze_files(
     files: &[PathBuf],
     overrides: &Overrides,
     tol: &Tolerances,
-) -> Result<Vec<Analysis>> {
+) -> Result<Vec<InstanceAnalysis>> {
     files
         .iter()
         .map(|f| {
             load_path(f, overrides, tol.symmetry).and_then(|inst| {
-                Analysis::of(&inst, tol).map_err(|e| e.in_file(&f.display().to_string()))
+                InstanceAnalysis::of(&inst, tol).map_err(|e| e.in_file(&f.display().to_string()))
             })
         })
         .collect()
+}
+
+/// Refuse random reshuffling in `command`, which needs independent batches: an error on
+/// `sampling` naming `origin`, saying what supports it instead.
+fn refuse_reshuffling(inst: &crate::Instance, origin: &str, command: &str) -> Result<()> {
+    if inst.sampling().is_iid() {
+        return Ok(());
+    }
+    Err(Error::input(
+        "sampling",
+        format!(
+            "{command} does not support {}: it needs batches drawn independently at every step, and the batches of a random-reshuffling epoch are disjoint; use `analyze` (without --certified) or `sweep` for its exact per-epoch operator (N ≤ 8, or B = N), or `simulate` for Monte Carlo",
+            inst.sampling()
+        ),
+    )
+    .in_file(origin))
 }
 
 /// Run the command line `args` (including the program name), writing the report to `out` and
@@ -333,10 +366,24 @@ where
 fn analyze(args: &AnalyzeArgs) -> Result<String> {
     let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
-    let analyses = analyze_files(&args.files, &overrides, &tol)?;
     if args.certified {
+        let analyses = args
+            .files
+            .iter()
+            .map(|f| {
+                let origin = f.display().to_string();
+                let inst = load_path(f, &overrides, tol.symmetry)?;
+                refuse_reshuffling(
+                    &inst,
+                    &origin,
+                    "analyze --certified (exact rational arithmetic on the i.i.d. operator L_γ)",
+                )?;
+                Analysis::of(&inst, &tol).map_err(|e| e.in_file(&origin))
+            })
+            .collect::<Result<Vec<_>>>()?;
         return certified_report(&args.files, &overrides, &tol, &analyses, args.format);
     }
+    let analyses = analyze_files(&args.files, &overrides, &tol)?;
     Ok(render(&analyses, args.format))
 }
 
@@ -450,7 +497,15 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     let tol = Tolerances::default();
     let instances = files
         .iter()
-        .map(|f| load_path(f, &overrides, tol.symmetry))
+        .map(|f| {
+            let inst = load_path(f, &overrides, tol.symmetry)?;
+            refuse_reshuffling(
+                &inst,
+                &f.display().to_string(),
+                "`report` (the lecture's i.i.d. criteria, their enumeration, and Monte Carlo against L_γ)",
+            )?;
+            Ok(inst)
+        })
         .collect::<Result<Vec<_>>>()?;
     let doc = Document::build(&instances, &proofs, &tol)?;
     let mut out: crate::output::Files = vec![
@@ -528,7 +583,10 @@ fn sweep(args: &SweepArgs) -> Result<String> {
     let tol = args.tolerances.to_tolerances();
     let origin = args.file.display().to_string();
     let inst = load_path(&args.file, &overrides, tol.symmetry)?;
-    let with = if args.reshuffling {
+    let asked = args.reshuffling
+        || args.sampling == Some(Sampling::RandomReshuffling)
+        || inst.sampling() == Sampling::RandomReshuffling;
+    let with = if asked {
         SweepReshuffling::On
     } else {
         SweepReshuffling::Off
@@ -582,7 +640,7 @@ fn certified_report(
             s
         }
         Format::Text => {
-            let mut s = render(analyses, format);
+            let mut s = crate::report::text(analyses);
             s.push('\n');
             for (a, c) in analyses.iter().zip(&certs) {
                 s.push_str(&rc::certified_text(&a.name, c));
@@ -590,7 +648,7 @@ fn certified_report(
             s
         }
         Format::Markdown => {
-            let mut s = render(analyses, format);
+            let mut s = crate::report::markdown(analyses);
             for (a, c) in analyses.iter().zip(&certs) {
                 s.push_str(&rc::certified_markdown(&a.name, c));
             }

@@ -37,8 +37,8 @@ impl LearningRate {
     }
 }
 
-/// The batch size `B`: an integer `≥ 1` (and `≤ N` without replacement, checked by
-/// [`Instance::new`]).
+/// The batch size `B`: an integer `≥ 1` (and `≤ N` without replacement, a divisor of `N` under
+/// random reshuffling, checked by [`Instance::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct BatchSize(usize);
@@ -67,20 +67,46 @@ impl BatchSize {
 }
 
 /// How a minibatch `B_k` of size `B` is drawn from the `N` samples.
+///
+/// The first two schemes draw the batches of different steps independently (i.i.d.), which is
+/// what the lecture's multi-step results assume: Theorem 3.3, Theorem 3.5 and the exact
+/// second-moment operator `L_γ` with its `γ*_exact`. Random reshuffling does not: the batches of
+/// one epoch are disjoint. One batch of it is still a uniform `B`-subset, so the one-step
+/// quantities (`E[H_B]`, `E[H_B²]`, `E[(I − γH_B)²]`, the batch factor `c`) are those without
+/// replacement; its mean-square stability is decided by the per-epoch operator of
+/// [`crate::mean_square::reshuffling`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Sampling {
-    /// A uniformly random `B`-subset (the lecture's setting). Batch factor
-    /// `c = (N − B)/(B(N − 1))`.
+    /// A uniformly random `B`-subset, independently at every step (the lecture's setting).
+    /// Batch factor `c = (N − B)/(B(N − 1))`.
     #[default]
     WithoutReplacement,
-    /// `B` independent uniform draws. Batch factor `c = 1/B`.
+    /// `B` independent uniform draws, independently at every step. Batch factor `c = 1/B`.
     WithReplacement,
+    /// Random reshuffling (a shuffled data loader): each epoch draws a fresh uniformly random
+    /// permutation of the `N` samples and cuts it into `K = N/B` consecutive batches, used in
+    /// order. `B` must divide `N` (no ragged or dropped last batch). Batches are not
+    /// independent across steps.
+    RandomReshuffling,
 }
 
 impl Sampling {
+    /// The two i.i.d. schemes (batches independent across steps), in the order they are
+    /// documented: the schemes the lecture's multi-step criteria and the operator `L_γ` cover.
+    ///
+    /// There is deliberately no `Sampling::ALL` meaning these two: code that iterates over
+    /// "every scheme" for an i.i.d. computation says so by using this constant, and code written
+    /// against the former two-scheme `ALL` fails to compile instead of silently including
+    /// random reshuffling.
+    pub const IID: [Sampling; 2] = [Sampling::WithoutReplacement, Sampling::WithReplacement];
+
     /// Every scheme, in the order they are documented.
-    pub const ALL: [Sampling; 2] = [Sampling::WithoutReplacement, Sampling::WithReplacement];
+    pub const EVERY: [Sampling; 3] = [
+        Sampling::WithoutReplacement,
+        Sampling::WithReplacement,
+        Sampling::RandomReshuffling,
+    ];
 
     /// The name used in files and on the command line.
     #[must_use]
@@ -88,6 +114,26 @@ impl Sampling {
         match self {
             Self::WithoutReplacement => "without_replacement",
             Self::WithReplacement => "with_replacement",
+            Self::RandomReshuffling => "random_reshuffling",
+        }
+    }
+
+    /// Whether the batches of different steps are independent (the two i.i.d. schemes).
+    #[must_use]
+    pub fn is_iid(self) -> bool {
+        match self {
+            Self::WithoutReplacement | Self::WithReplacement => true,
+            Self::RandomReshuffling => false,
+        }
+    }
+
+    /// Whether one batch is a `B`-subset of distinct samples (so `B ≤ N`): without replacement
+    /// and random reshuffling.
+    #[must_use]
+    pub fn batch_is_subset(self) -> bool {
+        match self {
+            Self::WithoutReplacement | Self::RandomReshuffling => true,
+            Self::WithReplacement => false,
         }
     }
 }
@@ -102,14 +148,11 @@ impl FromStr for Sampling {
     type Err = String;
 
     fn from_str(s: &str) -> std::result::Result<Self, String> {
-        if s == "random_reshuffling" {
-            return Err("random_reshuffling is not an i.i.d. scheme, and only `sgd-stability sweep FILE --reshuffling` supports it (the exact per-epoch operator, N ≤ 8, B dividing N); here use \"without_replacement\" or \"with_replacement\"".to_owned());
-        }
-        Self::ALL
+        Self::EVERY
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown sampling scheme {s:?}; expected \"without_replacement\" or \"with_replacement\"")
+                format!("unknown sampling scheme {s:?}; expected \"without_replacement\", \"with_replacement\" or \"random_reshuffling\"")
             })
     }
 }
@@ -304,8 +347,10 @@ impl Instance {
     /// An instance.
     ///
     /// # Errors
-    /// [`Error::Input`] on field `batch_size` if `B > N` without replacement (a `B`-subset of `N`
-    /// samples does not exist). With replacement any `B ≥ 1` is allowed.
+    /// [`Error::Input`] on field `batch_size` if `B > N` without replacement or under random
+    /// reshuffling (a `B`-subset of `N` samples does not exist), or if `B` does not divide `N`
+    /// under random reshuffling (an epoch is cut into `N/B` whole batches; a ragged or dropped
+    /// last batch is not supported). With replacement any `B ≥ 1` is allowed.
     pub fn new(
         name: impl Into<String>,
         samples: Samples,
@@ -314,12 +359,20 @@ impl Instance {
         sampling: Sampling,
     ) -> Result<Self> {
         let n = samples.n();
-        if sampling == Sampling::WithoutReplacement && batch_size.get() > n {
+        let b = batch_size.get();
+        if sampling.batch_is_subset() && b > n {
             return Err(Error::input(
                 "batch_size",
                 format!(
-                    "B = {} exceeds the number of samples N = {n}; without replacement a batch is a B-subset of the N samples (use with_replacement, or B ≤ N)",
-                    batch_size.get()
+                    "B = {b} exceeds the number of samples N = {n}; {sampling} draws a batch as a B-subset of the N samples (use with_replacement, or B ≤ N)"
+                ),
+            ));
+        }
+        if sampling == Sampling::RandomReshuffling && n % b != 0 {
+            return Err(Error::input(
+                "batch_size",
+                format!(
+                    "B = {b} does not divide N = {n}; random_reshuffling cuts each epoch's permutation into N/B whole batches, and a ragged or dropped last batch is not supported (choose B among the divisors of N)"
                 ),
             ));
         }
@@ -360,6 +413,25 @@ impl Instance {
     #[must_use]
     pub fn sampling(&self) -> Sampling {
         self.sampling
+    }
+
+    /// `Ok` under the two i.i.d. schemes; under random reshuffling, an [`Error::Input`] on
+    /// field `sampling` saying that `what` assumes independent batches and where random
+    /// reshuffling is supported instead.
+    ///
+    /// # Errors
+    /// As above.
+    pub fn require_iid(&self, what: &str) -> Result<()> {
+        if self.sampling.is_iid() {
+            return Ok(());
+        }
+        Err(Error::input(
+            "sampling",
+            format!(
+                "{what} assumes batches drawn independently at every step, which {} does not do (the batches of one epoch are disjoint); for random reshuffling use `sgd-stability analyze` or `sweep` (the exact per-epoch operator, small N) or `simulate` (Monte Carlo)",
+                self.sampling
+            ),
+        ))
     }
 
     /// The number of samples `N`.
@@ -415,12 +487,39 @@ mod tests {
 
     #[test]
     fn sampling_round_trips() {
-        for s in Sampling::ALL {
+        for s in Sampling::EVERY {
             assert_eq!(s.as_str().parse::<Sampling>().unwrap(), s);
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
-        assert!("random".parse::<Sampling>().is_err());
-        let rr = "random_reshuffling".parse::<Sampling>().unwrap_err();
-        assert!(rr.contains("sweep") && rr.contains("--reshuffling"), "{rr}");
+        assert_eq!(
+            "random_reshuffling".parse::<Sampling>().unwrap(),
+            Sampling::RandomReshuffling
+        );
+        let e = "random".parse::<Sampling>().unwrap_err();
+        assert!(e.contains("random_reshuffling"), "{e}");
+        assert!(Sampling::IID.iter().all(|s| s.is_iid()));
+        assert!(!Sampling::RandomReshuffling.is_iid());
+    }
+
+    #[test]
+    fn random_reshuffling_needs_b_dividing_n_and_at_most_n() {
+        let s =
+            Samples::gradients_from_rows(&[vec![1.0], vec![2.0], vec![3.0], vec![4.0]]).unwrap();
+        let g = LearningRate::new(0.1).unwrap();
+        let rr = Sampling::RandomReshuffling;
+        for b in [1, 2, 4] {
+            assert!(Instance::new("x", s.clone(), g, BatchSize::new(b).unwrap(), rr).is_ok());
+        }
+        for b in [3, 5, 8] {
+            let e = Instance::new("x", s.clone(), g, BatchSize::new(b).unwrap(), rr)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("batch_size"), "{e}");
+        }
+        let e = Instance::new("x", s, g, BatchSize::new(3).unwrap(), rr)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not divide"), "{e}");
     }
 
     #[test]

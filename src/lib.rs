@@ -14,6 +14,18 @@
 //!   ([`criteria`]): Theorem 3.3 (sufficient), Corollary 3.4 (GD), Theorem 3.5 (necessary, under
 //!   its hypotheses).
 //!
+//! ## Sampling schemes
+//! [`Sampling`]: `without_replacement` (a uniform `B`-subset at every step, the lecture's
+//! setting) and `with_replacement` (`B` independent draws at every step) are the two i.i.d.
+//! schemes ([`Sampling::IID`]) that the lecture's multi-step results — Theorems 3.3 and 3.5, the
+//! exact operator `L_γ` and `γ*_exact` — assume. `random_reshuffling` (every epoch a fresh
+//! uniformly random permutation cut into `K = N/B` consecutive batches; `B` must divide `N`) is
+//! not i.i.d.: one batch is still a uniform `B`-subset, so one-step quantities (`c`,
+//! `E[(I − γH_B)²]`) are those without replacement, but its mean-square stability is the
+//! per-epoch operator of [`mean_square::reshuffling`] (exact for `N ≤ 8` or `B = N`), analyzed
+//! by [`ReshufflingAnalysis`] and simulated by [`simulate`]. Everything that assumes
+//! independent batches refuses it with an error on `sampling` ([`Instance::require_iid`]).
+//!
 //! ## Use as a correctness oracle
 //!
 //! ```
@@ -49,20 +61,23 @@
 //! | `H = (1/N) Σ H_i` | [`moments::Moments::h`] |
 //! | `Σ = (1/N) Σ H_i² − H²` | [`moments::Moments::sigma`] |
 //! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
+//! | without / with replacement, random reshuffling | [`Sampling`] |
+//! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, `ρ(L_epoch)^{1/K}` | [`mean_square::reshuffling`] |
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
 //!
 //! ## Modules
-//! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling).
+//! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
 //! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
 //! - [`moments`]: `H`, `Σ`, `c`.
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.
-//! - [`analysis`]: one instance analyzed.
+//! - [`analysis`]: one instance analyzed ([`Analysis`] under the i.i.d. schemes,
+//!   [`ReshufflingAnalysis`] under random reshuffling, [`InstanceAnalysis`] for either).
 //! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
 //! - [`enumerate`]: exact expectations over every minibatch and batch path, and their closed forms.
 //! - [`mean_square`]: exact mean-square stability: the second-moment operator, its spectral
-//!   radius, and the exact critical learning rate.
+//!   radius, and the exact critical learning rate; random reshuffling's per-epoch operator.
 //! - [`simulate`]: seeded Monte Carlo of linearized SGD against the exact mean-square
 //!   prediction, with finite-sample intervals, growth rates and escape times.
 //! - [`proof`]: the derivation checker: the lecture's proofs (`proofs/*.lecture`) as
@@ -93,7 +108,7 @@ pub mod report;
 pub mod simulate;
 pub mod tolerance;
 
-pub use analysis::Analysis;
+pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
 pub use error::{Error, Result};
 pub use instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
 pub use tolerance::{RelTol, Tolerances};

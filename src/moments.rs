@@ -90,19 +90,24 @@ impl Moments {
 
 /// The batch factor `c` of Theorem 3.3, generic over the scalar (f64, or exact rationals):
 /// `c = (N − B)/(B(N − 1))` without replacement (`0` when `B = N`, including `N = 1`), and
-/// `c = 1/B` with replacement. It is the factor in `E[(H_B − H)²] = c Σ`.
+/// `c = 1/B` with replacement. It is the factor in `E[(H_B − H)²] = c Σ` for one batch.
+///
+/// Under random reshuffling one batch is a uniform `B`-subset, so its one-step factor is the
+/// one without replacement. That is all it is: the batches of an epoch are not independent, so
+/// `c` does not make `L_γ` (or Theorem 3.3, or `γ*_exact`) the mean-square operator of random
+/// reshuffling; that is [`crate::mean_square::reshuffling`]'s per-epoch operator.
 ///
 /// # Panics
-/// If `B = 0`, or `B > N` without replacement, or the integers do not convert to `T`
-/// (validated [`crate::Instance`]s never do this).
+/// If `B = 0`, or `B > N` without replacement or under random reshuffling, or the integers do
+/// not convert to `T` (validated [`crate::Instance`]s never do this).
 #[must_use]
 pub fn batch_factor<T: Num + FromPrimitive>(n: usize, b: usize, sampling: Sampling) -> T {
     assert!(b >= 1, "batch size must be at least 1");
     let conv = |x: usize| T::from_usize(x).expect("a batch size converts to the scalar type");
     match sampling {
         Sampling::WithReplacement => T::one() / conv(b),
-        Sampling::WithoutReplacement => {
-            assert!(b <= n, "B ≤ N without replacement");
+        Sampling::WithoutReplacement | Sampling::RandomReshuffling => {
+            assert!(b <= n, "B ≤ N for a batch of distinct samples");
             if b == n {
                 T::zero()
             } else {

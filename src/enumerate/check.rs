@@ -77,13 +77,25 @@ impl EnumerationCheck {
     /// `agreement` relative to each quantity's largest entry.
     ///
     /// # Errors
-    /// The enumeration is refused when its count exceeds `params`' limit (unless forced).
+    /// The enumeration is refused when its count exceeds `params`' limit (unless forced); on
+    /// `sampling` under random reshuffling (see below).
+    ///
+    /// Random reshuffling is refused rather than enumerated as its one-step marginal: that
+    /// marginal is sampling without replacement, whose check this would repeat under another
+    /// name, while what distinguishes random reshuffling (its epochs) is not a one-step
+    /// quantity.
     pub fn run(
         instance: &Instance,
         arithmetic: Arithmetic,
         params: &Params,
         agreement: RelTol,
     ) -> Result<Self> {
+        if instance.sampling() == Sampling::RandomReshuffling {
+            return Err(crate::Error::input(
+                "sampling",
+                "`enumerate` does not enumerate random_reshuffling: one of its batches is a uniform B-subset, so its one-step quantities are exactly those of without_replacement (run `enumerate` with --sampling without_replacement), and its multi-step behaviour is the per-epoch operator of `analyze` and `sweep` (small N) or the Monte Carlo of `simulate`",
+            ));
+        }
         let (route, visits, quantities) = match arithmetic {
             Arithmetic::Float => {
                 let p = Problem::from_instance(instance);

@@ -68,10 +68,14 @@ pub struct Enumeration<T> {
 }
 
 /// The route [`expectations`] and [`super::path_second_moments`] take for `sampling`.
+///
+/// Random reshuffling takes [`Route::Subsets`]: one of its batches is a uniform `B`-subset, so
+/// the one-step expectations are those of its marginal. Its steps are not independent, so the
+/// multi-step path enumeration refuses it.
 #[must_use]
 pub fn route_for(sampling: Sampling, params: &Params) -> Route {
     match (sampling, params.replacement_route) {
-        (Sampling::WithoutReplacement, _) => Route::Subsets,
+        (Sampling::WithoutReplacement | Sampling::RandomReshuffling, _) => Route::Subsets,
         (Sampling::WithReplacement, ReplacementRoute::Multisets) => Route::Multisets,
         (Sampling::WithReplacement, ReplacementRoute::OrderedTuples) => Route::OrderedTuples,
     }

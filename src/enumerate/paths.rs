@@ -27,7 +27,8 @@ pub struct PathMoments<T> {
 /// recursion on second-moment matrices.
 ///
 /// # Errors
-/// [`Error::Input`] on `x0` if its length is not `d`; on `batch_size` as
+/// [`Error::Input`] on `sampling` under random reshuffling (its steps are not independent);
+/// on `x0` if its length is not `d`; on `batch_size` as
 /// [`super::expectations`]; and on `steps` if the number of tree nodes exceeds `params.limit`
 /// (and `params.over_limit` is [`super::OverLimit::Refuse`]) or overflows `u128` — the message
 /// states the count.
@@ -41,6 +42,7 @@ pub fn path_second_moments<T: Scalar>(
     params: &Params,
 ) -> Result<PathMoments<T>> {
     check_x0(problem, x0)?;
+    check_independent(problem)?;
     let route = route_for(problem.sampling(), params);
     let (n, b) = (problem.n(), problem.batch_size());
     let (per_step, out_of) = batch_counts(n, b, route)?;
@@ -114,13 +116,15 @@ fn descend<T: Scalar>(maps: &[(Square<T>, T)], x: &[T], weight: &T, depth: usize
 /// the closed-form operator `L` of [`closed_form`], and `E‖x_k‖² = tr Q_k`.
 ///
 /// # Errors
-/// [`Error::Input`] on `x0` if its length is not `d`.
+/// [`Error::Input`] on `x0` if its length is not `d`; on `sampling` under random reshuffling
+/// (`L` is the operator of independent steps).
 pub fn path_second_moments_closed_form<T: Scalar>(
     problem: &Problem<T>,
     x0: &[T],
     steps: usize,
 ) -> Result<Vec<T>> {
     check_x0(problem, x0)?;
+    check_independent(problem)?;
     let op = closed_form(problem).operator;
     let mut q = Square::from_fn(x0.len(), |i, j| x0[i].clone() * x0[j].clone());
     let mut out = Vec::with_capacity(steps + 1);
@@ -130,6 +134,22 @@ pub fn path_second_moments_closed_form<T: Scalar>(
         out.push(q.trace());
     }
     Ok(out)
+}
+
+/// Paths of several steps are paths of independent minibatches: refuse random reshuffling,
+/// whose batches within an epoch are disjoint.
+fn check_independent<T: Scalar>(problem: &Problem<T>) -> Result<()> {
+    if problem.sampling().is_iid() {
+        Ok(())
+    } else {
+        Err(Error::input(
+            "sampling",
+            format!(
+                "paths of several steps are enumerated with every step's minibatch drawn independently; {}'s batches within an epoch are disjoint, so its paths are not these (see mean_square::reshuffling for its per-epoch operator)",
+                problem.sampling()
+            ),
+        ))
+    }
 }
 
 fn check_x0<T: Scalar>(problem: &Problem<T>, x0: &[T]) -> Result<()> {

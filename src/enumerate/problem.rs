@@ -8,7 +8,11 @@ use crate::instance::{Instance, Samples, Sampling};
 use num_rational::BigRational;
 
 /// A validated problem over the scalar `T`: `N ≥ 1` symmetric `d×d` Hessians `H_i` (`d ≥ 1`),
-/// the batch size `B ≥ 1` (`B ≤ N` without replacement), the sampling scheme and `γ`.
+/// the batch size `B ≥ 1` (`B ≤ N` without replacement; `B | N` under random reshuffling), the
+/// sampling scheme and `γ`.
+///
+/// The expectations are over one minibatch; under random reshuffling that is its one-step
+/// marginal, a uniform `B`-subset ([`super::route_for`]).
 ///
 /// `γ` is not restricted: the identities checked here hold for every `γ`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +29,8 @@ impl<T: Scalar> Problem<T> {
     /// # Errors
     /// [`Error::Input`] on `hessians` if there are none, on `hessians[i]` if a matrix is empty,
     /// has another `d` than `hessians[0]`, or is not exactly symmetric, and on `batch_size` if
-    /// `B = 0` or `B > N` without replacement.
+    /// `B = 0`, `B > N` without replacement or under random reshuffling, or `B ∤ N` under
+    /// random reshuffling.
     pub fn new(
         hessians: Vec<Square<T>>,
         batch_size: usize,
@@ -71,10 +76,16 @@ impl<T: Scalar> Problem<T> {
                 "the batch size must be at least 1, got 0",
             ));
         }
-        if sampling == Sampling::WithoutReplacement && batch_size > n {
+        if sampling.batch_is_subset() && batch_size > n {
             return Err(Error::input(
                 "batch_size",
-                format!("B = {batch_size} exceeds the number of samples N = {n}; without replacement a batch is a B-subset of the N samples"),
+                format!("B = {batch_size} exceeds the number of samples N = {n}; {sampling} draws a batch as a B-subset of the N samples"),
+            ));
+        }
+        if sampling == Sampling::RandomReshuffling && n % batch_size != 0 {
+            return Err(Error::input(
+                "batch_size",
+                format!("B = {batch_size} does not divide N = {n}; random_reshuffling cuts each epoch into N/B whole batches"),
             ));
         }
         Ok(Self {

@@ -14,8 +14,8 @@ pub struct CurvePoint {
     pub ln_lower: f64,
     /// `ln` of the interval's upper end.
     pub ln_upper: f64,
-    /// `ln tr L_γ^k(x_0 x_0ᵀ)`, the exact prediction.
-    pub ln_exact: f64,
+    /// `ln tr L_γ^k(x_0 x_0ᵀ)`, the exact prediction, where there is one.
+    pub ln_exact: Option<f64>,
 }
 
 /// The figure as an SVG document; `title` names the instance and its parameters.
@@ -29,8 +29,9 @@ pub fn moment_curve_svg(title: &str, points: &[CurvePoint]) -> Result<String, St
         root.fill(&WHITE).map_err(err)?;
         let finite = |x: f64| x.is_finite().then_some(x);
         let ys = points.iter().flat_map(|p| {
-            [p.ln_estimate, p.ln_upper, p.ln_exact, p.ln_lower]
+            [p.ln_estimate, p.ln_upper, p.ln_lower]
                 .into_iter()
+                .chain(p.ln_exact)
                 .filter_map(finite)
         });
         let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
@@ -90,7 +91,9 @@ pub fn moment_curve_svg(title: &str, points: &[CurvePoint]) -> Result<String, St
             });
         chart
             .draw_series(LineSeries::new(
-                points.iter().map(|p| (p.step as f64, p.ln_exact)),
+                points
+                    .iter()
+                    .filter_map(|p| p.ln_exact.map(|e| (p.step as f64, e))),
                 style::UNSTABLE.stroke_width(2),
             ))
             .map_err(err)?

@@ -133,8 +133,12 @@ impl ExactPencil {
     ///
     /// # Errors
     /// [`Error::Input`] when `d >` [`MAX_D`] or `N·m² >` [`MAX_WORK`]: too large for exact
-    /// arithmetic.
+    /// arithmetic; on `sampling` under random reshuffling (the pencil is that of the i.i.d.
+    /// operator `L_γ`).
     pub fn of(instance: &Instance) -> Result<Self> {
+        instance.require_iid(
+            "certified (exact rational) mode, which decides the i.i.d. operator L_γ,",
+        )?;
         let (n, d) = (instance.n(), instance.d());
         let m = d * (d + 1) / 2;
         if d > MAX_D {
@@ -353,7 +357,7 @@ impl ExactPencil {
 /// to `digits` significant digits.
 ///
 /// # Errors
-/// As [`ExactPencil::of`] (too large for exact arithmetic). A singular `H` is not an error: the
+/// As [`ExactPencil::of`] (too large for exact arithmetic; random reshuffling). A singular `H` is not an error: the
 /// verdict is given and [`Certified::critical`] says why `γ*` is not.
 pub fn certified(instance: &Instance, digits: u32) -> Result<Certified> {
     let pencil = ExactPencil::of(instance)?;

@@ -27,9 +27,13 @@
 //! | `ρ(L_γ)` | [`SpectralRadius`], `MeanSquare::check.value` |
 //! | `γ* = 2/λ_max(C†D)` (Mulayoff & Michaeli, COLT 2024) | [`critical_gamma_exact`] |
 //! | orthonormal basis of `Sym(d)` | [`SymBasis`] |
-//! | every criterion's `γ*` against `B = 1..N`, both samplings | [`sweep()`], [`Sweep`] |
+//! | every criterion's `γ*` against `B = 1..N`, both i.i.d. samplings | [`sweep()`], [`Sweep`] |
 //! | "stable at rational `γ`" exactly; `γ*` as an algebraic number | [`certified`] |
 //! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, per epoch | [`reshuffling`] |
+//!
+//! Everything above `reshuffling` assumes i.i.d. batches ([`crate::Sampling::is_iid`]); the functions
+//! taking an [`Instance`] refuse random reshuffling with an error on `sampling` rather than
+//! return the operator of independent batches for it.
 //!
 //! ```
 //! use sgd_stability::mean_square::MeanSquare;
@@ -113,8 +117,10 @@ impl MeanSquare {
     /// The exact mean-square check of `instance`, with default [`Params`].
     ///
     /// # Errors
-    /// As [`mean_square`].
+    /// As [`mean_square`]; [`crate::Error::Input`] on `sampling` under random reshuffling,
+    /// whose batches are not independent (see [`reshuffling`]).
     pub fn of(instance: &Instance, tol: &Tolerances) -> Result<Self> {
+        instance.require_iid("the exact mean-square criterion ρ(L_γ) ≤ 1")?;
         let c = batch_factor(
             instance.n(),
             instance.batch_size().get(),
@@ -165,9 +171,10 @@ pub fn mean_square(
 /// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).
 ///
 /// # Errors
-/// As [`MeanSquareOperator::spectral_radius`].
+/// As [`MeanSquareOperator::of`] (random reshuffling is refused) and
+/// [`MeanSquareOperator::spectral_radius`].
 pub fn spectral_radius(instance: &Instance) -> Result<f64> {
-    Ok(MeanSquareOperator::of(instance)
+    Ok(MeanSquareOperator::of(instance)?
         .spectral_radius(&Params::default())?
         .value)
 }

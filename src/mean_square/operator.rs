@@ -69,15 +69,20 @@ impl<'a> MeanSquareOperator<'a> {
     }
 
     /// The operator of an instance: its samples, `H`, `c` from its batch size and sampling, `γ`.
-    #[must_use]
-    pub fn of(instance: &'a Instance) -> Self {
+    ///
+    /// # Errors
+    /// [`crate::Error::Input`] on `sampling` under random reshuffling: `L_γ` is the one-step
+    /// operator of i.i.d. batches, not the mean-square operator of random reshuffling (see
+    /// [`super::reshuffling`]).
+    pub fn of(instance: &'a Instance) -> Result<Self> {
+        instance.require_iid("the second-moment operator L_γ")?;
         let c = batch_factor(
             instance.n(),
             instance.batch_size().get(),
             instance.sampling(),
         );
         let h = Moments::of(instance.samples()).h;
-        Self::new(instance.samples(), &h, c, instance.gamma().get())
+        Ok(Self::new(instance.samples(), &h, c, instance.gamma().get()))
     }
 
     /// The basis of `Sym(d)` the dense form is written in.

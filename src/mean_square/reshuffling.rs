@@ -13,7 +13,13 @@
 //! spectral radius is its largest eigenvalue and `E‖x‖²` stays bounded over epochs iff
 //! `ρ(L_epoch) ≤ 1`. The per-step rate is `ρ(L_epoch)^{1/K}`, comparable with the i.i.d.
 //! schemes' `ρ(L_γ)`. No closed form is known to us; neither the lecture nor Mulayoff &
-//! Michaeli cover it. With `B = N` there is one ordering and this is GD.
+//! Michaeli cover it. With `B = N` there is one ordering and this is GD: `A = I − γH`,
+//! `ρ(L_epoch) = max_j (1 − γλ_j(H))²` and `γ* = 2/λ_max(H)`; above [`MAX_N`] that case is
+//! computed in this closed form instead of being refused ([`EpochRoute::FullBatch`]).
+//!
+//! Whether the operator can be computed at all is [`feasibility`]: `B | N`, and either `B = N`
+//! or `N ≤` [`MAX_N`] with the work within [`MAX_WORK`]. Larger instances are for Monte Carlo
+//! (`sgd-stability simulate`).
 
 use super::basis::SymBasis;
 use crate::criteria::{CriticalGamma, HSpectrum, Verdict};
@@ -41,6 +47,104 @@ pub const GRID: u32 = 32;
 /// end.
 pub const BISECTION_REL: f64 = 1e-10;
 
+/// How the epoch operator is obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpochRoute {
+    /// By enumerating every ordered partition of the samples into batches (`N ≤` [`MAX_N`]);
+    /// the critical `γ` by grid scan and bisection.
+    Enumerated,
+    /// `B = N` with `N >` [`MAX_N`]: one GD step per epoch, in closed form
+    /// (`ρ = max_j (1 − γλ_j(H))²`, `γ* = 2/λ_max(H)`).
+    FullBatch,
+}
+
+/// Why the exact epoch operator is not computed for an instance and batch size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Infeasible {
+    /// `B` does not divide `N`: an epoch is not a whole number of batches.
+    NotDivisible {
+        /// `N`.
+        n: usize,
+        /// `B`.
+        b: usize,
+    },
+    /// `N >` [`MAX_N`] (and `B < N`): too many orderings to enumerate.
+    TooManySamples {
+        /// `N`.
+        n: usize,
+    },
+    /// `orderings · m² >` [`MAX_WORK`].
+    TooMuchWork {
+        /// The ordered partitions `N!/(B!)^K`.
+        orderings: u128,
+        /// `d`.
+        d: usize,
+    },
+}
+
+impl Infeasible {
+    /// The input field at fault: `batch_size` for [`Infeasible::NotDivisible`], else the
+    /// scheme itself, named `field_of_scheme` by the caller (`sampling` for an instance that
+    /// asks for random reshuffling, `random_reshuffling` for `sweep --reshuffling`).
+    #[must_use]
+    pub fn field<'a>(&self, field_of_scheme: &'a str) -> &'a str {
+        match self {
+            Self::NotDivisible { .. } => "batch_size",
+            Self::TooManySamples { .. } | Self::TooMuchWork { .. } => field_of_scheme,
+        }
+    }
+}
+
+impl std::fmt::Display for Infeasible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Self::NotDivisible { n, b } => write!(
+                f,
+                "random reshuffling needs B to divide N (got B = {b}, N = {n}); a ragged last batch is not supported"
+            ),
+            Self::TooManySamples { n } => write!(
+                f,
+                "random reshuffling is enumerated over every ordering of the samples, which is supported only for N ≤ {MAX_N} (N = {n} has {n}! orderings), or for B = N (GD); for larger N use `sgd-stability simulate` (Monte Carlo)"
+            ),
+            Self::TooMuchWork { orderings, d } => {
+                let m = d * (d + 1) / 2;
+                write!(
+                    f,
+                    "the epoch operator would cost {orderings} orderings × {m}² (d = {d}); above the limit of {MAX_WORK}; use `sgd-stability simulate` (Monte Carlo)"
+                )
+            }
+        }
+    }
+}
+
+/// Whether the exact epoch operator of `N = n` samples in dimension `d` at batch size `b` can be
+/// computed, and how: the route and the number of ordered partitions (`1` for `B = N`).
+///
+/// # Errors
+/// The [`Infeasible`] reason.
+pub fn feasibility(
+    n: usize,
+    d: usize,
+    b: usize,
+) -> std::result::Result<(EpochRoute, u128), Infeasible> {
+    if b == 0 || n % b != 0 {
+        return Err(Infeasible::NotDivisible { n, b });
+    }
+    if n > MAX_N {
+        return if b == n {
+            Ok((EpochRoute::FullBatch, 1))
+        } else {
+            Err(Infeasible::TooManySamples { n })
+        };
+    }
+    let orderings = ordering_count(n, b);
+    let m = SymBasis::new(d).dim() as u128;
+    if orderings * m * m > MAX_WORK {
+        return Err(Infeasible::TooMuchWork { orderings, d });
+    }
+    Ok((EpochRoute::Enumerated, orderings))
+}
+
 /// Random reshuffling at one batch size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reshuffling {
@@ -57,7 +161,8 @@ pub struct Reshuffling {
     /// `ρ(L_epoch)^{1/K}`: the per-step rate, comparable with `ρ(L_γ)` of the i.i.d. schemes.
     pub per_step_radius: f64,
     /// The end of the first stable interval `(0, γ*]` of `ρ(L_epoch) ≤ 1`, by a grid scan for
-    /// the first unstable `γ` and bisection below it (relative accuracy [`BISECTION_REL`]).
+    /// the first unstable `γ` and bisection below it (relative accuracy [`BISECTION_REL`]);
+    /// `2/λ_max(H)` in closed form on [`EpochRoute::FullBatch`].
     ///
     /// Unlike the i.i.d. schemes, the stable set of random reshuffling need not be an interval:
     /// with `d = 1`, `h = (1, 10)`, `B = 1` the epoch factor is `((1 − γ)(1 − 10γ))²`, unstable
@@ -68,10 +173,8 @@ pub struct Reshuffling {
     pub critical_gamma: CriticalGamma,
     /// Stable at `gamma` (`ρ(L_epoch) ≤ 1 +` [`STABLE_SLACK`]).
     pub verdict: Verdict,
-}
-
-fn refuse(field: &str, message: String) -> Error {
-    Error::input(field, message)
+    /// How the operator and the critical `γ` were obtained.
+    pub route: EpochRoute,
 }
 
 /// Every ordered partition of `0..n` into consecutive batches of size `b` (`b | n`), as the
@@ -131,29 +234,11 @@ fn ordering_count(n: usize, b: usize) -> u128 {
     fact(n) / fact(b).pow(u32::try_from(n / b).expect("small"))
 }
 
-fn check_size(instance: &Instance, b: usize) -> Result<u128> {
-    let n = instance.n();
-    if n > MAX_N {
-        return Err(refuse(
-            "random_reshuffling",
-            format!("random reshuffling is enumerated over every ordering of the samples, which is supported only for N ≤ {MAX_N} (N = {n} has {n}! orderings)"),
-        ));
-    }
-    if b == 0 || n % b != 0 {
-        return Err(refuse(
-            "batch_size",
-            format!("random reshuffling needs B to divide N (got B = {b}, N = {n}); a ragged last batch is not supported"),
-        ));
-    }
-    let orderings = ordering_count(n, b);
-    let m = SymBasis::new(instance.d()).dim() as u128;
-    if orderings * m * m > MAX_WORK {
-        return Err(refuse(
-            "random_reshuffling",
-            format!("the epoch operator would cost {orderings} orderings × {m}² (d = {}); above the limit of {MAX_WORK}", instance.d()),
-        ));
-    }
-    Ok(orderings)
+/// [`feasibility`] as an [`Error::Input`]: on `batch_size` when `B ∤ N`, else on
+/// `random_reshuffling` (the scheme asked for).
+fn check_size(instance: &Instance, b: usize) -> Result<(EpochRoute, u128)> {
+    feasibility(instance.n(), instance.d(), b)
+        .map_err(|why| Error::input(why.field("random_reshuffling"), why))
 }
 
 /// `out += S(A)` for `Q ↦ A Q Aᵀ` in the orthonormal basis of `Sym(d)` (full `m×m`, `A` need
@@ -182,12 +267,23 @@ fn add_general_congruence(out: &mut Mat<f64>, basis: &SymBasis, a: MatRef<'_, f6
 /// symmetric `m×m` matrix in [`SymBasis`] (`m = d(d+1)/2`), by enumerating every ordered
 /// partition of the samples into `K = N/B` batches of size `b`.
 ///
+/// With `B = N` above [`MAX_N`] it is the congruence by `I − γH` ([`EpochRoute::FullBatch`]).
+///
 /// # Errors
-/// [`Error::Input`] if `N >` [`MAX_N`], `b` does not divide `N`, or the work exceeds
-/// [`MAX_WORK`].
+/// [`Error::Input`] if `b` does not divide `N`, `N >` [`MAX_N`] with `b < N`, or the work
+/// exceeds [`MAX_WORK`] ([`feasibility`]).
 pub fn epoch_operator(instance: &Instance, b: usize, gamma: f64) -> Result<Mat<f64>> {
-    let orderings = check_size(instance, b)?;
-    Ok(epoch_operator_unchecked(instance, b, gamma, orderings))
+    match check_size(instance, b)? {
+        (EpochRoute::Enumerated, orderings) => {
+            Ok(epoch_operator_unchecked(instance, b, gamma, orderings))
+        }
+        (EpochRoute::FullBatch, _) => {
+            let h = Moments::of(instance.samples()).h;
+            let d = instance.d();
+            let m = Mat::from_fn(d, d, |i, j| f64::from(u8::from(i == j)) - gamma * h[(i, j)]);
+            Ok(SymBasis::new(d).congruence(m.as_ref()))
+        }
+    }
 }
 
 fn epoch_operator_unchecked(
@@ -233,6 +329,10 @@ fn epoch_radius(instance: &Instance, b: usize, gamma: f64, orderings: u128) -> R
 /// below that for the first unstable one (halving below the first point if even that is unstable),
 /// then bisection to [`BISECTION_REL`].
 ///
+/// With `B = N` above [`MAX_N`] ([`EpochRoute::FullBatch`]): `ρ(L_epoch) = max_j (1 − γλ_j)²`
+/// over the eigenvalues of `H`, and `γ* = 2/λ_max(H)` (none if `H` is not PSD, unbounded if
+/// `H = 0`), as for GD.
+///
 /// # Errors
 /// As [`epoch_operator`]; a numerical failure of an eigenvalue computation.
 pub fn reshuffling(
@@ -241,10 +341,28 @@ pub fn reshuffling(
     gamma: f64,
     tol: &Tolerances,
 ) -> Result<Reshuffling> {
-    let orderings = check_size(instance, b)?;
+    let (route, orderings) = check_size(instance, b)?;
     let k = instance.n() / b;
-    let rho = epoch_radius(instance, b, gamma, orderings)?;
-    let critical = critical_gamma(instance, b, orderings, tol)?;
+    let (rho, critical) = match route {
+        EpochRoute::Enumerated => (
+            epoch_radius(instance, b, gamma, orderings)?,
+            critical_gamma(instance, b, orderings, tol)?,
+        ),
+        EpochRoute::FullBatch => {
+            let spec = HSpectrum::of(&Moments::of(instance.samples()).h, tol.null_space)?;
+            let rho = spec
+                .eigenvalues
+                .iter()
+                .map(|l| (1.0 - gamma * l).powi(2))
+                .fold(0.0_f64, f64::max);
+            let critical = if spec.is_psd() {
+                CriticalGamma::two_over(spec.sharpness(), spec.zero_tol)
+            } else {
+                CriticalGamma::NoneAccepted
+            };
+            (rho, critical)
+        }
+    };
     let stable = rho <= 1.0 + STABLE_SLACK;
     Ok(Reshuffling {
         batch_size: b,
@@ -259,6 +377,7 @@ pub fn reshuffling(
         } else {
             Verdict::Rejects
         },
+        route,
     })
 }
 

@@ -93,7 +93,7 @@ pub fn sweep(
     };
     let thm35 = CriticalGamma::two_over(spec.trace(), spec.zero_tol);
     let mut rows = Vec::with_capacity(2 * n);
-    for sampling in Sampling::ALL {
+    for sampling in Sampling::IID {
         for b in 1..=n {
             let c = batch_factor(n, b, sampling);
             let exact = critical_gamma_exact(samples, &moments, &spec, c, tol.null_space, params)?;

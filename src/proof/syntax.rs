@@ -1404,7 +1404,10 @@ fn parse_assume(rest: &str, a: &mut Assumptions) -> Result<(), String> {
         ["none"] => *a = Assumptions::new(),
         ["sampling", "without_replacement"] => a.sampling = vec![Sampling::WithoutReplacement],
         ["sampling", "with_replacement"] => a.sampling = vec![Sampling::WithReplacement],
-        ["sampling", "both"] => a.sampling = Sampling::ALL.to_vec(),
+        ["sampling", "both"] => a.sampling = Sampling::IID.to_vec(),
+        ["sampling", "random_reshuffling"] => {
+            return Err("assume sampling random_reshuffling is not supported: the derivation checker evaluates the lecture's steps with expectations over i.i.d. minibatches (sampling without_replacement, with_replacement or both), and random reshuffling's batches are not independent across steps; its exact per-epoch operator is in `sgd-stability analyze` and `sweep`".into())
+        }
         ["psd", "H_i"] => a.indefinite = false,
         ["symmetric", "H_i"] => a.indefinite = true,
         ["rank_one", "H_i"] => a.rank_one = true,

@@ -98,7 +98,9 @@ impl Document {
     /// Analyze, enumerate and draw everything for `instances`.
     ///
     /// # Errors
-    /// A numerical failure, or a plotting failure (reported as [`crate::Error::Numerical`]).
+    /// A numerical failure, or a plotting failure (reported as [`crate::Error::Numerical`]);
+    /// [`crate::Error::Input`] on `sampling` for an instance under random reshuffling (every
+    /// check here is of the i.i.d. schemes; see [`Analysis::of`]).
     pub fn build(
         instances: &[Instance],
         proof_files: &[std::path::PathBuf],

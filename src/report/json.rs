@@ -91,7 +91,12 @@ pub fn json_value(a: &Analysis) -> Value {
 /// The JSON report: an array of [`json_value`] objects, pretty-printed.
 #[must_use]
 pub fn json(analyses: &[Analysis]) -> String {
-    let v = Value::Array(analyses.iter().map(json_value).collect());
+    json_array(analyses.iter().map(json_value))
+}
+
+/// An array of objects, pretty-printed, with a final newline.
+pub(crate) fn json_array(values: impl Iterator<Item = Value>) -> String {
+    let v = Value::Array(values.collect());
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values always serialize");
     s.push('\n');
     s

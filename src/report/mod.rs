@@ -9,6 +9,7 @@ mod enumeration;
 mod format;
 mod json;
 mod markdown;
+pub mod reshuffling;
 mod simulation;
 mod sweep;
 mod text;
@@ -26,7 +27,7 @@ pub use sweep::{sweep_json, sweep_json_value, sweep_markdown, sweep_text};
 pub use text::text;
 pub use verify::{verify_json, verify_markdown, verify_text};
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 use crate::instance::Sampling;
 
@@ -42,13 +43,50 @@ pub enum Format {
     Markdown,
 }
 
-/// Render `analyses` in `format`.
+/// Render `analyses` — each under its own sampling scheme — in `format` (the `analyze` report).
+/// For i.i.d. instances alone this is [`text`], [`json`] or [`markdown`].
 #[must_use]
-pub fn render(analyses: &[Analysis], format: Format) -> String {
+pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
     match format {
-        Format::Text => text(analyses),
-        Format::Json => json(analyses),
-        Format::Markdown => markdown(analyses),
+        Format::Text => {
+            let mut out = String::new();
+            for (k, a) in analyses.iter().enumerate() {
+                if k > 0 {
+                    out.push('\n');
+                }
+                match a {
+                    InstanceAnalysis::Iid(a) => text::section(&mut out, a),
+                    InstanceAnalysis::RandomReshuffling(r) => {
+                        reshuffling::text_section(&mut out, r)
+                    }
+                }
+            }
+            out
+        }
+        Format::Json => json::json_array(analyses.iter().map(|a| match a {
+            InstanceAnalysis::Iid(a) => json_value(a),
+            InstanceAnalysis::RandomReshuffling(r) => reshuffling::json_value(r),
+        })),
+        Format::Markdown => {
+            let mut out = String::from(markdown::SUMMARY_HEADER);
+            for a in analyses {
+                match a {
+                    InstanceAnalysis::Iid(a) => markdown::summary_row(&mut out, a),
+                    InstanceAnalysis::RandomReshuffling(r) => {
+                        reshuffling::markdown_summary_row(&mut out, r);
+                    }
+                }
+            }
+            for a in analyses {
+                match a {
+                    InstanceAnalysis::Iid(a) => markdown::section(&mut out, a),
+                    InstanceAnalysis::RandomReshuffling(r) => {
+                        reshuffling::markdown_section(&mut out, r);
+                    }
+                }
+            }
+            out
+        }
     }
 }
 

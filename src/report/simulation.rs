@@ -2,7 +2,7 @@
 //! prediction, the agreement test, growth rates and escape times.
 
 use super::sig;
-use crate::simulate::{Comparison, StepComparison, StepVerdict, TestVerdict, X0};
+use crate::simulate::{Comparison, PredictionKind, StepComparison, StepVerdict, TestVerdict, X0};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -35,6 +35,7 @@ fn verdict_word(v: StepVerdict) -> &'static str {
         StepVerdict::Agrees => "agrees",
         StepVerdict::Disagrees => "DISAGREES",
         StepVerdict::Uninformative => "uninformative",
+        StepVerdict::NotPredicted => "not predicted",
     }
 }
 
@@ -51,10 +52,31 @@ fn test_word(c: &Comparison) -> String {
             a.candidates,
             a.first_disagreement.unwrap_or(0)
         ),
-        TestVerdict::Untested => format!(
-            "untested: no step disagrees, but none of the {} steps is informative (heavy tails: more trials or fewer steps)",
-            a.candidates
-        ),
+        TestVerdict::Untested => match &c.prediction.kind {
+            PredictionKind::Unavailable { .. } => {
+                "untested: no exact prediction is available (see above); only the Monte Carlo estimates are shown".to_owned()
+            }
+            PredictionKind::EpochOperator { .. } if a.candidates == 0 => {
+                "untested: no recorded step ends an epoch (run at least N/B steps)".to_owned()
+            }
+            _ => format!(
+                "untested: no step disagrees, but none of the {} steps is informative (heavy tails: more trials or fewer steps)",
+                a.candidates
+            ),
+        },
+    }
+}
+
+/// What the exact column is, where it is not the i.i.d. operator at every step.
+fn prediction_note(c: &Comparison) -> Option<String> {
+    match &c.prediction.kind {
+        PredictionKind::SecondMomentOperator => None,
+        PredictionKind::EpochOperator { steps_per_epoch } => Some(format!(
+            "exact prediction: random reshuffling's per-epoch operator, E‖x_k‖² = tr L_epoch^(k/E)(E[x0x0ᵀ]) at the ends of epochs, k a multiple of E = N/B = {steps_per_epoch}; between them no exact value is known and the steps are not tested (the i.i.d. operator L_γ does not apply: the batches of an epoch are not independent)"
+        )),
+        PredictionKind::Unavailable { reason } => Some(format!(
+            "no exact prediction is available: {reason}; the Monte Carlo estimates and intervals are shown and nothing is tested"
+        )),
     }
 }
 
@@ -106,7 +128,7 @@ fn cells(r: &StepComparison) -> Cells {
         k: r.step.to_string(),
         est: sig_exp(r.ln_estimate),
         interval: format!("[{}, {}]", sig_exp(r.ln_lower), sig_exp(r.ln_upper)),
-        exact: sig_exp(r.ln_predicted),
+        exact: r.ln_predicted.map_or_else(|| "—".to_owned(), sig_exp),
         ln_as: sig(r.mean_ln_norm_sq),
         ess: sig(r.effective_trials.round()),
         verdict: verdict_word(r.verdict).to_owned(),
@@ -116,12 +138,17 @@ fn cells(r: &StepComparison) -> Cells {
 fn growth_lines(c: &Comparison) -> Vec<String> {
     let g = &c.growth;
     let l = &g.lyapunov;
+    let rho_name = match c.prediction.kind {
+        PredictionKind::EpochOperator { .. } => "ln ρ(L_epoch)/(N/B)",
+        PredictionKind::SecondMomentOperator | PredictionKind::Unavailable { .. } => "ln ρ(L_γ)",
+    };
     let mut out = vec![format!(
-        "mean-square growth per step over k = {}..{}: simulated {}, exact curve {}, ln ρ(L_γ) = {}",
+        "mean-square growth per step over k = {}..{}: simulated {}, exact curve {}, {rho_name} = {}",
         g.window.0,
         g.window.1,
         sig(g.empirical_mean_square),
-        sig(g.predicted_mean_square),
+        g.predicted_mean_square
+            .map_or_else(|| "unknown".to_owned(), sig),
         g.ln_rho.map_or_else(|| "unknown".to_owned(), sig)
     )];
     let collapsed = if l.collapsed > 0 {
@@ -200,7 +227,11 @@ fn escape_lines(c: &Comparison, gd: Option<&Comparison>) -> Vec<String> {
     }
     out.push(format!(
         "  predicted: E‖x_k‖² reaches r² at k = {} (exact curve), ≈ {} from ln(r²/‖x0‖²)/ln ρ; typical trajectory: {}",
-        e.mean_square_step.map_or_else(|| format!("> {}", c.simulation.params.steps), |k| k.to_string()),
+        match (&c.prediction.kind, e.mean_square_step) {
+            (PredictionKind::Unavailable { .. }, _) => "unknown (no exact prediction)".to_owned(),
+            (_, Some(k)) => k.to_string(),
+            (_, None) => format!("> {}", c.simulation.params.steps),
+        },
         e.rho_step.map_or_else(|| "never (ρ ≤ 1)".to_owned(), sig),
         e.lyapunov_step.map_or_else(
             || "never (Lyapunov exponent ≤ 0: almost every trajectory decays; the mean-square escape is carried by rare trajectories)".to_owned(),
@@ -216,6 +247,9 @@ fn escape_lines(c: &Comparison, gd: Option<&Comparison>) -> Vec<String> {
 pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "== {} ==\n{}", c.simulation.name, header(c));
+    if let Some(note) = prediction_note(c) {
+        let _ = writeln!(out, "{note}");
+    }
     let _ = writeln!(out, "{}\n", method(c));
     let head = Cells {
         k: "k".into(),
@@ -271,13 +305,11 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
 #[must_use]
 pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "## {}\n\n{}\n\n{}\n",
-        c.simulation.name,
-        header(c),
-        method(c)
-    );
+    let _ = writeln!(out, "## {}\n\n{}\n", c.simulation.name, header(c));
+    if let Some(note) = prediction_note(c) {
+        let _ = writeln!(out, "{note}\n");
+    }
+    let _ = writeln!(out, "{}\n", method(c));
     let _ = writeln!(
         out,
         "| k | mean ‖x_k‖² | interval for E‖x_k‖² | exact E‖x_k‖² | mean ln‖x_k‖² | eff. trials | verdict |\n|---:|---:|---|---:|---:|---:|---|"

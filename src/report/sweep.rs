@@ -4,7 +4,7 @@
 use super::{critical, sig};
 use crate::criteria::{CriticalGamma, Verdict};
 use crate::instance::Sampling;
-use crate::mean_square::reshuffling::BISECTION_REL;
+use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use crate::mean_square::{Reshuffling, Sweep, SweepRow};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -219,7 +219,10 @@ pub fn sweep_json_value(s: &Sweep) -> Value {
             "epoch_spectral_radius": r.epoch_radius,
             "per_step_spectral_radius": r.per_step_radius,
             "critical_gamma": critical_json(r.critical_gamma),
-            "critical_gamma_method": "bisection",
+            "critical_gamma_method": match r.route {
+                EpochRoute::Enumerated => "bisection",
+                EpochRoute::FullBatch => "closed_form",
+            },
             "critical_gamma_relative_accuracy": BISECTION_REL,
             "verdict": verdict_json(r.verdict),
         })).collect::<Vec<_>>(),

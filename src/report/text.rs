@@ -17,9 +17,51 @@ pub fn text(analyses: &[Analysis]) -> String {
     out
 }
 
-fn section(out: &mut String, a: &Analysis) {
-    let _ = writeln!(out, "== {} ==", a.name);
-    let form = if a.gradient_form {
+/// The facts shared by every scheme's section: what the instance is, `H`, `Σ`, minimum.
+pub(crate) struct Basics<'a> {
+    pub name: &'a str,
+    pub n: usize,
+    pub d: usize,
+    pub batch_size: usize,
+    pub sampling: crate::Sampling,
+    pub gamma: f64,
+    pub gradient_form: bool,
+    pub sharpness: f64,
+    pub lambda_min_h: f64,
+    pub trace_h: f64,
+    pub null_dim: usize,
+    pub sigma_norm: f64,
+    pub non_uniformity: f64,
+    pub is_minimum: bool,
+    pub warnings: Vec<String>,
+}
+
+impl<'a> From<&'a Analysis> for Basics<'a> {
+    fn from(a: &'a Analysis) -> Self {
+        Self {
+            name: &a.name,
+            n: a.n,
+            d: a.d,
+            batch_size: a.batch_size,
+            sampling: a.sampling,
+            gamma: a.gamma,
+            gradient_form: a.gradient_form,
+            sharpness: a.sharpness,
+            lambda_min_h: a.lambda_min_h,
+            trace_h: a.trace_h,
+            null_dim: a.null_dim,
+            sigma_norm: a.sigma_norm,
+            non_uniformity: a.non_uniformity,
+            is_minimum: a.is_minimum(),
+            warnings: a.warnings(),
+        }
+    }
+}
+
+/// The title and the line that names the instance.
+pub(crate) fn title_lines(out: &mut String, b: &Basics<'_>) {
+    let _ = writeln!(out, "== {} ==", b.name);
+    let form = if b.gradient_form {
         "gradients g_i (H_i = g_i g_iᵀ)"
     } else {
         "Hessians H_i"
@@ -27,48 +69,61 @@ fn section(out: &mut String, a: &Analysis) {
     let _ = writeln!(
         out,
         "N = {} {} ({form}), d = {}, B = {}, sampling: {}, γ = {}",
-        a.n,
-        if a.n == 1 { "sample" } else { "samples" },
-        a.d,
-        a.batch_size,
-        a.sampling,
-        sig(a.gamma)
+        b.n,
+        if b.n == 1 { "sample" } else { "samples" },
+        b.d,
+        b.batch_size,
+        b.sampling,
+        sig(b.gamma)
     );
-    let c_formula = match a.sampling {
-        crate::Sampling::WithoutReplacement => "(N − B)/(B(N − 1))",
-        crate::Sampling::WithReplacement => "1/B",
-    };
-    let _ = writeln!(out, "batch factor c = {c_formula} = {}", sig(a.c_factor));
-    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
+}
+
+/// `H`, `Σ`, whether it is a minimum, and the warnings.
+pub(crate) fn moment_lines(out: &mut String, b: &Basics<'_>) {
+    let scale = b.sharpness.abs().max(b.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "H: sharpness λ_max(H) = {}, λ_min(H) = {}, tr(H) = {}",
-        sig(a.sharpness),
-        sig_rel(a.lambda_min_h, scale),
-        sig_rel(a.trace_h, scale)
+        sig(b.sharpness),
+        sig_rel(b.lambda_min_h, scale),
+        sig_rel(b.trace_h, scale)
     );
-    if a.null_dim > 0 {
+    if b.null_dim > 0 {
         let _ = writeln!(
             out,
             "   null space of H: dimension {} (over-parameterized directions; factor exactly 1 there, which is stable)",
-            a.null_dim
+            b.null_dim
         );
     }
     let _ = writeln!(
         out,
         "Σ: λ_max(Σ) = {}, non-uniformity s = √λ_max(Σ) = {}",
-        sig_rel(a.sigma_norm, scale * scale),
-        sig_rel(a.non_uniformity, scale)
+        sig_rel(b.sigma_norm, scale * scale),
+        sig_rel(b.non_uniformity, scale)
     );
-    let minimum = if a.is_minimum() {
+    let minimum = if b.is_minimum {
         "yes: H ⪰ 0 and every H_i ⪰ 0".to_owned()
     } else {
         "NO (see warnings)".to_owned()
     };
     let _ = writeln!(out, "minimum: {minimum}");
-    for w in a.warnings() {
+    for w in &b.warnings {
         let _ = writeln!(out, "warning: {w}");
     }
+}
+
+/// One instance's section.
+pub(crate) fn section(out: &mut String, a: &Analysis) {
+    let basics = Basics::from(a);
+    title_lines(out, &basics);
+    let c_formula = match a.sampling {
+        crate::Sampling::WithoutReplacement | crate::Sampling::RandomReshuffling => {
+            "(N − B)/(B(N − 1))"
+        }
+        crate::Sampling::WithReplacement => "1/B",
+    };
+    let _ = writeln!(out, "batch factor c = {c_formula} = {}", sig(a.c_factor));
+    moment_lines(out, &basics);
     out.push('\n');
     let header = [
         "criterion",

@@ -16,8 +16,9 @@ pub struct StepComparison {
     pub ln_lower: f64,
     /// `ln` of the upper end.
     pub ln_upper: f64,
-    /// `ln tr L^k(P_0)`.
-    pub ln_predicted: f64,
+    /// `ln tr L^k(P_0)`; `None` where the prediction is not defined (under random reshuffling
+    /// between the ends of epochs, or everywhere after step 0 when no prediction is available).
+    pub ln_predicted: Option<f64>,
     /// `(Σ Y)²/Σ Y²` over trials: how many trials effectively carry the mean.
     pub effective_trials: f64,
     /// Mean over trials of `ln‖x_k‖²` (almost-sure behaviour).
@@ -43,6 +44,8 @@ pub enum StepVerdict {
     /// The prediction lies in the interval, but the range term alone exceeds it: heavy tails
     /// make this step uninformative at this number of trials.
     Uninformative,
+    /// No exact prediction at this step: measured, not tested.
+    NotPredicted,
 }
 
 /// The overall outcome.
@@ -53,7 +56,7 @@ pub enum TestVerdict {
     Consistent,
     /// Some step disagrees: the prediction is rejected at family-wise level `α`.
     Rejected,
-    /// No step disagrees, but none was informative.
+    /// No step disagrees, but none was informative (or no step had a prediction).
     Untested,
 }
 
@@ -62,7 +65,8 @@ pub enum TestVerdict {
 pub struct Agreement {
     /// The family-wise false-alarm rate: P(rejecting the exact prediction) `≤ α`.
     pub alpha: f64,
-    /// `m`, the number of steps tested (Bonferroni: each at `α/m`).
+    /// `m`, the number of steps tested — the recorded steps `k ≥ 1` with a prediction
+    /// (Bonferroni: each at `α/m`).
     pub candidates: usize,
     /// Steps whose range term is below the prediction.
     pub informative: usize,
@@ -81,9 +85,11 @@ pub struct GrowthRates {
     pub window: (usize, usize),
     /// `(ln Ȳ_{k₂} − ln Ȳ_{k₁})/(k₂ − k₁)` from the simulation.
     pub empirical_mean_square: f64,
-    /// The same slope of the exact prediction (tends to `ln ρ` as the window moves out).
-    pub predicted_mean_square: f64,
-    /// `ln ρ(L_γ)`, if known.
+    /// The same slope of the exact prediction (tends to `ln ρ` as the window moves out);
+    /// `None` without a prediction at two steps.
+    pub predicted_mean_square: Option<f64>,
+    /// `ln ρ(L_γ)` per step, if known (under random reshuffling `ln ρ(L_epoch)/E`, `E = N/B`
+    /// steps per epoch).
     pub ln_rho: Option<f64>,
     /// The top Lyapunov exponent, per step, of `‖x_k‖` (so `2×` it compares with the
     /// mean-square rates of `‖x_k‖²`).
@@ -104,7 +110,7 @@ pub struct Escape {
     pub quantiles: [Option<usize>; 3],
     /// The median escape time among the trials that escaped.
     pub escaped_median: Option<usize>,
-    /// The first recorded step at which the exact `E‖x_k‖²` reaches `r²`.
+    /// The first recorded step with a prediction at which the exact `E‖x_k‖²` reaches `r²`.
     pub mean_square_step: Option<usize>,
     /// `ln(r²/E‖x_0‖²)/ln ρ`: the same from the asymptotic rate alone (if `ρ > 1`).
     pub rho_step: Option<f64>,
@@ -151,35 +157,52 @@ fn bernstein(var: f64, trials: usize, delta: f64) -> (f64, f64) {
 }
 
 /// Compare `sim` with `prediction` (computed at its recorded steps, e.g. by
-/// [`Prediction::for_simulation`]); `ln_rho` is `ln ρ(L_γ)` if known.
+/// [`Prediction::for_simulation`], or at some of them, e.g. by [`Prediction::per_epoch`]);
+/// `ln_rho` is `ln ρ` per step, if known. Steps without a prediction are reported
+/// ([`StepVerdict::NotPredicted`]) but not tested, and do not count towards Bonferroni's `m`.
 ///
 /// # Panics
-/// If `prediction` was not computed at the simulation's recorded steps.
+/// If `prediction` has a step that the simulation did not record.
 #[must_use]
 pub fn compare(sim: Simulation, prediction: Prediction, ln_rho: Option<f64>) -> Comparison {
     let steps: Vec<usize> = sim.rows.iter().map(|r| r.step).collect();
-    assert_eq!(steps, prediction.steps, "prediction at the recorded steps");
+    assert!(
+        prediction.steps.iter().all(|k| steps.contains(k)),
+        "prediction at recorded steps only"
+    );
+    let predicted_at = |k: usize| {
+        prediction
+            .steps
+            .iter()
+            .position(|&p| p == k)
+            .map(|j| prediction.ln_values[j])
+    };
     let alpha = sim.params.alpha;
     let trials = sim.params.trials;
-    let m = steps.iter().filter(|&&k| k >= 1).count().max(1);
+    let tested = steps
+        .iter()
+        .filter(|&&k| k >= 1 && predicted_at(k).is_some())
+        .count();
+    let m = tested.max(1);
     let delta = alpha / m as f64;
     let rows: Vec<StepComparison> = sim
         .rows
         .iter()
-        .zip(&prediction.ln_values)
-        .map(|(s, &ln_pred)| {
+        .map(|s| {
+            let ln_pred = predicted_at(s.step);
             let (stat, range) = bernstein(s.var_scaled, trials, delta);
             let half = stat + range;
             let lower = (s.mean_scaled - half).max(0.0);
             let upper = (s.mean_scaled + half).min(1.0);
             let (ln_lower, ln_upper) = (s.ln_range + lower.ln(), s.ln_range + upper.ln());
-            let informative = s.ln_range + range.ln() <= ln_pred;
-            let inside = ln_lower <= ln_pred && ln_pred <= ln_upper;
+            let informative = ln_pred.is_some_and(|p| s.ln_range + range.ln() <= p);
+            let inside = ln_pred.map(|p| ln_lower <= p && p <= ln_upper);
             let verdict = match (s.step, inside, informative) {
                 (0, _, _) => StepVerdict::Start,
-                (_, false, _) => StepVerdict::Disagrees,
-                (_, true, true) => StepVerdict::Agrees,
-                (_, true, false) => StepVerdict::Uninformative,
+                (_, None, _) => StepVerdict::NotPredicted,
+                (_, Some(false), _) => StepVerdict::Disagrees,
+                (_, Some(true), true) => StepVerdict::Agrees,
+                (_, Some(true), false) => StepVerdict::Uninformative,
             };
             StepComparison {
                 step: s.step,
@@ -199,7 +222,7 @@ pub fn compare(sim: Simulation, prediction: Prediction, ln_rho: Option<f64>) -> 
     let informative = rows.iter().filter(|r| r.step >= 1 && r.informative).count();
     let agreement = Agreement {
         alpha,
-        candidates: m,
+        candidates: tested,
         informative,
         disagreements,
         first_disagreement: rows
@@ -226,19 +249,33 @@ pub fn compare(sim: Simulation, prediction: Prediction, ln_rho: Option<f64>) -> 
     }
 }
 
+/// The slopes over the second half of the run: over the rows with a prediction when there are
+/// at least two (so the simulated and the exact slope share a window), else over all rows.
 fn growth(sim: &Simulation, rows: &[StepComparison], ln_rho: Option<f64>) -> GrowthRates {
-    let last = rows.len() - 1;
-    let half = rows[last].step / 2;
-    let first = rows
+    let predicted: Vec<&StepComparison> =
+        rows.iter().filter(|r| r.ln_predicted.is_some()).collect();
+    let window: Vec<&StepComparison> =
+        if predicted.len() >= 2 && predicted[0].step < predicted[predicted.len() - 1].step {
+            predicted
+        } else {
+            rows.iter().collect()
+        };
+    let last = window.len() - 1;
+    let half = window[last].step / 2;
+    let first = window
         .iter()
-        .rposition(|r| r.step <= half && r.step < rows[last].step)
+        .rposition(|r| r.step <= half && r.step < window[last].step)
         .unwrap_or(0);
-    let (a, b) = (&rows[first], &rows[last]);
+    let (a, b) = (window[first], window[last]);
     let dk = (b.step - a.step).max(1) as f64;
     GrowthRates {
         window: (a.step, b.step),
         empirical_mean_square: (b.ln_estimate - a.ln_estimate) / dk,
-        predicted_mean_square: (b.ln_predicted - a.ln_predicted) / dk,
+        predicted_mean_square: a
+            .ln_predicted
+            .zip(b.ln_predicted)
+            .filter(|_| b.step > a.step)
+            .map(|(pa, pb)| (pb - pa) / dk),
         ln_rho,
         lyapunov: sim.lyapunov,
     }
@@ -251,7 +288,8 @@ fn escape(
     ln_rho: Option<f64>,
 ) -> Escape {
     let ln_r = e.radius.ln();
-    let ln_x0_sq = rows[0].ln_predicted;
+    // Step 0 always has its prediction, E‖x_0‖²; the sample mean there is the same number.
+    let ln_x0_sq = rows[0].ln_predicted.unwrap_or(rows[0].ln_estimate);
     let lyap = sim.lyapunov.mean;
     Escape {
         radius: e.radius,
@@ -265,7 +303,7 @@ fn escape(
         },
         mean_square_step: rows
             .iter()
-            .find(|r| r.ln_predicted >= 2.0 * ln_r)
+            .find(|r| r.ln_predicted.is_some_and(|p| p >= 2.0 * ln_r))
             .map(|r| r.step),
         rho_step: ln_rho
             .filter(|&l| l > 0.0)

@@ -21,8 +21,9 @@ const RENORM_LO: f64 = 1.0e-301;
 ///
 /// Every eigenvalue of `H_B` lies in `[ℓ, u]`: without replacement `λ_max(H_B) ≤ (1/B)
 /// Σ_{i∈B} λ_max(H_i)` is at most the mean of the `B` largest `λ_max(H_i)` (and symmetrically
-/// for `λ_min`); with replacement a batch can repeat one sample, so `[ℓ, u]` is the range of the
-/// single-sample eigenvalues. `I − γH_B` is symmetric, so its norm is
+/// for `λ_min`), and the same under random reshuffling, whose batches are `B`-subsets too; with
+/// replacement a batch can repeat one sample, so `[ℓ, u]` is the range of the single-sample
+/// eigenvalues. `I − γH_B` is symmetric, so its norm is
 /// `max |1 − γλ| ≤ max(|1 − γℓ|, |1 − γu|) = μ`. For gradients `λ_max(g gᵀ) = ‖g‖²` and
 /// `λ_min = 0` (if `d > 1`). In `d = 1` the bound is attained. A relative slack of `1e-12`
 /// covers the eigenvalue solver's rounding.
@@ -57,7 +58,8 @@ pub fn step_norm_bound(instance: &Instance) -> f64 {
     let b = instance.batch_size().get();
     let (l, u) = match instance.sampling() {
         Sampling::WithReplacement => (lo[0], hi[hi.len() - 1]),
-        Sampling::WithoutReplacement => (
+        // Under random reshuffling every batch is a B-subset too.
+        Sampling::WithoutReplacement | Sampling::RandomReshuffling => (
             lo[..b].iter().sum::<f64>() / b as f64,
             hi[hi.len() - b..].iter().sum::<f64>() / b as f64,
         ),
@@ -193,7 +195,9 @@ impl Kernel {
         let mut rows = Vec::with_capacity(self.b);
         let mut perm: Vec<usize> = (0..self.n).collect();
         let mut batch = vec![0usize; self.b];
-        let full_batch = self.sampling == Sampling::WithoutReplacement && self.b == self.n;
+        let full_batch = self.sampling.batch_is_subset() && self.b == self.n;
+        // Random reshuffling: the position of the next batch in the current epoch's permutation.
+        let mut epoch_pos = 0usize;
         if full_batch {
             batch.copy_from_slice(&perm);
         }
@@ -216,7 +220,7 @@ impl Kernel {
         let step_factor = self.gamma / self.b as f64;
         for k in 1..=params.steps {
             if !full_batch {
-                self.draw(&mut rng, &mut perm, &mut batch);
+                self.draw(&mut rng, &mut perm, &mut batch, &mut epoch_pos);
             }
             if self.rank_one {
                 // y = Σ_{i∈B} g_i (g_iᵀx): O(B·d). Two rows at a time, so that two streams
@@ -304,7 +308,19 @@ impl Kernel {
 
     /// A minibatch into `batch`: a uniform `B`-subset by partial Fisher–Yates on `perm` (any
     /// arrangement of `perm` gives a uniform subset), or `B` uniform draws.
-    fn draw(&self, rng: &mut ChaCha8Rng, perm: &mut [usize], batch: &mut [usize]) {
+    ///
+    /// Random reshuffling continues one Fisher–Yates shuffle of `perm` across the epoch: the
+    /// batch at `epoch_pos` fixes positions `epoch_pos..epoch_pos + B` (each drawn uniformly
+    /// from the positions not yet fixed this epoch), so the `N/B` batches of an epoch are
+    /// the consecutive blocks of one uniformly random permutation, and the next epoch starts a
+    /// fresh shuffle (`B | N` is validated by [`Instance::new`]).
+    fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+        perm: &mut [usize],
+        batch: &mut [usize],
+        epoch_pos: &mut usize,
+    ) {
         match self.sampling {
             Sampling::WithoutReplacement => {
                 for j in 0..self.b {
@@ -312,6 +328,16 @@ impl Kernel {
                     perm.swap(j, t);
                 }
                 batch.copy_from_slice(&perm[..self.b]);
+            }
+            Sampling::RandomReshuffling => {
+                let start = *epoch_pos;
+                let end = start + self.b;
+                for j in start..end {
+                    let t = rng.random_range(j..self.n);
+                    perm.swap(j, t);
+                }
+                batch.copy_from_slice(&perm[start..end]);
+                *epoch_pos = if end == self.n { 0 } else { end };
             }
             Sampling::WithReplacement => {
                 for slot in batch.iter_mut() {

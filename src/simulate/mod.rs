@@ -4,8 +4,19 @@
 //! # What is simulated
 //! `R` independent trajectories of `K` steps ([`simulate`]). Each step draws a minibatch `B_k`
 //! of size `B` — a uniform `B`-subset (partial Fisher–Yates) without replacement, `B` uniform
-//! draws with replacement — and applies `I − γH_{B_k}`: dense (`O(B d²)` per step) for
-//! Hessians, rank-one `H_Bx = (1/B) Σ g_i (g_iᵀx)` (`O(B d)`) for gradients.
+//! draws with replacement, and under random reshuffling the next block of `B` of the epoch's
+//! uniformly random permutation (a fresh permutation every `N/B` steps, by continuing one
+//! Fisher–Yates shuffle across the epoch) — and applies `I − γH_{B_k}`: dense (`O(B d²)` per
+//! step) for Hessians, rank-one `H_Bx = (1/B) Σ g_i (g_iᵀx)` (`O(B d)`) for gradients.
+//!
+//! # Random reshuffling
+//! Its batches are `B`-subsets, so the interval below holds as without replacement. Its exact
+//! prediction is the per-epoch operator `L_epoch` of [`crate::mean_square::reshuffling`]:
+//! `E‖x_k‖² = tr L_epoch^{k/E}(P_0)` at the ends of epochs only (`k` a multiple of
+//! `E = N/B`, the steps per epoch), so only the recorded steps there are tested (the others
+//! are [`StepVerdict::NotPredicted`]), and only when the operator can be computed (`N ≤ 8`,
+//! or `B = N`); otherwise the simulation runs without a prediction and tests nothing
+//! ([`PredictionKind::Unavailable`]). The i.i.d. operator `L_γ` is never used for it.
 //!
 //! # Reproducibility
 //! Trial `r` draws everything (its random `x_0`, its batches) from its own stream:
@@ -39,9 +50,9 @@
 //! the range term `7 b_k ln(4/δ)/(3(R − 1))`.
 //!
 //! # The agreement test and its false-alarm rate
-//! The candidate steps are the recorded steps `k ≥ 1` (every step, or a 1-2-5 grid per decade
-//! for long runs; [`Record`]). Each gets the interval above at `δ = α/m` (`m` candidates,
-//! Bonferroni), and a prediction is rejected if it lies outside any interval. Whatever the
+//! The candidate steps are the recorded steps `k ≥ 1` with a prediction (every step, or a 1-2-5
+//! grid per decade for long runs; [`Record`]). Each gets the interval above at `δ = α/m` (`m`
+//! candidates, Bonferroni), and a prediction is rejected if it lies outside any interval. Whatever the
 //! instance, `R`, `K`: **P(rejecting the exact prediction) ≤ α** (default `α = 0.05`), a
 //! finite-sample statement. A step whose range term alone exceeds the predicted value is marked
 //! [`StepVerdict::Uninformative`] — decided from the prediction and `b_k` before looking at the
@@ -61,7 +72,7 @@
 //! | lecture | code |
 //! |---|---|
 //! | `x_{k+1} = (I − γH_{B_k}) x_k` | [`simulate`] |
-//! | `E‖x_k‖² = tr L_γ^k(x_0x_0ᵀ)` | [`Prediction`] |
+//! | `E‖x_k‖² = tr L_γ^k(x_0x_0ᵀ)` (random reshuffling: `tr L_epoch^{k/E}`, `E = N/B`) | [`Prediction`] |
 //! | `ρ(L_γ)` | [`crate::mean_square::spectral_radius`] |
 //! | `lim (1/k) ln‖x_k‖` (top Lyapunov exponent) | [`Lyapunov`] |
 
@@ -74,7 +85,7 @@ pub use compare::{
     compare, Agreement, Comparison, Escape, GrowthRates, StepComparison, StepVerdict, TestVerdict,
 };
 pub use kernel::step_norm_bound;
-pub use predict::Prediction;
+pub use predict::{Prediction, PredictionKind};
 pub use scalar::{scalar_rates, ScalarRates};
 
 use crate::instance::{BatchSize, Instance, Sampling};
@@ -95,6 +106,10 @@ pub enum X0 {
 }
 
 /// Which steps are recorded (the rows of the report and the candidate steps of the test).
+///
+/// Under random reshuffling the ends of epochs are where the exact prediction is defined, so a
+/// sparse grid ([`Record::Decades`]) also records, after each of its steps `k`, the first end
+/// of an epoch at or after `k` (up to `K`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
@@ -356,7 +371,7 @@ pub fn simulate_with_progress(
 ) -> Result<Simulation, SimError> {
     validate(instance, params)?;
     let kernel = Kernel::new(instance);
-    let recorded = params.record.steps(params.steps);
+    let recorded = recorded_steps(instance, params);
     let mu = step_norm_bound(instance);
     let ln_x0_sq = match &params.x0 {
         X0::Given(v) => v.iter().map(|x| x * x).sum::<f64>().ln(),
@@ -419,8 +434,15 @@ pub fn simulate_with_progress(
     })
 }
 
-/// Simulate `instance`, predict with its own operator `L_γ` ([`MeanSquareOperator::of`]) at
-/// the recorded steps, and compare ([`compare`]), with `ρ(L_γ)` for the growth rates.
+/// Simulate `instance`, predict with its own exact operator at the recorded steps, and compare
+/// ([`compare`]), with `ρ` per step for the growth rates.
+///
+/// The operator: under the i.i.d. schemes `L_γ` ([`MeanSquareOperator::of`]) at every recorded
+/// step. Under random reshuffling the per-epoch operator
+/// ([`crate::mean_square::reshuffling::epoch_operator`]) at the recorded steps that end an
+/// epoch (`k` a multiple of `E = N/B`), with `ρ(L_epoch)^{1/E}` per step, when
+/// [`crate::mean_square::reshuffling::feasibility`] allows it; otherwise no prediction
+/// ([`PredictionKind::Unavailable`], saying why): the simulation runs and nothing is tested.
 ///
 /// # Errors
 /// [`crate::Error::Input`] naming the bad parameter ([`SimError::field`]); a numerical failure
@@ -432,10 +454,31 @@ pub fn run(
 ) -> crate::Result<Comparison> {
     let sim = simulate_with_progress(instance, params, progress)
         .map_err(|e| crate::Error::input(e.field(), &e))?;
-    let op = MeanSquareOperator::of(instance);
-    let prediction = Prediction::for_simulation(&op, &sim);
-    let rho = crate::mean_square::spectral_radius(instance)?;
-    Ok(compare(sim, prediction, Some(rho.ln())))
+    match instance.sampling() {
+        Sampling::WithoutReplacement | Sampling::WithReplacement => {
+            let op = MeanSquareOperator::of(instance)?;
+            let prediction = Prediction::for_simulation(&op, &sim);
+            let rho = crate::mean_square::spectral_radius(instance)?;
+            Ok(compare(sim, prediction, Some(rho.ln())))
+        }
+        Sampling::RandomReshuffling => {
+            use crate::mean_square::reshuffling;
+            let (n, b) = (instance.n(), instance.batch_size().get());
+            match reshuffling::feasibility(n, instance.d(), b) {
+                Ok(_) => {
+                    let k = n / b;
+                    let epoch = reshuffling::epoch_operator(instance, b, instance.gamma().get())?;
+                    let rho = crate::linalg::sym_lambda_max(epoch.as_ref())?.unwrap_or(0.0);
+                    let prediction = Prediction::per_epoch(epoch.as_ref(), k, &sim);
+                    Ok(compare(sim, prediction, Some(rho.ln() / k as f64)))
+                }
+                Err(why) => {
+                    let prediction = Prediction::unavailable(why.to_string(), &sim);
+                    Ok(compare(sim, prediction, None))
+                }
+            }
+        }
+    }
 }
 
 /// The same samples and `γ` under full-batch gradient descent (`B = N`, without replacement:
@@ -447,6 +490,25 @@ pub fn gradient_descent(instance: &Instance) -> Instance {
         .clone()
         .with_batch(n, Sampling::WithoutReplacement)
         .expect("B = N is a valid batch size")
+}
+
+/// The recorded steps of `params` for `instance` ([`Record`]): under random reshuffling with
+/// more than one step per epoch, the grid plus the first end of an epoch at or after each of
+/// its steps.
+fn recorded_steps(instance: &Instance, params: &SimParams) -> Vec<usize> {
+    let mut steps = params.record.steps(params.steps);
+    let per_epoch = instance.n() / instance.batch_size().get();
+    if instance.sampling() == Sampling::RandomReshuffling && per_epoch > 1 {
+        let ends: Vec<usize> = steps
+            .iter()
+            .map(|&k| k.div_ceil(per_epoch) * per_epoch)
+            .filter(|&k| k <= params.steps)
+            .collect();
+        steps.extend(ends);
+        steps.sort_unstable();
+        steps.dedup();
+    }
+    steps
 }
 
 fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {

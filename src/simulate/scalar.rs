@@ -21,10 +21,12 @@ pub struct ScalarRates {
 const MAX_BATCHES: usize = 1_000_000;
 
 /// The exact rates of a `d = 1` instance; `None` if `d ≠ 1` or there are more than a million
-/// minibatches (`C(N, B)` without replacement, `N^B` ordered draws with replacement).
+/// minibatches (`C(N, B)` without replacement, `N^B` ordered draws with replacement), and under
+/// random reshuffling, whose steps are not independent (its mean-square rate is that of the
+/// per-epoch operator, [`crate::mean_square::reshuffling`]).
 #[must_use]
 pub fn scalar_rates(instance: &Instance) -> Option<ScalarRates> {
-    if instance.d() != 1 {
+    if instance.d() != 1 || !instance.sampling().is_iid() {
         return None;
     }
     let h: Vec<f64> = (0..instance.n())
@@ -60,6 +62,8 @@ pub fn scalar_rates(instance: &Instance) -> Option<ScalarRates> {
                 }
             }
         }
+        // Refused above.
+        Sampling::RandomReshuffling => return None,
         Sampling::WithReplacement => {
             let total = u32::try_from(b).ok().and_then(|b| n.checked_pow(b))?;
             if total > MAX_BATCHES {

@@ -63,15 +63,24 @@ const BAD: &[(&str, &[&str])] = &[
     ("batch_fraction.json", &["batch_size", "integer", "2.5"]),
     (
         "unknown_sampling.json",
-        &["sampling", "\"shuffled\"", "without_replacement"],
-    ),
-    (
-        "random_reshuffling.json",
         &[
             "sampling",
-            "not an i.i.d. scheme",
-            "sweep FILE --reshuffling",
+            "\"shuffled\"",
+            "without_replacement",
+            "random_reshuffling",
         ],
+    ),
+    (
+        "reshuffling_b_not_dividing_n.json",
+        &[
+            "batch_size",
+            "B = 2 does not divide N = 3",
+            "random_reshuffling",
+        ],
+    ),
+    (
+        "reshuffling_too_large.json",
+        &["sampling", "N ≤ 8", "simulate"],
     ),
     ("both_forms.json", &["hessians/gradients", "not both"]),
     ("no_data.json", &["hessians/gradients", "missing"]),
@@ -139,11 +148,14 @@ fn bad_options_exit_2() {
             "--sampling",
             "shuffled",
         ],
+        // N = 3: B = 2 does not divide it.
         &[
             "analyze",
             "fixtures/d1_sgd_stable.json",
             "--sampling",
             "random_reshuffling",
+            "--batch-size",
+            "2",
         ],
         &["analyze", "fixtures/d1_sgd_stable.json", "--format", "pdf"],
         &[

@@ -114,6 +114,7 @@ impl quickcheck::Arbitrary for Shape {
         let b = match sampling {
             Sampling::WithoutReplacement => 1 + usize::arbitrary(g) % n,
             Sampling::WithReplacement => 1 + usize::arbitrary(g) % (n + 2),
+            Sampling::RandomReshuffling => unreachable!("Shape draws the i.i.d. schemes only"),
         };
         Self {
             seed: u64::arbitrary(g),

@@ -249,7 +249,7 @@ fn one_dimensional_paths_are_powers_of_the_thm33_value() {
         .iter()
         .map(|&v| Square::from_fn(1, |_, _| q(v, 1)))
         .collect();
-    for s in Sampling::ALL {
+    for s in Sampling::IID {
         let p = Problem::new(hs.clone(), 2, s, q(12, 25)).unwrap();
         let lambda = ExactMoments::of(&hs, 2, s)
             .thm33_matrix(&q(12, 25))
@@ -415,7 +415,7 @@ fn every_fixture_enumerates_to_its_closed_form() {
         )
         .unwrap();
         let b = inst.batch_size();
-        for s in Sampling::ALL {
+        for s in Sampling::IID {
             if s == Sampling::WithoutReplacement && b.get() > inst.n() {
                 continue;
             }

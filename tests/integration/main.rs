@@ -13,4 +13,5 @@ mod mean_square_more;
 mod proof;
 mod properties;
 mod report;
+mod reshuffling;
 mod simulate;

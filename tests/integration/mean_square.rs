@@ -141,7 +141,7 @@ fn dense_operator_equals_the_enumerated_operator() {
         .unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed ^ 0xabc);
         let qs: Vec<_> = (0..3).map(|_| random_symmetric(&mut rng, s.d)).collect();
-        let op = MeanSquareOperator::of(&inst);
+        let op = MeanSquareOperator::of(&inst).unwrap();
         if let Err(e) = operators_agree(
             &op,
             &e.expectations.operator,
@@ -246,7 +246,7 @@ fn exact_criterion_sits_between_the_lectures_criteria() {
             an.thm33.value
         );
         // ρ is the largest eigenvalue and the spectral radius: λ_min ≥ −λ_max.
-        let dense = MeanSquareOperator::of(&inst).dense();
+        let dense = MeanSquareOperator::of(&inst).unwrap().dense();
         let w = linalg::sym_eigenvalues(dense.as_ref()).unwrap();
         assert!(
             w[0] >= -rho * (1.0 + 1e-12) - 1e-12,
@@ -463,7 +463,7 @@ fn lanczos_agrees_with_the_dense_route() {
             method: Method::MatrixFree,
             ..Params::default()
         };
-        let op = MeanSquareOperator::of(&inst);
+        let op = MeanSquareOperator::of(&inst).unwrap();
         let (a, b) = (
             op.spectral_radius(&dense).unwrap(),
             op.spectral_radius(&free).unwrap(),
@@ -547,7 +547,7 @@ fn auto_switches_to_the_matrix_free_route_above_the_dense_limit() {
         method: Method::Dense,
         ..Params::default()
     };
-    let op = MeanSquareOperator::of(&inst);
+    let op = MeanSquareOperator::of(&inst).unwrap();
     let radius = op.spectral_radius(&auto).unwrap();
     let mean_square::Computed::Lanczos(info) = radius.computed else {
         panic!("expected Lanczos, got {:?}", radius.computed)
@@ -571,6 +571,7 @@ fn auto_switches_to_the_matrix_free_route_above_the_dense_limit() {
 fn matrix_free_route_at_d48() {
     let (inst, _) = gradient_instance(48, 120, 48, 0.01, 1);
     let radius = MeanSquareOperator::of(&inst)
+        .unwrap()
         .spectral_radius(&Params::default())
         .unwrap();
     assert!(matches!(radius.computed, mean_square::Computed::Lanczos(_)));
@@ -579,6 +580,7 @@ fn matrix_free_route_at_d48() {
         ..Params::default()
     };
     let want = MeanSquareOperator::of(&inst)
+        .unwrap()
         .spectral_radius(&dense)
         .unwrap();
     assert_close("ρ at d = 48", radius.value, want.value, 1e-10, 1.0);
@@ -699,7 +701,7 @@ fn every_fixture_is_cross_checked() {
             })
             .collect();
         operators_agree(
-            &MeanSquareOperator::of(&inst),
+            &MeanSquareOperator::of(&inst).unwrap(),
             &e.expectations.operator,
             &qs,
             operator_scale(&rows, inst.gamma().get()),

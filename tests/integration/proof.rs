@@ -292,6 +292,13 @@ const PARSE_ERRORS: &[(&str, &str, usize, usize, &str)] = &[
         8,
         "unknown assumption `convex`",
     ),
+    (
+        "reshuffling_assumption.lecture",
+        "proof \"x\"\nassume sampling random_reshuffling\n",
+        2,
+        8,
+        "assume sampling random_reshuffling is not supported",
+    ),
 ];
 
 #[test]

@@ -172,7 +172,7 @@ fn d1_closed_forms_match_operator_and_simulation() {
     for r in &c.rows {
         assert_close(
             "prediction",
-            r.ln_predicted,
+            r.ln_predicted.unwrap(),
             r.step as f64 * rates.mean_square,
             1e-10,
             1.0,

@@ -1,0 +1,416 @@
+//! The `analyze` report of a random-reshuffling instance ([`ReshufflingAnalysis`]): text,
+//! Markdown and JSON. The lecture's i.i.d. criteria are shown as not applicable, never as
+//! numbers.
+
+use super::markdown::CRITERIA_HEADER;
+use super::text::{moment_lines, title_lines, Basics};
+use super::{critical, ratio, sig, sig_rel};
+use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
+use crate::criteria::{CriticalGamma, Verdict};
+use crate::instance::Sampling;
+use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
+use serde_json::{json, Value};
+use std::fmt::Write as _;
+
+impl<'a> From<&'a ReshufflingAnalysis> for Basics<'a> {
+    fn from(a: &'a ReshufflingAnalysis) -> Self {
+        Self {
+            name: &a.name,
+            n: a.n,
+            d: a.d,
+            batch_size: a.batch_size,
+            sampling: Sampling::RandomReshuffling,
+            gamma: a.gamma,
+            gradient_form: a.gradient_form,
+            sharpness: a.sharpness,
+            lambda_min_h: a.lambda_min_h,
+            trace_h: a.trace_h,
+            null_dim: a.null_dim,
+            sigma_norm: a.sigma_norm,
+            non_uniformity: a.non_uniformity,
+            is_minimum: a.is_minimum(),
+            warnings: a.warnings(),
+        }
+    }
+}
+
+/// The i.i.d. criteria that do not apply: (label, inequality).
+const NOT_APPLICABLE: [(&str, &str); 3] = [
+    ("exact, i.i.d. (M&M 2024)", "ρ(L_γ) ≤ 1"),
+    ("Theorem 3.3", "λ_max{(I − γH)² + γ²cΣ} ≤ 1"),
+    ("Theorem 3.5", "tr(H) ≤ 2/γ"),
+];
+
+/// The JSON fields of [`crate::report::json_value`] that are `null` here, because they
+/// belong to the i.i.d. criteria.
+const NULL_FIELDS: [&str; 16] = [
+    "thm33_lambda_max",
+    "thm33_stable",
+    "thm33_verdict",
+    "thm35_trace_ok",
+    "thm35_verdict",
+    "thm35_hypotheses_hold",
+    "thm35_hypotheses",
+    "critical_gamma_thm33",
+    "critical_gamma_thm35",
+    "ms_spectral_radius",
+    "ms_stable",
+    "ms_verdict",
+    "critical_gamma_exact",
+    "criteria.thm33",
+    "criteria.thm35",
+    "criteria.exact",
+];
+
+fn not_applicable_text() -> String {
+    format!("not applicable ({NOT_INDEPENDENT})")
+}
+
+fn exact_label(a: &ReshufflingAnalysis) -> String {
+    format!("ρ(L_epoch)^(1/K) ≤ 1, K = {}", a.steps_per_epoch())
+}
+
+fn exact_conclusion(a: &ReshufflingAnalysis) -> &'static str {
+    match a.exact.verdict {
+        Verdict::Accepts | Verdict::Boundary => {
+            "mean-square stable under random reshuffling: E‖x_k‖² stays bounded over epochs"
+        }
+        Verdict::Rejects => {
+            "mean-square unstable under random reshuffling: E‖x_k‖² grows over epochs"
+        }
+    }
+}
+
+fn gd_conclusion(a: &ReshufflingAnalysis) -> String {
+    let gd = match a.gd.verdict {
+        Verdict::Accepts => "stable for GD",
+        Verdict::Rejects => "unstable for GD",
+        Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
+    };
+    if a.batch_size == a.n {
+        format!("{gd} (B = N: random reshuffling is GD)")
+    } else {
+        format!("{gd} (GD's own criterion, for comparison: random reshuffling's stable set can reach past γ*_GD)")
+    }
+}
+
+/// How the epoch operator and its critical `γ` were obtained, in words.
+fn method(a: &ReshufflingAnalysis) -> String {
+    match a.exact.route {
+        EpochRoute::Enumerated => format!(
+            "L_epoch exact over all {} orderings of the samples into batches; γ*_reshuffling = the end of the first stable interval (0, γ*] (the stable set need not be an interval), by a grid scan for the first unstable γ and bisection on ρ(L_epoch) = 1 (relative accuracy {})",
+            a.exact.orderings,
+            sig(BISECTION_REL)
+        ),
+        EpochRoute::FullBatch => {
+            "B = N: every epoch is one GD step, L_epoch(P) = (I − γH)P(I − γH); ρ(L_epoch) = max_j (1 − γλ_j(H))², γ*_reshuffling = 2/λ_max(H) in closed form".to_owned()
+        }
+    }
+}
+
+/// The exact verdict in one line.
+#[must_use]
+pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
+    let per_step = sig(a.exact.per_step_radius);
+    let epoch = sig(a.exact.epoch_radius);
+    match a.exact.verdict {
+        Verdict::Accepts | Verdict::Boundary => format!(
+            "stable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
+        ),
+        Verdict::Rejects => format!(
+            "unstable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
+        ),
+    }
+}
+
+/// What the lecture's criteria allow one to conclude, in one line.
+#[must_use]
+pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
+    if a.batch_size == a.n {
+        return match a.gd.verdict {
+            Verdict::Accepts => "stable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
+            Verdict::Rejects => {
+                "unstable (B = N: random reshuffling is GD, Corollary 3.4 is exact)"
+            }
+            Verdict::Boundary => "boundary (B = N: random reshuffling is GD, λ_max(H) = 2/γ)",
+        }
+        .to_owned();
+    }
+    not_applicable_text()
+}
+
+/// One table row: cells after the label.
+struct Row {
+    label: String,
+    kind: &'static str,
+    inequality: String,
+    cells: [String; 6],
+    conclusion: String,
+}
+
+fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
+    let per_step = a.exact.per_step_radius;
+    let na = || std::array::from_fn(|_| "n/a".to_owned());
+    let mut v = vec![Row {
+        label: "exact, random reshuffling".to_owned(),
+        kind: "iff (per epoch)",
+        inequality: exact_label(a),
+        cells: [
+            sig(per_step),
+            "1".to_owned(),
+            sig_rel(1.0 - per_step, 1.0),
+            critical(a.exact.critical_gamma),
+            ratio(a.gamma, a.exact.critical_gamma),
+            a.exact.verdict.to_string(),
+        ],
+        conclusion: exact_conclusion(a).to_owned(),
+    }];
+    let gd = a.gd;
+    v.push(Row {
+        label: "Corollary 3.4".to_owned(),
+        kind: "GD (B = N)",
+        inequality: "λ_max(H) ≤ 2/γ".to_owned(),
+        cells: [
+            sig(gd.value),
+            sig(gd.threshold),
+            sig_rel(gd.margin, gd.threshold),
+            critical(gd.critical_gamma),
+            ratio(a.gamma, gd.critical_gamma),
+            gd.verdict.to_string(),
+        ],
+        conclusion: gd_conclusion(a),
+    });
+    for (label, inequality) in NOT_APPLICABLE {
+        v.push(Row {
+            label: label.to_owned(),
+            kind: "not applicable",
+            inequality: inequality.to_owned(),
+            cells: na(),
+            conclusion: not_applicable_text(),
+        });
+    }
+    v
+}
+
+/// The text section of one instance.
+pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
+    let basics = Basics::from(a);
+    title_lines(out, &basics);
+    let _ = writeln!(
+        out,
+        "epoch: a uniformly random permutation of the N samples cut into K = N/B = {} consecutive batches",
+        a.steps_per_epoch()
+    );
+    let _ = writeln!(
+        out,
+        "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
+        sig(a.c_factor)
+    );
+    moment_lines(out, &basics);
+    out.push('\n');
+    let header = [
+        "criterion",
+        "kind",
+        "inequality",
+        "value",
+        "threshold",
+        "margin",
+        "critical γ",
+        "γ/γ*",
+        "check",
+    ];
+    let rows = table(a);
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r.label.clone(), r.kind.to_owned(), r.inequality.clone()];
+            v.extend(r.cells.iter().cloned());
+            v
+        })
+        .collect();
+    super::format::aligned_table(out, &header, &cells);
+    out.push('\n');
+    let _ = writeln!(out, "{}: {}", rows[0].label, rows[0].conclusion);
+    let _ = writeln!(
+        out,
+        "   ρ(L_epoch) = {} over one epoch; {}",
+        sig(a.exact.epoch_radius),
+        method(a)
+    );
+    let _ = writeln!(out, "{}: {}", rows[1].label, rows[1].conclusion);
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        NOT_APPLICABLE.map(|(l, _)| l).join(", "),
+        not_applicable_text()
+    );
+    let _ = writeln!(out, "SGD, by the lecture's criteria: {}", sgd_summary(a));
+    let _ = writeln!(
+        out,
+        "SGD, exactly (mean square, per epoch): {}",
+        exact_summary(a)
+    );
+}
+
+/// The row of the Markdown table of instances.
+pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
+    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
+    let _ = writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        a.name,
+        a.n,
+        a.d,
+        a.batch_size,
+        Sampling::RandomReshuffling,
+        sig(a.gamma),
+        sig(a.c_factor),
+        sig(a.sharpness),
+        sig_rel(a.trace_h, scale),
+        sig_rel(a.sigma_norm, scale * scale),
+        if a.is_minimum() { "yes" } else { "**no**" },
+        sgd_summary(a),
+        exact_summary(a)
+    );
+}
+
+/// The Markdown section of one instance.
+pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
+    let _ = writeln!(out, "\n### {}\n", a.name);
+    out.push_str(CRITERIA_HEADER);
+    for r in table(a) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.label,
+            r.kind,
+            r.inequality,
+            r.cells.join(" | "),
+            r.conclusion
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nRandom reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
+        a.steps_per_epoch(),
+        sig(a.exact.epoch_radius),
+        method(a)
+    );
+    for w in a.warnings() {
+        let _ = writeln!(out, "\n> **Warning.** {w}");
+    }
+}
+
+fn critical_json(g: CriticalGamma) -> Value {
+    match g {
+        CriticalGamma::Finite(x) => json!(x),
+        CriticalGamma::Unbounded => Value::Null,
+        CriticalGamma::NoneAccepted => json!(0.0),
+    }
+}
+
+fn verdict_json(v: Verdict) -> Value {
+    json!(match v {
+        Verdict::Accepts => "holds",
+        Verdict::Rejects => "fails",
+        Verdict::Boundary => "boundary",
+    })
+}
+
+/// The JSON object of one instance: the keys of [`crate::report::json_value`], with the
+/// i.i.d. criteria `null` (explained under `not_applicable`), and the exact per-epoch
+/// result under `random_reshuffling`.
+#[must_use]
+pub fn json_value(a: &ReshufflingAnalysis) -> Value {
+    let gd = json!({
+        "value": a.gd.value,
+        "threshold": a.gd.threshold,
+        "margin": a.gd.margin,
+        "critical_gamma": critical_json(a.gd.critical_gamma),
+        "verdict": verdict_json(a.gd.verdict),
+    });
+    let r = &a.exact;
+    // In three parts: one `json!` of every key exceeds the macro's recursion limit.
+    let mut v = json!({
+        "name": a.name,
+        "n": a.n,
+        "d": a.d,
+        "batch_size": a.batch_size,
+        "gamma": a.gamma,
+        "sampling": Sampling::RandomReshuffling,
+        "input_form": if a.gradient_form { "gradients" } else { "hessians" },
+        "c_factor": a.c_factor,
+        "sharpness": a.sharpness,
+        "lambda_min_h": a.lambda_min_h,
+        "trace_h": a.trace_h,
+        "null_space_dim": a.null_dim,
+        "sigma_norm": a.sigma_norm,
+        "non_uniformity": a.non_uniformity,
+        "is_minimum": a.is_minimum(),
+        "non_psd_samples": a.shapes.not_psd,
+        "thm33_lambda_max": Value::Null,
+        "thm33_stable": Value::Null,
+        "thm33_verdict": Value::Null,
+        "gd_stable": a.gd.verdict.holds(),
+        "gd_verdict": verdict_json(a.gd.verdict),
+        "thm35_trace_ok": Value::Null,
+        "thm35_verdict": Value::Null,
+        "thm35_hypotheses_hold": Value::Null,
+        "thm35_hypotheses": Value::Null,
+        "critical_gamma_gd": critical_json(a.gd.critical_gamma),
+        "critical_gamma_thm33": Value::Null,
+        "critical_gamma_thm35": Value::Null,
+        "ms_spectral_radius": Value::Null,
+        "ms_stable": Value::Null,
+        "ms_verdict": Value::Null,
+        "critical_gamma_exact": Value::Null,
+    });
+    let rest = json!({
+        "not_applicable": {
+            "reason": NOT_INDEPENDENT,
+            "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
+            "fields": NULL_FIELDS,
+        },
+        "orderings": Vec::<Value>::new(),
+        "sgd_summary": sgd_summary(a),
+        "sgd_exact_summary": exact_summary(a),
+        "criteria": {
+            "thm33": Value::Null,
+            "gd": gd,
+            "thm35": Value::Null,
+            "exact": Value::Null,
+            "random_reshuffling": {
+                "value": r.per_step_radius,
+                "threshold": 1.0,
+                "margin": 1.0 - r.per_step_radius,
+                "critical_gamma": critical_json(r.critical_gamma),
+                "verdict": verdict_json(r.verdict),
+            },
+        },
+        "random_reshuffling": {
+            "steps_per_epoch": r.steps_per_epoch,
+            "orderings": r.orderings.to_string(),
+            "epoch_spectral_radius": r.epoch_radius,
+            "per_step_spectral_radius": r.per_step_radius,
+            "stable": r.verdict.holds(),
+            "verdict": verdict_json(r.verdict),
+            "critical_gamma": critical_json(r.critical_gamma),
+            "critical_gamma_method": match r.route {
+                EpochRoute::Enumerated => "bisection",
+                EpochRoute::FullBatch => "closed_form",
+            },
+            "critical_gamma_relative_accuracy": match r.route {
+                EpochRoute::Enumerated => json!(BISECTION_REL),
+                EpochRoute::FullBatch => Value::Null,
+            },
+        },
+        "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
+        "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
+        "warnings": a.warnings(),
+        "tolerances": a.tolerances,
+    });
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
+        obj.extend(more);
+    }
+    v
+}
