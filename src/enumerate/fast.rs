@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::exact::Square;
 use crate::instance::Sampling;
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, Par};
+use faer::{Accum, Mat, MatRef, Par};
 use pulp::{Arch, WithSimd};
 use rayon::prelude::*;
 
@@ -262,28 +262,47 @@ impl Kernel {
                 out
             }
             Quantities::WithOperator => {
-                // V = [v_1 … v_m], w × m; gram += V Vᵀ.
+                // V = [v_1 … v_m], w × m column-major; gram += V Vᵀ. Each column is written
+                // once, from the one before it: v_next = v + (h_in − h_out) (the constant
+                // last entry 1 is carried along).
                 let w = p + 1;
-                let mut stack = Mat::<f64>::zeros(w, m);
+                let mut stack = vec![0.0; w * m];
                 let mut gram = Mat::<f64>::zeros(w, w);
+                stack[..p].copy_from_slice(&s);
+                stack[p] = 1.0;
                 let mut col = 0;
                 for step in 0..len {
-                    let v = stack
-                        .col_mut(col)
-                        .try_as_col_major_mut()
-                        .expect("contiguous");
-                    let v = v.as_slice_mut();
-                    v[..p].copy_from_slice(&s);
-                    v[p] = 1.0;
-                    col += 1;
-                    if col == m || step + 1 == len {
-                        let a = stack.get(.., ..col);
+                    let last = step + 1 == len;
+                    let full = col + 1 == m;
+                    if full || last {
+                        let a =
+                            MatRef::from_column_major_slice(&stack[..(col + 1) * w], w, col + 1);
                         matmul(gram.as_mut(), Accum::Add, a, a.transpose(), 1.0, Par::Seq);
-                        col = 0;
                     }
-                    if step + 1 < len {
-                        self.step(&mut door, &mut s);
+                    if last {
+                        break;
                     }
+                    let (out, inn) = door.advance();
+                    let (h_out, h_in) = (&self.packed[out], &self.packed[inn]);
+                    let next = if full { 0 } else { col + 1 };
+                    if next == col {
+                        // One subset per block (m = 1): update in place.
+                        for ((x, a), r) in stack[..p].iter_mut().zip(h_in).zip(h_out) {
+                            *x += a - r;
+                        }
+                    } else {
+                        let (lo, hi) = stack.split_at_mut(col.max(next) * w);
+                        let (cur, dst) = if next > col {
+                            (&lo[col * w..col * w + w], &mut hi[..w])
+                        } else {
+                            (&hi[..w], &mut lo[next * w..next * w + w])
+                        };
+                        for (((y, x), a), r) in dst.iter_mut().zip(cur).zip(h_in).zip(h_out) {
+                            *y = x + (a - r);
+                        }
+                        dst[p] = 1.0;
+                    }
+                    col = next;
                 }
                 (0..w * w).map(|k| gram[(k % w, k / w)]).collect()
             }

@@ -89,34 +89,40 @@ impl RevolvingDoor {
         while j <= k && t[j] == j {
             j += 1;
         }
-        // The slots that may change: t[j−2..=j+1], clamped to the subset.
-        let lo = j.saturating_sub(2).max(1);
-        let hi = (j + 1).min(k);
-        let mut old = [0usize; 4];
-        old[..=hi - lo].copy_from_slice(&t[lo..=hi]);
+        // Here t[i] = i for i < j and t[j] > j. Each branch names the one (1-based) element
+        // that leaves and the one that enters.
+        let (removed, added);
         if (k + j) % 2 == 1 {
             if j == 1 {
+                removed = t[1];
                 t[1] -= 1;
+                added = t[1];
             } else {
+                // j > 2: {…, j−2, j−1, t[j], …} becomes {…, j−1, j, t[j], …};
+                // j = 2: {1, t[2], …} becomes {2, t[2], …}.
                 t[j - 1] = j;
                 if j > 2 {
                     t[j - 2] = j - 1;
+                    removed = j - 2;
+                } else {
+                    removed = 1;
                 }
+                added = j;
             }
         } else if t[j + 1] != t[j] + 1 {
+            removed = if j == 1 { t[1] } else { j - 1 };
             t[j - 1] = t[j];
             t[j] += 1;
+            added = t[j];
         } else {
             debug_assert!(j < k, "advance() called on the last subset");
+            removed = t[j + 1];
             t[j + 1] = t[j];
             t[j] = j;
+            added = j;
         }
         // t[0] is scratch: the branches above may write it when j = 1.
         t[0] = 0;
-        let new = &t[lo..=hi];
-        let old = &old[..=hi - lo];
-        let removed = *old.iter().find(|x| !new.contains(x)).expect("one left");
-        let added = *new.iter().find(|x| !old.contains(x)).expect("one entered");
         (removed - 1, added - 1)
     }
 }
