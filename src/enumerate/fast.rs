@@ -20,8 +20,9 @@
 //! - [`Quantities::Moments`]: `Σ_b S_b S_b = A Aᵀ` with `A = [S_1 … S_m]` (`d × md`; `S_b` is
 //!   symmetric), a `d×d` product with inner dimension `md`;
 //! - [`Quantities::WithOperator`]: the Gram matrix `Σ_b v_b v_bᵀ` of `v_b = (the upper triangle
-//!   of S_b, 1)`, `w = d(d+1)/2 + 1` entries: one `w×w` product with inner dimension `m`, whose
-//!   entries are `Σ S_ij S_kl`, `Σ S_ij` and the count. `Σ S_B S_B` is read off it too.
+//!   of S_b, 1)`, `w = d(d+1)/2 + 1` entries: the lower triangle of one `w×w` product with inner
+//!   dimension `m` (by column panels, [`lower_gram_update`]), whose entries are `Σ S_ij S_kl`,
+//!   `Σ S_ij` and the count. `Σ S_B S_B` is read off it too.
 //!
 //! **Threads and reproducibility.** The ranks `0..C(N,B)` are cut into chunks of
 //! [`SUBSETS_PER_CHUNK`] (a constant, not a function of the thread count). Each chunk starts from
