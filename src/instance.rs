@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::linalg;
 use crate::tolerance::RelTol;
-use faer::Mat;
+use faer::{Mat, MatRef};
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
@@ -163,8 +163,43 @@ impl FromStr for Sampling {
 pub enum Samples {
     /// `N` symmetric `d×d` Hessians (stored exactly symmetric).
     Hessians(Vec<Mat<f64>>),
-    /// An `N×d` matrix whose row `i` is `g_iᵀ`.
-    Gradients(Mat<f64>),
+    /// The gradients `g_i` (`H_i = g_i g_iᵀ`).
+    Gradients(Gradients),
+}
+
+/// `N` gradients `g_i ∈ ℝ^d`, stored as `Gᵀ` (`d×N`, column-major): each `g_i` is one
+/// contiguous column, so a minibatch reads `B` contiguous rows of `G` (the Monte Carlo kernel
+/// borrows them instead of copying `G`).
+#[derive(Debug, Clone)]
+pub struct Gradients {
+    gt: Mat<f64>,
+}
+
+impl Gradients {
+    /// From `Gᵀ`, the `d×N` matrix whose column `i` is `g_i`.
+    #[must_use]
+    pub fn from_transposed(gt: Mat<f64>) -> Self {
+        Self { gt }
+    }
+
+    /// `G`, the `N×d` matrix whose row `i` is `g_iᵀ` (a view of the stored `Gᵀ`).
+    #[must_use]
+    pub fn matrix(&self) -> MatRef<'_, f64> {
+        self.gt.transpose()
+    }
+
+    /// `g_i`, contiguous.
+    ///
+    /// # Panics
+    /// If `i ≥ N`.
+    #[must_use]
+    pub fn row(&self, i: usize) -> &[f64] {
+        self.gt
+            .col(i)
+            .try_as_col_major()
+            .expect("faer stores columns contiguously")
+            .as_slice()
+    }
 }
 
 impl Samples {
@@ -266,9 +301,11 @@ impl Samples {
                 ));
             }
         }
-        Ok(Self::Gradients(Mat::from_fn(rows.len(), d, |i, j| {
-            rows[i][j]
-        })))
+        Ok(Self::Gradients(Gradients::from_transposed(Mat::from_fn(
+            d,
+            rows.len(),
+            |j, i| rows[i][j],
+        ))))
     }
 
     fn check_symmetric(i: usize, m: Mat<f64>, symmetry: RelTol) -> Result<Mat<f64>> {
@@ -298,7 +335,7 @@ impl Samples {
     pub fn n(&self) -> usize {
         match self {
             Self::Hessians(h) => h.len(),
-            Self::Gradients(g) => g.nrows(),
+            Self::Gradients(g) => g.matrix().nrows(),
         }
     }
 
@@ -307,7 +344,7 @@ impl Samples {
     pub fn d(&self) -> usize {
         match self {
             Self::Hessians(h) => h[0].nrows(),
-            Self::Gradients(g) => g.ncols(),
+            Self::Gradients(g) => g.matrix().ncols(),
         }
     }
 
@@ -321,7 +358,7 @@ impl Samples {
             Self::Hessians(h) => h[i].clone(),
             Self::Gradients(g) => {
                 let row = g.row(i);
-                Mat::from_fn(g.ncols(), g.ncols(), |r, c| row[r] * row[c])
+                Mat::from_fn(row.len(), row.len(), |r, c| row[r] * row[c])
             }
         }
     }

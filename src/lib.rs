@@ -110,5 +110,5 @@ pub mod tolerance;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
 pub use error::{Error, Result};
-pub use instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
+pub use instance::{BatchSize, Gradients, Instance, LearningRate, Samples, Sampling};
 pub use tolerance::{RelTol, Tolerances};

@@ -38,7 +38,8 @@ impl Moments {
                 (h * faer::Scale(1.0 / n), sq)
             }
             Samples::Gradients(g) => {
-                let h = linalg::product(g.transpose(), g.as_ref(), 1.0 / n);
+                let g = g.matrix();
+                let h = linalg::product(g.transpose(), g, 1.0 / n);
                 let norms_sq: Vec<f64> = (0..g.nrows())
                     .map(|i| (0..g.ncols()).map(|k| g[(i, k)] * g[(i, k)]).sum())
                     .collect();

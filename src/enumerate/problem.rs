@@ -200,12 +200,14 @@ pub fn hessians_exact(samples: &Samples) -> Vec<Square<BigRational>> {
             .iter()
             .map(|h| Square::from_fn(h.nrows(), |r, c| rational_from_decimal_f64(h[(r, c)])))
             .collect(),
-        Samples::Gradients(g) => (0..g.nrows())
+        Samples::Gradients(g) => (0..samples.n())
             .map(|i| {
-                let row: Vec<BigRational> = (0..g.ncols())
-                    .map(|j| rational_from_decimal_f64(g[(i, j)]))
+                let row: Vec<BigRational> = g
+                    .row(i)
+                    .iter()
+                    .map(|&x| rational_from_decimal_f64(x))
                     .collect();
-                Square::from_fn(g.ncols(), |r, c| &row[r] * &row[c])
+                Square::from_fn(row.len(), |r, c| &row[r] * &row[c])
             })
             .collect(),
     }

@@ -7,7 +7,7 @@ use super::operator::{dense_mean_congruence, mean_congruence};
 use super::Params;
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum};
 use crate::error::Result;
-use crate::instance::Samples;
+use crate::instance::{Gradients, Samples};
 use crate::linalg;
 use crate::moments::Moments;
 use crate::tolerance::RelTol;
@@ -119,6 +119,11 @@ fn rotated(samples: &Samples, u: &Mat<f64>) -> Samples {
                 })
                 .collect(),
         ),
-        Samples::Gradients(g) => Samples::Gradients(linalg::product(g.as_ref(), u.as_ref(), 1.0)),
+        // (G U)ᵀ = Uᵀ Gᵀ: the reduced gradients U ᵀg_i, stored transposed.
+        Samples::Gradients(g) => Samples::Gradients(Gradients::from_transposed(linalg::product(
+            u.transpose(),
+            g.matrix().transpose(),
+            1.0,
+        ))),
     }
 }

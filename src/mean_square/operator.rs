@@ -199,7 +199,8 @@ pub(super) fn mean_congruence(samples: &Samples, q: MatRef<'_, f64>) -> Mat<f64>
             out
         }
         Samples::Gradients(g) => {
-            let gq = linalg::product(g.as_ref(), q, 1.0);
+            let g = g.matrix();
+            let gq = linalg::product(g, q, 1.0);
             let weighted = Mat::from_fn(g.nrows(), d, |i, j| {
                 let qi: f64 = (0..d).map(|k| gq[(i, k)] * g[(i, k)]).sum();
                 qi * g[(i, j)]
@@ -222,7 +223,7 @@ pub(super) fn dense_mean_congruence(basis: &SymBasis, samples: &Samples, weight:
             mirror_lower(&mut out);
             out
         }
-        Samples::Gradients(g) => basis.rank_one_sum(g.as_ref(), weight / n),
+        Samples::Gradients(g) => basis.rank_one_sum(g.matrix(), weight / n),
     }
 }
 

@@ -2,7 +2,7 @@
 //! log-scale bookkeeping that keeps unstable runs finite.
 
 use super::{SimParams, X0};
-use crate::instance::{Instance, Samples, Sampling};
+use crate::instance::{Gradients, Instance, Samples, Sampling};
 use crate::linalg;
 use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
 use rand::RngExt as _;
@@ -32,19 +32,12 @@ pub fn step_norm_bound(instance: &Instance) -> f64 {
     let samples = instance.samples();
     let d = samples.d();
     let (mut lo, mut hi): (Vec<f64>, Vec<f64>) = match samples {
-        Samples::Gradients(g) => {
-            // Column by column: faer stores G column-major.
-            let mut norms = vec![0.0; g.nrows()];
-            for j in 0..d {
-                for (s, v) in norms.iter_mut().zip(g.col(j).iter()) {
-                    *s += v * v;
-                }
-            }
-            norms
-                .into_iter()
-                .map(|s| (if d == 1 { s } else { 0.0 }, s))
-                .unzip()
-        }
+        Samples::Gradients(g) => (0..samples.n())
+            .map(|i| {
+                let s = g.row(i).iter().fold(0.0, |s, v| s + v * v);
+                (if d == 1 { s } else { 0.0 }, s)
+            })
+            .unzip(),
         Samples::Hessians(hs) => hs
             .iter()
             .map(|h| match linalg::sym_eigenvalues(h.as_ref()) {
@@ -87,52 +80,28 @@ pub(super) struct TrialRecord {
 }
 
 /// The samples in the layout the step needs: contiguous rows.
-pub(super) struct Kernel {
+pub(super) struct Kernel<'a> {
     d: usize,
     n: usize,
     b: usize,
     gamma: f64,
     sampling: Sampling,
-    /// Rank-one: `N×d` row-major gradients; dense: `N` column-major `d×d` Hessians, each
-    /// zero-padded to [`Kernel::stride`] entries.
+    /// Dense: `N` column-major `d×d` Hessians, each zero-padded to [`Kernel::stride`] entries
+    /// (empty for gradients).
     data: Vec<f64>,
-    /// Entries per sample in `data`: `d` (rank-one) or `d²` rounded up to [`SUM_CHUNK`].
+    /// Entries per Hessian in `data`: `d²` rounded up to [`SUM_CHUNK`].
     stride: usize,
-    rank_one: bool,
+    /// Rank-one: the instance's gradients, borrowed (each `g_i` is contiguous).
+    gradients: Option<&'a Gradients>,
 }
 
-impl Kernel {
-    pub(super) fn new(instance: &Instance) -> Self {
+impl<'a> Kernel<'a> {
+    pub(super) fn new(instance: &'a Instance) -> Self {
         let (d, n) = (instance.d(), instance.n());
-        let (data, rank_one) = match instance.samples() {
-            Samples::Gradients(g) => {
-                // Tiled transpose of the column-major N×d matrix into row-major rows: each
-                // tile reads TILE contiguous pieces of columns and writes TILE pieces of rows.
-                const TILE: usize = 32;
-                let mut data = vec![0.0; n * d];
-                for j0 in (0..d).step_by(TILE) {
-                    let j1 = (j0 + TILE).min(d);
-                    let cols: Vec<&[f64]> = (j0..j1)
-                        .map(|j| {
-                            g.col(j)
-                                .try_as_col_major()
-                                .expect("faer columns are contiguous")
-                                .as_slice()
-                        })
-                        .collect();
-                    for i0 in (0..n).step_by(TILE) {
-                        let i1 = (i0 + TILE).min(n);
-                        for (jj, col) in cols.iter().enumerate() {
-                            for (i, &v) in (i0..i1).zip(&col[i0..i1]) {
-                                data[i * d + j0 + jj] = v;
-                            }
-                        }
-                    }
-                }
-                (data, true)
-            }
+        let stride = padded(d * d);
+        let (data, gradients) = match instance.samples() {
+            Samples::Gradients(g) => (Vec::new(), Some(g)),
             Samples::Hessians(hs) => {
-                let stride = padded(d * d);
                 let mut data = vec![0.0; n * stride];
                 for (h, out) in hs.iter().zip(data.chunks_exact_mut(stride)) {
                     for c in 0..d {
@@ -141,10 +110,9 @@ impl Kernel {
                         }
                     }
                 }
-                (data, false)
+                (data, None)
             }
         };
-        let stride = if rank_one { d } else { padded(d * d) };
         Self {
             d,
             n,
@@ -153,12 +121,12 @@ impl Kernel {
             sampling: instance.sampling(),
             data,
             stride,
-            rank_one,
+            gradients,
         }
     }
 
     pub(super) fn is_rank_one(&self) -> bool {
-        self.rank_one
+        self.gradients.is_some()
     }
 
     /// Trial `trial`: its own stream `set_stream(trial)` of `ChaCha8Rng::seed_from_u64(seed)`.
@@ -191,7 +159,7 @@ impl Kernel {
         };
         let mut y = vec![0.0; d];
         // Dense: the batch sum S_B = Σ_{i∈B} H_i, column-major (H_i is symmetric).
-        let mut s_b = vec![0.0; if self.rank_one { 0 } else { self.stride }];
+        let mut s_b = vec![0.0; if self.is_rank_one() { 0 } else { self.stride }];
         let mut rows = Vec::with_capacity(self.b);
         let mut perm: Vec<usize> = (0..self.n).collect();
         let mut batch = vec![0usize; self.b];
@@ -222,11 +190,11 @@ impl Kernel {
             if !full_batch {
                 self.draw(&mut rng, &mut perm, &mut batch, &mut epoch_pos);
             }
-            if self.rank_one {
+            if let Some(g) = self.gradients {
                 // y = Σ_{i∈B} g_i (g_iᵀx): O(B·d). Two rows at a time, so that two streams
                 // from memory are in flight (the rows are far apart in a large G).
                 y.fill(0.0);
-                let row = |i: usize| &self.data[i * d..(i + 1) * d];
+                let row = |i: usize| g.row(i);
                 let mut pairs = batch.chunks_exact(2);
                 for pair in &mut pairs {
                     let (ga, gb) = (row(pair[0]), row(pair[1]));
@@ -280,7 +248,7 @@ impl Kernel {
     /// cut into [`SUM_CHUNK`]-long pieces that stay in registers while every `H_i` of the
     /// batch is added, so each entry is loaded once per `H_i` and stored once.
     #[inline(always)]
-    fn batch_sum<'a>(&'a self, batch: &[usize], rows: &mut Vec<&'a [f64]>, s_b: &mut [f64]) {
+    fn batch_sum<'s>(&'s self, batch: &[usize], rows: &mut Vec<&'s [f64]>, s_b: &mut [f64]) {
         let stride = self.stride;
         rows.clear();
         rows.extend(
@@ -359,7 +327,7 @@ fn padded(len: usize) -> usize {
 
 /// One trial inside `pulp`'s dispatch: [`Kernel::trial`] compiled with the features of `S`.
 struct Trial<'a> {
-    kernel: &'a Kernel,
+    kernel: &'a Kernel<'a>,
     trial: u64,
     params: &'a SimParams,
     recorded: &'a [usize],
