@@ -86,10 +86,11 @@ pub(super) struct Kernel<'a> {
     b: usize,
     gamma: f64,
     sampling: Sampling,
-    /// Dense: `N` column-major `d×d` Hessians, each zero-padded to [`Kernel::stride`] entries
+    /// Dense: the `N` Hessians' upper triangles, packed column by column (`H_rc`, `r ≤ c`; they
+    /// are symmetric), each zero-padded to [`Kernel::stride`] entries
     /// (empty for gradients).
     data: Vec<f64>,
-    /// Entries per Hessian in `data`: `d²` rounded up to [`SUM_CHUNK`].
+    /// Entries per Hessian in `data`: `d(d+1)/2` rounded up to [`SUM_CHUNK`].
     stride: usize,
     /// Rank-one: the instance's gradients, borrowed (each `g_i` is contiguous).
     gradients: Option<&'a Gradients>,
@@ -98,16 +99,15 @@ pub(super) struct Kernel<'a> {
 impl<'a> Kernel<'a> {
     pub(super) fn new(instance: &'a Instance) -> Self {
         let (d, n) = (instance.d(), instance.n());
-        let stride = padded(d * d);
+        let stride = padded(d * (d + 1) / 2);
         let (data, gradients) = match instance.samples() {
             Samples::Gradients(g) => (Vec::new(), Some(g)),
             Samples::Hessians(hs) => {
                 let mut data = vec![0.0; n * stride];
                 for (h, out) in hs.iter().zip(data.chunks_exact_mut(stride)) {
-                    for c in 0..d {
-                        for r in 0..d {
-                            out[c * d + r] = h[(r, c)];
-                        }
+                    let upper = (0..d).flat_map(|c| (0..=c).map(move |r| h[(r, c)]));
+                    for (o, v) in out.iter_mut().zip(upper) {
+                        *o = v;
                     }
                 }
                 (data, None)
@@ -209,12 +209,23 @@ impl<'a> Kernel<'a> {
                     y.iter_mut().zip(g).for_each(|(yj, gj)| *yj += gj * dot);
                 }
             } else {
-                // y = S_B x, S_B summed first: contiguous d²-long additions, then d column
-                // updates; both vectorize.
+                // y = S_B x, S_B summed first (its packed upper triangle: contiguous,
+                // vectorized additions of half the matrix), then column by column:
+                // y[..c] += S[..c, c]·x_c and y_c += S_cc·x_c + S[..c, c]ᵀx[..c].
                 self.batch_sum(&batch, &mut rows, &mut s_b);
                 y.fill(0.0);
-                for (col, &xj) in s_b.chunks_exact(d).zip(&x) {
-                    y.iter_mut().zip(col).for_each(|(yr, v)| *yr += v * xj);
+                let mut start = 0;
+                for c in 0..d {
+                    let col = &s_b[start..=start + c];
+                    let (above, diag) = (&col[..c], col[c]);
+                    let xc = x[c];
+                    let mut cross = 0.0;
+                    for ((yr, v), xr) in y[..c].iter_mut().zip(above).zip(&x[..c]) {
+                        *yr += v * xc;
+                        cross += v * xr;
+                    }
+                    y[c] += diag * xc + cross;
+                    start += c + 1;
                 }
             }
             x.iter_mut()
