@@ -129,6 +129,34 @@ impl SymBasis {
         }
     }
 
+    /// `weight · Σ_i S(H_i)` (full symmetric `m×m`) for symmetric `d×d` matrices `H_i`, by one
+    /// product: with `V` the `N×d²` matrix of rows `vec(H_i)` and `G = VᵀV`,
+    /// `Σ_i S(H_i)_pq = w_p w_q (G[ik, jl] + G[il, jk])` for `p = (i, j)`, `q = (k, l)`.
+    /// `O(N d⁴)` flops at GEMM speed instead of [`SymBasis::add_congruence`]'s scalar
+    /// `O(N m²)` loop, plus an `O(m²)` gather.
+    ///
+    /// # Panics
+    /// If an `H_i` is not `d×d`.
+    #[must_use]
+    pub fn sum_congruences(&self, hs: &[Mat<f64>], weight: f64) -> Mat<f64> {
+        let d = self.d;
+        let v = Mat::from_fn(hs.len(), d * d, |n, ab| hs[n][(ab % d, ab / d)]);
+        let g = linalg::product(v.transpose(), v.as_ref(), weight);
+        let m = self.dim();
+        let at = |a: usize, b: usize, c: usize, e: usize| g[(a + b * d, c + e * d)];
+        let mut out = Mat::<f64>::zeros(m, m);
+        for q in 0..m {
+            let (k, l) = self.pairs[q];
+            let wq = self.weight(q);
+            for p in q..m {
+                let (i, j) = self.pairs[p];
+                out[(p, q)] = wq * self.weight(p) * (at(i, k, j, l) + at(i, l, j, k));
+            }
+        }
+        mirror_lower(&mut out);
+        out
+    }
+
     /// `weight · Σ_i S(g_i g_iᵀ) = weight · VᵀV` for the rows `g_iᵀ` of `g` (`N×d`), where row
     /// `i` of `V` is the coordinate vector of `g_i g_iᵀ`: one product, `O(N m²)`.
     #[must_use]
@@ -158,6 +186,44 @@ pub(crate) fn mirror_lower(a: &mut Mat<f64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The one-product sum of congruences equals the sum of the entrywise ones.
+    #[test]
+    fn sum_congruences_matches_the_entrywise_sum() {
+        let d = 4;
+        let hs: Vec<Mat<f64>> = (0..5)
+            .map(|n| {
+                let a = Mat::from_fn(d, d, |i, j| ((3 * i + 5 * j + 7 * n) % 11) as f64 - 5.0);
+                linalg::symmetrized(a.as_ref())
+            })
+            .collect();
+        let b = SymBasis::new(d);
+        let mut want = Mat::<f64>::zeros(b.dim(), b.dim());
+        for h in &hs {
+            b.add_congruence(&mut want, h.as_ref(), 0.25);
+        }
+        mirror_lower(&mut want);
+        let got = b.sum_congruences(&hs, 0.25);
+        let scale = linalg::max_abs(want.as_ref());
+        for p in 0..b.dim() {
+            for q in 0..b.dim() {
+                assert!(
+                    (got[(p, q)] - want[(p, q)]).abs() <= 1e-13 * scale,
+                    "({p}, {q}): {} vs {}",
+                    got[(p, q)],
+                    want[(p, q)]
+                );
+            }
+        }
+        // And it must notice a difference: one Hessian changed.
+        let mut other = hs.clone();
+        other[2][(0, 1)] += 1.0;
+        other[2][(1, 0)] += 1.0;
+        let moved = b.sum_congruences(&other, 0.25);
+        assert!(
+            (0..b.dim()).any(|p| (0..b.dim()).any(|q| (moved[(p, q)] - want[(p, q)]).abs() > 1e-3))
+        );
+    }
 
     #[test]
     fn coordinates_round_trip_and_preserve_the_inner_product() {

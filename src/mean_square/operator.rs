@@ -210,19 +210,12 @@ pub(super) fn mean_congruence(samples: &Samples, q: MatRef<'_, f64>) -> Mat<f64>
     }
 }
 
-/// `weight · mean_i S(H_i)` in `basis` (full symmetric `m×m`): `O(N m²)`, one product for
-/// gradients.
+/// `weight · mean_i S(H_i)` in `basis` (full symmetric `m×m`): one product
+/// ([`SymBasis::sum_congruences`], [`SymBasis::rank_one_sum`]).
 pub(super) fn dense_mean_congruence(basis: &SymBasis, samples: &Samples, weight: f64) -> Mat<f64> {
     let n = samples.n() as f64;
     match samples {
-        Samples::Hessians(hs) => {
-            let mut out = Mat::<f64>::zeros(basis.dim(), basis.dim());
-            for hi in hs {
-                basis.add_congruence(&mut out, hi.as_ref(), weight / n);
-            }
-            mirror_lower(&mut out);
-            out
-        }
+        Samples::Hessians(hs) => basis.sum_congruences(hs, weight / n),
         Samples::Gradients(g) => basis.rank_one_sum(g.matrix(), weight / n),
     }
 }
