@@ -140,8 +140,13 @@ impl SymBasis {
     #[must_use]
     pub fn sum_congruences(&self, hs: &[Mat<f64>], weight: f64) -> Mat<f64> {
         let d = self.d;
-        let v = Mat::from_fn(hs.len(), d * d, |n, ab| hs[n][(ab % d, ab / d)]);
-        let g = linalg::product(v.transpose(), v.as_ref(), weight);
+        // G accumulated over blocks of samples, so that V never holds more than a block.
+        const BLOCK: usize = 1024;
+        let mut g = Mat::<f64>::zeros(d * d, d * d);
+        for block in hs.chunks(BLOCK) {
+            let v = Mat::from_fn(block.len(), d * d, |n, ab| block[n][(ab % d, ab / d)]);
+            linalg::add_product(&mut g, v.transpose(), v.as_ref(), weight);
+        }
         let m = self.dim();
         let at = |a: usize, b: usize, c: usize, e: usize| g[(a + b * d, c + e * d)];
         let mut out = Mat::<f64>::zeros(m, m);
@@ -212,6 +217,27 @@ mod tests {
                     "({p}, {q}): {} vs {}",
                     got[(p, q)],
                     want[(p, q)]
+                );
+            }
+        }
+        // More samples than one block of the accumulation.
+        let many: Vec<Mat<f64>> = (0..2100)
+            .map(|n| {
+                let a = Mat::from_fn(2, 2, |i, j| ((n * (i + 2 * j + 1)) % 7) as f64 - 3.0);
+                linalg::symmetrized(a.as_ref())
+            })
+            .collect();
+        let b2 = SymBasis::new(2);
+        let mut want2 = Mat::<f64>::zeros(3, 3);
+        for h in &many {
+            b2.add_congruence(&mut want2, h.as_ref(), 1.0);
+        }
+        mirror_lower(&mut want2);
+        let got2 = b2.sum_congruences(&many, 1.0);
+        for p in 0..3 {
+            for q in 0..3 {
+                assert!(
+                    (got2[(p, q)] - want2[(p, q)]).abs() <= 1e-9 * linalg::max_abs(want2.as_ref())
                 );
             }
         }
