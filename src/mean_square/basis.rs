@@ -132,7 +132,7 @@ impl SymBasis {
     /// `weight · Σ_i S(H_i)` (full symmetric `m×m`) for symmetric `d×d` matrices `H_i`, by one
     /// product: with `V` the `N×d²` matrix of rows `vec(H_i)` and `G = VᵀV`,
     /// `Σ_i S(H_i)_pq = w_p w_q (G[ik, jl] + G[il, jk])` for `p = (i, j)`, `q = (k, l)`.
-    /// `O(N d⁴)` flops at GEMM speed instead of [`SymBasis::add_congruence`]'s scalar
+    /// `O(N d⁴)` flops at GEMM speed instead of a scalar
     /// `O(N m²)` loop, plus an `O(m²)` gather.
     ///
     /// # Panics
