@@ -6,7 +6,7 @@ use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 use serde_json::{json, Value};
 
 /// A critical learning rate in JSON: a number, `null` when unbounded, `0` when none is accepted.
-fn critical(g: CriticalGamma) -> Value {
+pub(super) fn critical(g: CriticalGamma) -> Value {
     match g {
         CriticalGamma::Finite(x) => json!(x),
         CriticalGamma::Unbounded => Value::Null,
@@ -14,7 +14,8 @@ fn critical(g: CriticalGamma) -> Value {
     }
 }
 
-fn verdict(v: Verdict) -> Value {
+/// A verdict in JSON: `"holds"`, `"fails"` or `"boundary"`.
+pub(super) fn verdict(v: Verdict) -> Value {
     json!(match v {
         Verdict::Accepts => "holds",
         Verdict::Rejects => "fails",

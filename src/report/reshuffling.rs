@@ -4,9 +4,9 @@
 
 use super::markdown::CRITERIA_HEADER;
 use super::text::{moment_lines, title_lines, Basics};
-use super::{critical, ratio, sig, sig_rel};
+use super::{critical, json, ratio, sig, sig_rel};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
-use crate::criteria::{CriticalGamma, Verdict};
+use crate::criteria::Verdict;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use serde_json::{json, Value};
@@ -301,22 +301,6 @@ pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
     }
 }
 
-fn critical_json(g: CriticalGamma) -> Value {
-    match g {
-        CriticalGamma::Finite(x) => json!(x),
-        CriticalGamma::Unbounded => Value::Null,
-        CriticalGamma::NoneAccepted => json!(0.0),
-    }
-}
-
-fn verdict_json(v: Verdict) -> Value {
-    json!(match v {
-        Verdict::Accepts => "holds",
-        Verdict::Rejects => "fails",
-        Verdict::Boundary => "boundary",
-    })
-}
-
 /// The JSON object of one instance: the keys of [`crate::report::json_value`], with the
 /// i.i.d. criteria `null` (explained under `not_applicable`), and the exact per-epoch
 /// result under `random_reshuffling`.
@@ -326,8 +310,8 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
         "value": a.gd.value,
         "threshold": a.gd.threshold,
         "margin": a.gd.margin,
-        "critical_gamma": critical_json(a.gd.critical_gamma),
-        "verdict": verdict_json(a.gd.verdict),
+        "critical_gamma": json::critical(a.gd.critical_gamma),
+        "verdict": json::verdict(a.gd.verdict),
     });
     let r = &a.exact;
     // In three parts: one `json!` of every key exceeds the macro's recursion limit.
@@ -352,12 +336,12 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
         "thm33_stable": Value::Null,
         "thm33_verdict": Value::Null,
         "gd_stable": a.gd.verdict.holds(),
-        "gd_verdict": verdict_json(a.gd.verdict),
+        "gd_verdict": json::verdict(a.gd.verdict),
         "thm35_trace_ok": Value::Null,
         "thm35_verdict": Value::Null,
         "thm35_hypotheses_hold": Value::Null,
         "thm35_hypotheses": Value::Null,
-        "critical_gamma_gd": critical_json(a.gd.critical_gamma),
+        "critical_gamma_gd": json::critical(a.gd.critical_gamma),
         "critical_gamma_thm33": Value::Null,
         "critical_gamma_thm35": Value::Null,
         "ms_spectral_radius": Value::Null,
@@ -383,8 +367,8 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
                 "value": r.per_step_radius,
                 "threshold": 1.0,
                 "margin": 1.0 - r.per_step_radius,
-                "critical_gamma": critical_json(r.critical_gamma),
-                "verdict": verdict_json(r.verdict),
+                "critical_gamma": json::critical(r.critical_gamma),
+                "verdict": json::verdict(r.verdict),
             },
         },
         "random_reshuffling": {
@@ -393,8 +377,8 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
             "epoch_spectral_radius": r.epoch_radius,
             "per_step_spectral_radius": r.per_step_radius,
             "stable": r.verdict.holds(),
-            "verdict": verdict_json(r.verdict),
-            "critical_gamma": critical_json(r.critical_gamma),
+            "verdict": json::verdict(r.verdict),
+            "critical_gamma": json::critical(r.critical_gamma),
             "critical_gamma_method": match r.route {
                 EpochRoute::Enumerated => "bisection",
                 EpochRoute::FullBatch => "closed_form",

@@ -1,8 +1,8 @@
 //! The `sweep` report: every criterion's critical learning rate against the batch size, in
 //! text, Markdown and JSON.
 
-use super::{critical, sig};
-use crate::criteria::{CriticalGamma, Verdict};
+use super::{critical, json, sig};
+use crate::criteria::Verdict;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use crate::mean_square::{Reshuffling, Sweep, SweepRow};
@@ -174,24 +174,6 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     out
 }
 
-/// A critical learning rate in JSON, as in `analyze`: a number, `null` when unbounded, `0`
-/// when none is accepted.
-fn critical_json(g: CriticalGamma) -> Value {
-    match g {
-        CriticalGamma::Finite(x) => json!(x),
-        CriticalGamma::Unbounded => Value::Null,
-        CriticalGamma::NoneAccepted => json!(0.0),
-    }
-}
-
-fn verdict_json(v: Verdict) -> Value {
-    json!(match v {
-        Verdict::Accepts => "holds",
-        Verdict::Rejects => "fails",
-        Verdict::Boundary => "boundary",
-    })
-}
-
 /// The JSON value of one sweep.
 #[must_use]
 pub fn sweep_json_value(s: &Sweep) -> Value {
@@ -200,17 +182,17 @@ pub fn sweep_json_value(s: &Sweep) -> Value {
         "n": s.n,
         "d": s.d,
         "gamma": s.gamma,
-        "critical_gamma_gd": critical_json(s.gd),
+        "critical_gamma_gd": json::critical(s.gd),
         "rows": s.rows.iter().map(|r| json!({
             "sampling": r.sampling,
             "batch_size": r.batch_size,
             "c_factor": r.c,
-            "critical_gamma_thm33": critical_json(r.thm33),
-            "critical_gamma_exact": critical_json(r.exact),
-            "critical_gamma_thm35": critical_json(r.thm35),
+            "critical_gamma_thm33": json::critical(r.thm33),
+            "critical_gamma_exact": json::critical(r.exact),
+            "critical_gamma_thm35": json::critical(r.thm35),
             "thm35_hypotheses_hold": r.thm35_applies,
             "ms_spectral_radius": r.exact_radius,
-            "ms_verdict": verdict_json(r.exact_verdict),
+            "ms_verdict": json::verdict(r.exact_verdict),
         })).collect::<Vec<_>>(),
         "random_reshuffling": s.reshuffling.iter().map(|r| json!({
             "batch_size": r.batch_size,
@@ -218,13 +200,13 @@ pub fn sweep_json_value(s: &Sweep) -> Value {
             "orderings": r.orderings.to_string(),
             "epoch_spectral_radius": r.epoch_radius,
             "per_step_spectral_radius": r.per_step_radius,
-            "critical_gamma": critical_json(r.critical_gamma),
+            "critical_gamma": json::critical(r.critical_gamma),
             "critical_gamma_method": match r.route {
                 EpochRoute::Enumerated => "bisection",
                 EpochRoute::FullBatch => "closed_form",
             },
             "critical_gamma_relative_accuracy": BISECTION_REL,
-            "verdict": verdict_json(r.verdict),
+            "verdict": json::verdict(r.verdict),
         })).collect::<Vec<_>>(),
     })
 }
