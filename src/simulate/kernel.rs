@@ -369,7 +369,14 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
             acc[t] += x[t] * y[t];
         }
     }
-    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    finish(acc, ra, rb)
+}
+
+/// The end of [`dot`] and [`dot2`], shared so that both add in the same order: the partial
+/// sums in a fixed tree, then the tail `Σ a_i b_i` of the last `len % LANES` entries.
+#[inline(always)]
+fn finish(acc: [f64; LANES], a_rest: &[f64], b_rest: &[f64]) -> f64 {
+    let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }
 
@@ -390,11 +397,7 @@ fn dot2(a: &[f64], b: &[f64], x: &[f64]) -> (f64, f64) {
             acc_b[t] += q[t] * v[t];
         }
     }
-    let reduce = |acc: [f64; LANES], r: &[f64]| {
-        let tail: f64 = r.iter().zip(rx).map(|(p, v)| p * v).sum();
-        ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
-    };
-    (reduce(acc_a, ra), reduce(acc_b, rb))
+    (finish(acc_a, ra, rx), finish(acc_b, rb, rx))
 }
 
 /// `‖a‖²`, as [`dot`]`(a, a)`.
