@@ -6,7 +6,7 @@ use crate::instance::{Gradients, Instance, Samples, Sampling};
 use crate::linalg;
 use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
 use rand::RngExt as _;
-use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::rand_core::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Relative slack added to the eigenvalue range behind [`step_norm_bound`], covering the
@@ -303,7 +303,7 @@ impl<'a> Kernel<'a> {
         match self.sampling {
             Sampling::WithoutReplacement => {
                 for j in 0..self.b {
-                    let t = rng.random_range(j..self.n);
+                    let t = j + below(rng, self.n - j);
                     perm.swap(j, t);
                 }
                 batch.copy_from_slice(&perm[..self.b]);
@@ -312,7 +312,7 @@ impl<'a> Kernel<'a> {
                 let start = *epoch_pos;
                 let end = start + self.b;
                 for j in start..end {
-                    let t = rng.random_range(j..self.n);
+                    let t = j + below(rng, self.n - j);
                     perm.swap(j, t);
                 }
                 batch.copy_from_slice(&perm[start..end]);
@@ -320,9 +320,40 @@ impl<'a> Kernel<'a> {
             }
             Sampling::WithReplacement => {
                 for slot in batch.iter_mut() {
-                    *slot = rng.random_range(0..self.n);
+                    *slot = below(rng, self.n);
                 }
             }
+        }
+    }
+}
+
+/// A uniform draw from `0..n` (`n ≥ 1`): Lemire's multiply-shift with rejection ("Fast
+/// random integer generation in an interval", 2019), exactly unbiased. One `next_u32` per
+/// draw when `n < 2³²` (a `next_u64` otherwise); the modulo that sets the rejection zone is
+/// computed only in the rare case (probability `< n/2³²`) that it can matter.
+#[inline(always)]
+fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
+    match u32::try_from(n) {
+        Ok(n) => {
+            let mut m = u64::from(rng.next_u32()) * u64::from(n);
+            if (m as u32) < n {
+                let zone = n.wrapping_neg() % n;
+                while (m as u32) < zone {
+                    m = u64::from(rng.next_u32()) * u64::from(n);
+                }
+            }
+            (m >> 32) as usize
+        }
+        Err(_) => {
+            let n = n as u64;
+            let mut m = u128::from(rng.next_u64()) * u128::from(n);
+            if (m as u64) < n {
+                let zone = n.wrapping_neg() % n;
+                while (m as u64) < zone {
+                    m = u128::from(rng.next_u64()) * u128::from(n);
+                }
+            }
+            (m >> 64) as usize
         }
     }
 }
@@ -509,6 +540,47 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// `below` is the map `rand`'s `random_range(0..n)` uses (the high half of `u32 · n`) for
+    /// every draw outside the rejection zone, so on these streams the two agree draw for draw.
+    #[test]
+    fn below_matches_rand_outside_the_rejection_zone() {
+        for n in [1usize, 2, 7, 100, 10_000, 1 << 31] {
+            let mut a = ChaCha8Rng::seed_from_u64(5);
+            let mut b = ChaCha8Rng::seed_from_u64(5);
+            for _ in 0..20_000 {
+                assert_eq!(below(&mut a, n), b.random_range(0..n), "n = {n}");
+            }
+        }
+    }
+
+    /// Pearson's χ² over the thirds of `0..n` for `n = 3·2³⁰`, where a quarter of the `u32`
+    /// draws fall in the rejection zone: `below` passes, and `x mod n` (which puts half of its
+    /// mass on the first third) fails at the same sample size.
+    #[test]
+    fn below_is_uniform_where_rejection_matters() {
+        use statrs::distribution::{ChiSquared, ContinuousCDF};
+        let n = 3usize << 30;
+        let p_value = |draw: &mut dyn FnMut() -> usize| {
+            let draws = 30_000;
+            let mut counts = [0f64; 3];
+            for _ in 0..draws {
+                let v = draw();
+                assert!(v < n);
+                counts[v / (1 << 30)] += 1.0;
+            }
+            let expected = f64::from(draws) / 3.0;
+            let chi2: f64 = counts
+                .iter()
+                .map(|c| (c - expected).powi(2) / expected)
+                .sum();
+            1.0 - ChiSquared::new(2.0).unwrap().cdf(chi2)
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        assert!(p_value(&mut || below(&mut rng, n)) > 0.01);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        assert!(p_value(&mut || rng.next_u32() as usize % n) < 1e-6);
     }
 
     #[test]

@@ -393,21 +393,39 @@ pub fn simulate_with_progress(
     } else {
         0
     });
-    let mut start = 0;
-    while start < params.trials {
-        let end = (start + CHUNK).min(params.trials);
-        let records: Vec<TrialRecord> = (start..end)
-            .into_par_iter()
-            .map(|r| kernel.run_trial(r as u64, params, &recorded))
-            .collect();
+    // Chunk c + 1 is simulated while chunk c is folded into the accumulators (in trial
+    // order, so the result does not depend on the thread count).
+    let mut fold = |records: Vec<TrialRecord>| {
         for rec in &records {
             acc.add(rec, &ln_range, params.steps);
             if params.escape_radius.is_some() {
                 escapes.push(rec.escape);
             }
         }
+    };
+    let mut pending: Option<Vec<TrialRecord>> = None;
+    let mut start = 0;
+    while start < params.trials {
+        let end = (start + CHUNK).min(params.trials);
+        let (records, ()) = rayon::join(
+            || {
+                (start..end)
+                    .into_par_iter()
+                    .map(|r| kernel.run_trial(r as u64, params, &recorded))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                if let Some(done) = pending.take() {
+                    fold(done);
+                }
+            },
+        );
+        pending = Some(records);
         progress(end - start);
         start = end;
+    }
+    if let Some(done) = pending {
+        fold(done);
     }
     let rows = recorded
         .iter()
