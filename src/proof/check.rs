@@ -639,9 +639,7 @@ fn equality(
     match symbolic::equal(r, a, rng) {
         Some(points) => (
             Verdict::HoldsSymbolic,
-            format!(
-                "normal forms equal as polynomials in non-commuting matrix symbols at {points}; also {evidence}"
-            ),
+            format!("{points}; also {evidence}"),
             None,
         ),
         None => (

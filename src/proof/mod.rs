@@ -21,7 +21,8 @@
 //!   entries first; a false identity of low degree survives a random rational instance with small
 //!   probability (Schwartz–Zippel). If all agree and the claim lies in the symbolic fragment
 //!   (polynomials in non-commuting matrix letters), the two sides' normal forms are compared
-//!   too, at random rational values of `N`, `B`, `γ`: `holds (symbolic)`. A false equality
+//!   too, as rational functions of `N`, `B`, `γ`, `d` (on a grid larger than their degree, which
+//!   decides the identity): `holds (symbolic)`. A false equality
 //!   whose `≤` (or `≥`, Loewner `⪯`/`⪰`) held on every failing instance is `holds only as ≤`.
 //! - **inequalities, Loewner orders, implications**: random instances, then hill climbing on
 //!   the violation from the worst ones; `no counterexample found (k instances)` is not a proof.
@@ -38,6 +39,7 @@
 //! ```
 
 mod check;
+mod degree;
 mod instances;
 mod symbolic;
 mod syntax;

@@ -10,6 +10,7 @@
 //! evaluation alone.
 
 use super::syntax::{Assumptions, Expr, ExprKind, Fam, PairRule, Relation, Sym};
+use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
@@ -425,10 +426,156 @@ fn normal_form(p: Poly, a: &Assumptions) -> BTreeMap<Vec<Letter>, BigRational> {
     map
 }
 
-/// Whether `r` (an equality) holds as an identity of normal forms at three random rational
-/// points `(N, B, γ)` for each sampling scheme: `Some(description of the points)`, or `None`
-/// when the claim is outside the symbolic fragment or the normal forms differ.
+/// Largest grid [`equal`] evaluates for an exact answer; beyond it, random points only.
+const MAX_GRID: usize = 4096;
+
+/// Whether `r` (an equality) holds as an identity of normal forms: `Some(how it was
+/// established)`, or `None` when the claim is outside the symbolic fragment or the normal forms
+/// differ.
+///
+/// First as rational functions of `(N, B, γ, d)`, for each sampling scheme: the normal forms
+/// are compared on a grid with more values of each variable than the degree bound of
+/// [`super::degree`], which decides the identity for every value of the variables (where no
+/// denominator vanishes). When the grid would exceed [`MAX_GRID`] points or meets a pole,
+/// three random points `(N, B, γ)` per scheme, which is evidence, not proof, and says so.
 pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Option<String> {
+    let mut proofs = Vec::new();
+    for &sampling in &a.sampling {
+        match on_grid(r, a, sampling) {
+            Grid::Agree(text) => proofs.push(text),
+            Grid::Differ => return None,
+            Grid::Unavailable => return at_random_points(r, a, rng),
+        }
+    }
+    Some(proofs.join("; "))
+}
+
+enum Grid {
+    Agree(String),
+    Differ,
+    Unavailable,
+}
+
+/// The normal forms of `r`'s sides at one point: `Some(equal?)`, `None` outside the fragment
+/// (or at a pole).
+fn agree_at(
+    r: &Relation,
+    a: &Assumptions,
+    sampling: Sampling,
+    (n, b, gamma, d): (i64, i64, &BigRational, i64),
+) -> Option<bool> {
+    let c = crate::moments::batch_factor::<BigRational>(
+        usize::try_from(n).ok()?,
+        usize::try_from(b).ok()?,
+        sampling,
+    );
+    let p = Point {
+        n: q(n),
+        b: q(b),
+        gamma: gamma.clone(),
+        c,
+        d: q(d),
+    };
+    let mut conv = Conv {
+        p: &p,
+        a,
+        next_slot: 0,
+        scope: Vec::new(),
+    };
+    let mut diff = conv.conv(&r.lhs)?;
+    diff.extend(neg(conv.conv(&r.rhs)?));
+    Some(normal_form(diff, a).is_empty())
+}
+
+fn on_grid(r: &Relation, a: &Assumptions, sampling: Sampling) -> Grid {
+    use super::degree::{Bounder, VARS};
+    let mut bounder = Bounder::new(sampling);
+    let (Some(lhs), Some(rhs)) = (bounder.bound(&r.lhs), bounder.bound(&r.rhs)) else {
+        return Grid::Unavailable;
+    };
+    let [deg_n, deg_b, deg_g, deg_d] = lhs.add(&rhs).num.map(i64::from);
+    // B is a variable unless fixed (B = 1) or tied to N (B = N: degree deg_n + deg_b in N).
+    let b_free = !a.batch_one && !a.batch_full;
+    let deg_n = if a.batch_full { deg_n + deg_b } else { deg_n };
+    let bs: Vec<i64> = if b_free {
+        (2..=2 + deg_b).collect()
+    } else {
+        vec![1]
+    };
+    let n_lo = if b_free { 3 + deg_b } else { 2 };
+    let ns: Vec<i64> = (n_lo..=n_lo + deg_n).collect();
+    let gammas: Vec<BigRational> = (0..=deg_g)
+        .map(|k| BigRational::new((2 * k + 1).into(), 13.into()))
+        .collect();
+    let ds: Vec<i64> = if a.dim_one {
+        vec![1]
+    } else {
+        (2..=2 + deg_d).collect()
+    };
+    let count = ns.len() * bs.len() * gammas.len() * ds.len();
+    if count > MAX_GRID {
+        return Grid::Unavailable;
+    }
+    for &n in &ns {
+        for &b in &bs {
+            let b = if a.batch_full { n } else { b };
+            for g in &gammas {
+                for &d in &ds {
+                    match agree_at(r, a, sampling, (n, b, g, d)) {
+                        Some(true) => {}
+                        Some(false) => return Grid::Differ,
+                        None => return Grid::Unavailable,
+                    }
+                }
+            }
+        }
+    }
+    let values = |name: &str, v: &[i64]| match v {
+        [x] => format!("{name} = {x}"),
+        _ => format!("{name} ∈ {}..{}", v[0], v[v.len() - 1]),
+    };
+    let b_values = if b_free {
+        values("B", &bs)
+    } else if a.batch_full {
+        "B = N".to_owned()
+    } else {
+        "B = 1".to_owned()
+    };
+    let g_values = match gammas.as_slice() {
+        [g] => format!("γ = {g}"),
+        _ => format!(
+            "γ ∈ {{{}}}",
+            gammas
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let grid = [values("N", &ns), b_values, g_values, values("d", &ds)].join(", ");
+    let degrees: Vec<String> = VARS
+        .iter()
+        .zip([deg_n, deg_b, deg_g, deg_d])
+        .filter(|&(v, k)| k > 0 && (*v != "B" || b_free))
+        .map(|(v, k)| format!("{k} in {v}"))
+        .collect();
+    let degrees = if degrees.is_empty() {
+        "0".to_owned()
+    } else {
+        degrees.join(", ")
+    };
+    let scheme = if a.sampling.len() > 1 {
+        format!(" ({})", sampling.as_str())
+    } else {
+        String::new()
+    };
+    Grid::Agree(format!(
+        "normal forms equal as polynomials in non-commuting matrix symbols, with coefficients equal as rational functions of (N, B, γ, d){scheme}: numerator degree ≤ {degrees}, equal at all {count} points of the grid {grid}, hence everywhere (Combinatorial Nullstellensatz)"
+    ))
+}
+
+/// Three random rational points `(N, B, γ)` (and `d`) per sampling scheme.
+fn at_random_points(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Option<String> {
     let mut pts = Vec::new();
     for &sampling in &a.sampling {
         for _ in 0..3 {
@@ -449,27 +596,7 @@ pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Opti
             } else {
                 rng.random_range(2..=9)
             };
-            let c = crate::moments::batch_factor::<BigRational>(
-                usize::try_from(n).ok()?,
-                usize::try_from(b).ok()?,
-                sampling,
-            );
-            let p = Point {
-                n: q(n),
-                b: q(b),
-                gamma: gamma.clone(),
-                c,
-                d: q(d),
-            };
-            let mut conv = Conv {
-                p: &p,
-                a,
-                next_slot: 0,
-                scope: Vec::new(),
-            };
-            let mut diff = conv.conv(&r.lhs)?;
-            diff.extend(neg(conv.conv(&r.rhs)?));
-            if !normal_form(diff, a).is_empty() {
+            if !agree_at(r, a, sampling, (n, b, &gamma, d))? {
                 return None;
             }
             let g = if gamma.is_integer() {
@@ -485,5 +612,57 @@ pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Opti
             pts.push(format!("({n}, {b}, {g}){scheme}"));
         }
     }
-    Some(format!("(N, B, γ) = {}", pts.join(", ")))
+    Some(format!(
+        "normal forms equal as polynomials in non-commuting matrix symbols at (N, B, γ) = {} (random points: evidence, not a proof for every N, B, γ)",
+        pts.join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proof::syntax::{parse_file, Claim, Item};
+
+    /// The first step's relation and assumptions.
+    fn relation(text: &str) -> (Relation, Assumptions) {
+        let f = parse_file(text).unwrap();
+        let Some(Item::Step(s)) = f.items.into_iter().find(|i| matches!(i, Item::Step(_))) else {
+            panic!("no step")
+        };
+        let Ok(Claim::Rel(r)) = s.claim else {
+            panic!("not a relation")
+        };
+        (r, s.assumptions)
+    }
+
+    #[test]
+    fn grid_proves_an_identity_in_n_b_gamma() {
+        let (r, a) = relation(
+            "proof \"t\"\nstep (1): (I - gamma*H)^2 + gamma^2*c*Sigma = I - 2*gamma*H + gamma^2*H^2 + gamma^2*(N-B)/(B*(N-1))*Sigma\n",
+        );
+        let Grid::Agree(text) = on_grid(&r, &a, Sampling::WithoutReplacement) else {
+            panic!("not proved")
+        };
+        assert!(text.contains("hence everywhere"), "{text}");
+    }
+
+    /// `(N − 2)(N − 3)(N − 4)·H = 0`: zero at N = 2, 3, 4 but not as a function of N. The
+    /// coefficient `(N − 2)(N − 3)(N − 4)/N` has degree 3, so the grid takes four values of N
+    /// and must find the one where it is not zero; a bound that forgot a factor would take
+    /// three and call the identity proved.
+    #[test]
+    fn grid_refutes_an_identity_that_holds_at_fewer_points_than_its_degree() {
+        let (r, a) = relation("proof \"t\"\nassume B = 1\nstep (1): (N-2)*(N-3)*(N-4)*H = 0*H\n");
+        for n in [2, 3, 4] {
+            let g = BigRational::new(1.into(), 13.into());
+            assert_eq!(
+                agree_at(&r, &a, Sampling::WithoutReplacement, (n, 1, &g, 2)),
+                Some(true)
+            );
+        }
+        assert!(matches!(
+            on_grid(&r, &a, Sampling::WithoutReplacement),
+            Grid::Differ
+        ));
+    }
 }
