@@ -25,21 +25,25 @@ pub fn markdown(analyses: &[Analysis]) -> String {
 
 /// One row of the table of instances.
 pub(crate) fn summary_row(out: &mut String, a: &Analysis) {
-    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
+    let scale = a.summary.sharpness.abs().max(a.summary.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.name,
-        a.n,
-        a.d,
-        a.batch_size,
-        a.sampling,
-        sig(a.gamma),
-        sig(a.c_factor),
-        sig(a.sharpness),
-        sig_rel(a.trace_h, scale),
-        sig_rel(a.sigma_norm, scale * scale),
-        if a.is_minimum() { "yes" } else { "**no**" },
+        a.summary.name,
+        a.summary.n,
+        a.summary.d,
+        a.summary.batch_size,
+        a.summary.sampling,
+        sig(a.summary.gamma),
+        sig(a.summary.c_factor),
+        sig(a.summary.sharpness),
+        sig_rel(a.summary.trace_h, scale),
+        sig_rel(a.summary.sigma_norm, scale * scale),
+        if a.summary.is_minimum() {
+            "yes"
+        } else {
+            "**no**"
+        },
         sgd_summary(a),
         exact_summary(a)
     );
@@ -47,7 +51,7 @@ pub(crate) fn summary_row(out: &mut String, a: &Analysis) {
 
 /// One instance's table of criteria and its warnings.
 pub(crate) fn section(out: &mut String, a: &Analysis) {
-    let _ = writeln!(out, "\n### {}\n", a.name);
+    let _ = writeln!(out, "\n### {}\n", a.summary.name);
     out.push_str(CRITERIA_HEADER);
     for r in rows(a) {
         let res = r.result;
@@ -61,12 +65,12 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
             sig(res.threshold),
             sig_rel(res.margin, res.threshold),
             critical(res.critical_gamma),
-            ratio(a.gamma, res.critical_gamma),
+            ratio(a.summary.gamma, res.critical_gamma),
             res.verdict,
             r.conclusion
         );
     }
-    for w in a.warnings() {
+    for w in a.summary.warnings() {
         let _ = writeln!(out, "\n> **Warning.** {w}");
     }
 }

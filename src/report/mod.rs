@@ -124,7 +124,8 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
                 .to_owned()
         }
     };
-    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    let s = &a.summary;
+    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
     let gd = match a.gd.verdict {
         Verdict::Accepts => "stable for GD",
         Verdict::Rejects => "unstable for GD",
@@ -198,7 +199,8 @@ pub(crate) fn exact_summary(a: &Analysis) -> String {
 
 /// The SGD conclusion the lecture's criteria allow, in one line.
 pub(crate) fn sgd_summary(a: &Analysis) -> String {
-    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    let s = &a.summary;
+    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
     if gd_is_sgd {
         return match a.gd.verdict {
             Verdict::Accepts => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
@@ -212,13 +214,13 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
     if a.thm35.hypotheses.hold() && a.thm35.check.verdict == Verdict::Rejects {
         return "unstable (Theorem 3.5)".to_owned();
     }
-    if a.d == 1 && a.thm33.verdict == Verdict::Rejects {
+    if s.d == 1 && a.thm33.verdict == Verdict::Rejects {
         return "unstable (d = 1: Theorem 3.3 is necessary and sufficient)".to_owned();
     }
-    if a.d == 1 && a.thm33.verdict == Verdict::Boundary {
+    if s.d == 1 && a.thm33.verdict == Verdict::Boundary {
         return "boundary (d = 1: Theorem 3.3 is exact and γ = γ* within tolerance; stable if exactly equal)".to_owned();
     }
-    if !a.h_psd {
+    if !s.h_psd {
         return "unstable (H is not PSD: not a minimum)".to_owned();
     }
     "undecided by the lecture's criteria".to_owned()

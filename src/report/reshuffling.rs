@@ -15,21 +15,21 @@ use std::fmt::Write as _;
 impl<'a> From<&'a ReshufflingAnalysis> for Basics<'a> {
     fn from(a: &'a ReshufflingAnalysis) -> Self {
         Self {
-            name: &a.name,
-            n: a.n,
-            d: a.d,
-            batch_size: a.batch_size,
+            name: &a.summary.name,
+            n: a.summary.n,
+            d: a.summary.d,
+            batch_size: a.summary.batch_size,
             sampling: Sampling::RandomReshuffling,
-            gamma: a.gamma,
-            gradient_form: a.gradient_form,
-            sharpness: a.sharpness,
-            lambda_min_h: a.lambda_min_h,
-            trace_h: a.trace_h,
-            null_dim: a.null_dim,
-            sigma_norm: a.sigma_norm,
-            non_uniformity: a.non_uniformity,
-            is_minimum: a.is_minimum(),
-            warnings: a.warnings(),
+            gamma: a.summary.gamma,
+            gradient_form: a.summary.gradient_form,
+            sharpness: a.summary.sharpness,
+            lambda_min_h: a.summary.lambda_min_h,
+            trace_h: a.summary.trace_h,
+            null_dim: a.summary.null_dim,
+            sigma_norm: a.summary.sigma_norm,
+            non_uniformity: a.summary.non_uniformity,
+            is_minimum: a.summary.is_minimum(),
+            warnings: a.summary.warnings(),
         }
     }
 }
@@ -87,7 +87,7 @@ fn gd_conclusion(a: &ReshufflingAnalysis) -> String {
         Verdict::Rejects => "unstable for GD",
         Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
     };
-    if a.batch_size == a.n {
+    if a.summary.batch_size == a.summary.n {
         format!("{gd} (B = N: random reshuffling is GD)")
     } else {
         format!("{gd} (GD's own criterion, for comparison: random reshuffling's stable set can reach past γ*_GD)")
@@ -126,7 +126,7 @@ pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
 /// What the lecture's criteria allow one to conclude, in one line.
 #[must_use]
 pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
-    if a.batch_size == a.n {
+    if a.summary.batch_size == a.summary.n {
         return match a.gd.verdict {
             Verdict::Accepts => "stable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
             Verdict::Rejects => {
@@ -160,7 +160,7 @@ fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
             "1".to_owned(),
             sig_rel(1.0 - per_step, 1.0),
             critical(a.exact.critical_gamma),
-            ratio(a.gamma, a.exact.critical_gamma),
+            ratio(a.summary.gamma, a.exact.critical_gamma),
             a.exact.verdict.to_string(),
         ],
         conclusion: exact_conclusion(a).to_owned(),
@@ -175,7 +175,7 @@ fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
             sig(gd.threshold),
             sig_rel(gd.margin, gd.threshold),
             critical(gd.critical_gamma),
-            ratio(a.gamma, gd.critical_gamma),
+            ratio(a.summary.gamma, gd.critical_gamma),
             gd.verdict.to_string(),
         ],
         conclusion: gd_conclusion(a),
@@ -204,7 +204,7 @@ pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
     let _ = writeln!(
         out,
         "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
-        sig(a.c_factor)
+        sig(a.summary.c_factor)
     );
     moment_lines(out, &basics);
     out.push('\n');
@@ -254,21 +254,25 @@ pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
 
 /// The row of the Markdown table of instances.
 pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
-    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
+    let scale = a.summary.sharpness.abs().max(a.summary.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.name,
-        a.n,
-        a.d,
-        a.batch_size,
+        a.summary.name,
+        a.summary.n,
+        a.summary.d,
+        a.summary.batch_size,
         Sampling::RandomReshuffling,
-        sig(a.gamma),
-        sig(a.c_factor),
-        sig(a.sharpness),
-        sig_rel(a.trace_h, scale),
-        sig_rel(a.sigma_norm, scale * scale),
-        if a.is_minimum() { "yes" } else { "**no**" },
+        sig(a.summary.gamma),
+        sig(a.summary.c_factor),
+        sig(a.summary.sharpness),
+        sig_rel(a.summary.trace_h, scale),
+        sig_rel(a.summary.sigma_norm, scale * scale),
+        if a.summary.is_minimum() {
+            "yes"
+        } else {
+            "**no**"
+        },
         sgd_summary(a),
         exact_summary(a)
     );
@@ -276,7 +280,7 @@ pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
 
 /// The Markdown section of one instance.
 pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
-    let _ = writeln!(out, "\n### {}\n", a.name);
+    let _ = writeln!(out, "\n### {}\n", a.summary.name);
     out.push_str(CRITERIA_HEADER);
     for r in table(a) {
         let _ = writeln!(
@@ -296,7 +300,7 @@ pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
         sig(a.exact.epoch_radius),
         method(a)
     );
-    for w in a.warnings() {
+    for w in a.summary.warnings() {
         let _ = writeln!(out, "\n> **Warning.** {w}");
     }
 }
@@ -316,22 +320,22 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
     let r = &a.exact;
     // In three parts: one `json!` of every key exceeds the macro's recursion limit.
     let mut v = json!({
-        "name": a.name,
-        "n": a.n,
-        "d": a.d,
-        "batch_size": a.batch_size,
-        "gamma": a.gamma,
+        "name": a.summary.name,
+        "n": a.summary.n,
+        "d": a.summary.d,
+        "batch_size": a.summary.batch_size,
+        "gamma": a.summary.gamma,
         "sampling": Sampling::RandomReshuffling,
-        "input_form": if a.gradient_form { "gradients" } else { "hessians" },
-        "c_factor": a.c_factor,
-        "sharpness": a.sharpness,
-        "lambda_min_h": a.lambda_min_h,
-        "trace_h": a.trace_h,
-        "null_space_dim": a.null_dim,
-        "sigma_norm": a.sigma_norm,
-        "non_uniformity": a.non_uniformity,
-        "is_minimum": a.is_minimum(),
-        "non_psd_samples": a.shapes.not_psd,
+        "input_form": if a.summary.gradient_form { "gradients" } else { "hessians" },
+        "c_factor": a.summary.c_factor,
+        "sharpness": a.summary.sharpness,
+        "lambda_min_h": a.summary.lambda_min_h,
+        "trace_h": a.summary.trace_h,
+        "null_space_dim": a.summary.null_dim,
+        "sigma_norm": a.summary.sigma_norm,
+        "non_uniformity": a.summary.non_uniformity,
+        "is_minimum": a.summary.is_minimum(),
+        "non_psd_samples": a.summary.shapes.not_psd,
         "thm33_lambda_max": Value::Null,
         "thm33_stable": Value::Null,
         "thm33_verdict": Value::Null,
@@ -390,7 +394,7 @@ pub fn json_value(a: &ReshufflingAnalysis) -> Value {
         },
         "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
         "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
-        "warnings": a.warnings(),
+        "warnings": a.summary.warnings(),
         "tolerances": a.tolerances,
     });
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {

@@ -39,21 +39,21 @@ pub(crate) struct Basics<'a> {
 impl<'a> From<&'a Analysis> for Basics<'a> {
     fn from(a: &'a Analysis) -> Self {
         Self {
-            name: &a.name,
-            n: a.n,
-            d: a.d,
-            batch_size: a.batch_size,
-            sampling: a.sampling,
-            gamma: a.gamma,
-            gradient_form: a.gradient_form,
-            sharpness: a.sharpness,
-            lambda_min_h: a.lambda_min_h,
-            trace_h: a.trace_h,
-            null_dim: a.null_dim,
-            sigma_norm: a.sigma_norm,
-            non_uniformity: a.non_uniformity,
-            is_minimum: a.is_minimum(),
-            warnings: a.warnings(),
+            name: &a.summary.name,
+            n: a.summary.n,
+            d: a.summary.d,
+            batch_size: a.summary.batch_size,
+            sampling: a.summary.sampling,
+            gamma: a.summary.gamma,
+            gradient_form: a.summary.gradient_form,
+            sharpness: a.summary.sharpness,
+            lambda_min_h: a.summary.lambda_min_h,
+            trace_h: a.summary.trace_h,
+            null_dim: a.summary.null_dim,
+            sigma_norm: a.summary.sigma_norm,
+            non_uniformity: a.summary.non_uniformity,
+            is_minimum: a.summary.is_minimum(),
+            warnings: a.summary.warnings(),
         }
     }
 }
@@ -116,13 +116,17 @@ pub(crate) fn moment_lines(out: &mut String, b: &Basics<'_>) {
 pub(crate) fn section(out: &mut String, a: &Analysis) {
     let basics = Basics::from(a);
     title_lines(out, &basics);
-    let c_formula = match a.sampling {
+    let c_formula = match a.summary.sampling {
         crate::Sampling::WithoutReplacement | crate::Sampling::RandomReshuffling => {
             "(N − B)/(B(N − 1))"
         }
         crate::Sampling::WithReplacement => "1/B",
     };
-    let _ = writeln!(out, "batch factor c = {c_formula} = {}", sig(a.c_factor));
+    let _ = writeln!(
+        out,
+        "batch factor c = {c_formula} = {}",
+        sig(a.summary.c_factor)
+    );
     moment_lines(out, &basics);
     out.push('\n');
     let header = [
@@ -148,7 +152,7 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
                 sig(res.threshold),
                 sig_rel(res.margin, res.threshold),
                 critical(res.critical_gamma),
-                ratio(a.gamma, res.critical_gamma),
+                ratio(a.summary.gamma, res.critical_gamma),
                 res.verdict.to_string(),
             ]
         })
@@ -158,7 +162,7 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
     for r in rows(a) {
         let _ = writeln!(out, "{}: {}", r.label, r.conclusion);
     }
-    if a.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Rejects {
+    if a.summary.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Rejects {
         let _ = writeln!(
             out,
             "   (λ_max{{…}} = 1 is attained on the null space of H, where the factor is exactly 1; on the range of H it is below 1 for γ < γ*)"
