@@ -90,13 +90,27 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
     }
 }
 
-/// One row of the criteria table, in words.
+/// One row of a table of criteria, as printed (text and Markdown, both schemes).
 pub(crate) struct Row {
     pub label: &'static str,
     pub kind: &'static str,
-    pub inequality: &'static str,
-    pub result: CriterionResult,
+    pub inequality: String,
+    /// Value, threshold, margin, critical `γ`, `γ/γ*`, check: [`cells`], or `n/a`.
+    pub cells: [String; 6],
     pub conclusion: String,
+}
+
+/// The cells of a table of criteria for `r` at the instance's `gamma`: value, threshold,
+/// margin, critical `γ`, `γ/γ*`, check.
+pub(crate) fn cells(r: &CriterionResult, gamma: f64) -> [String; 6] {
+    [
+        sig(r.value),
+        sig(r.threshold),
+        sig_rel(r.margin, r.threshold),
+        critical(r.critical_gamma),
+        ratio(gamma, r.critical_gamma),
+        r.verdict.to_string(),
+    ]
 }
 
 pub(crate) fn critical(g: CriticalGamma) -> String {
@@ -153,29 +167,29 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
         Row {
             label: "exact (M&M 2024)",
             kind: "iff",
-            inequality: "ρ(L_γ) ≤ 1",
-            result: a.mean_square.check,
+            inequality: "ρ(L_γ) ≤ 1".to_owned(),
+            cells: cells(&a.mean_square.check, s.gamma),
             conclusion: exact,
         },
         Row {
             label: "Theorem 3.3",
             kind: "sufficient",
-            inequality: "λ_max{(I − γH)² + γ²cΣ} ≤ 1",
-            result: a.thm33,
+            inequality: "λ_max{(I − γH)² + γ²cΣ} ≤ 1".to_owned(),
+            cells: cells(&a.thm33, s.gamma),
             conclusion: thm33,
         },
         Row {
             label: "Corollary 3.4",
             kind: "GD (B = N)",
-            inequality: "λ_max(H) ≤ 2/γ",
-            result: a.gd,
+            inequality: "λ_max(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.gd, s.gamma),
             conclusion: gd,
         },
         Row {
             label: "Theorem 3.5",
             kind: if holds { "necessary" } else { "not applicable" },
-            inequality: "tr(H) ≤ 2/γ",
-            result: a.thm35.check,
+            inequality: "tr(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.thm35.check, s.gamma),
             conclusion: thm35,
         },
     ]

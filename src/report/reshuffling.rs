@@ -3,36 +3,13 @@
 //! numbers.
 
 use super::markdown::CRITERIA_HEADER;
-use super::text::{moment_lines, title_lines, Basics};
-use super::{critical, json, ratio, sig, sig_rel};
+use super::{cells, json, sig, sig_rel, text, Row};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
-use crate::criteria::Verdict;
+use crate::criteria::{CriterionResult, Verdict};
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-
-impl<'a> From<&'a ReshufflingAnalysis> for Basics<'a> {
-    fn from(a: &'a ReshufflingAnalysis) -> Self {
-        Self {
-            name: &a.summary.name,
-            n: a.summary.n,
-            d: a.summary.d,
-            batch_size: a.summary.batch_size,
-            sampling: Sampling::RandomReshuffling,
-            gamma: a.summary.gamma,
-            gradient_form: a.summary.gradient_form,
-            sharpness: a.summary.sharpness,
-            lambda_min_h: a.summary.lambda_min_h,
-            trace_h: a.summary.trace_h,
-            null_dim: a.summary.null_dim,
-            sigma_norm: a.summary.sigma_norm,
-            non_uniformity: a.summary.non_uniformity,
-            is_minimum: a.summary.is_minimum(),
-            warnings: a.summary.warnings(),
-        }
-    }
-}
 
 /// The i.i.d. criteria that do not apply: (label, inequality).
 const NOT_APPLICABLE: [(&str, &str); 3] = [
@@ -139,53 +116,42 @@ pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
     not_applicable_text()
 }
 
-/// One table row: cells after the label.
-struct Row {
-    label: String,
-    kind: &'static str,
-    inequality: String,
-    cells: [String; 6],
-    conclusion: String,
+/// The exact per-epoch criterion `ρ(L_epoch)^{1/K} ≤ 1` as one of the table's.
+fn per_step(a: &ReshufflingAnalysis) -> CriterionResult {
+    let r = &a.exact;
+    CriterionResult {
+        value: r.per_step_radius,
+        threshold: 1.0,
+        margin: 1.0 - r.per_step_radius,
+        critical_gamma: r.critical_gamma,
+        verdict: r.verdict,
+    }
 }
 
 fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
-    let per_step = a.exact.per_step_radius;
-    let na = || std::array::from_fn(|_| "n/a".to_owned());
-    let mut v = vec![Row {
-        label: "exact, random reshuffling".to_owned(),
-        kind: "iff (per epoch)",
-        inequality: exact_label(a),
-        cells: [
-            sig(per_step),
-            "1".to_owned(),
-            sig_rel(1.0 - per_step, 1.0),
-            critical(a.exact.critical_gamma),
-            ratio(a.summary.gamma, a.exact.critical_gamma),
-            a.exact.verdict.to_string(),
-        ],
-        conclusion: exact_conclusion(a).to_owned(),
-    }];
-    let gd = a.gd;
-    v.push(Row {
-        label: "Corollary 3.4".to_owned(),
-        kind: "GD (B = N)",
-        inequality: "λ_max(H) ≤ 2/γ".to_owned(),
-        cells: [
-            sig(gd.value),
-            sig(gd.threshold),
-            sig_rel(gd.margin, gd.threshold),
-            critical(gd.critical_gamma),
-            ratio(a.summary.gamma, gd.critical_gamma),
-            gd.verdict.to_string(),
-        ],
-        conclusion: gd_conclusion(a),
-    });
+    let gamma = a.summary.gamma;
+    let mut v = vec![
+        Row {
+            label: "exact, random reshuffling",
+            kind: "iff (per epoch)",
+            inequality: exact_label(a),
+            cells: cells(&per_step(a), gamma),
+            conclusion: exact_conclusion(a).to_owned(),
+        },
+        Row {
+            label: "Corollary 3.4",
+            kind: "GD (B = N)",
+            inequality: "λ_max(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.gd, gamma),
+            conclusion: gd_conclusion(a),
+        },
+    ];
     for (label, inequality) in NOT_APPLICABLE {
         v.push(Row {
-            label: label.to_owned(),
+            label,
             kind: "not applicable",
             inequality: inequality.to_owned(),
-            cells: na(),
+            cells: std::array::from_fn(|_| "n/a".to_owned()),
             conclusion: not_applicable_text(),
         });
     }
@@ -194,42 +160,9 @@ fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
 
 /// The text section of one instance.
 pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
-    let basics = Basics::from(a);
-    title_lines(out, &basics);
-    let _ = writeln!(
-        out,
-        "epoch: a uniformly random permutation of the N samples cut into K = N/B = {} consecutive batches",
-        a.steps_per_epoch()
-    );
-    let _ = writeln!(
-        out,
-        "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
-        sig(a.summary.c_factor)
-    );
-    moment_lines(out, &basics);
-    out.push('\n');
-    let header = [
-        "criterion",
-        "kind",
-        "inequality",
-        "value",
-        "threshold",
-        "margin",
-        "critical γ",
-        "γ/γ*",
-        "check",
-    ];
+    text::summary_lines(out, &a.summary);
     let rows = table(a);
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut v = vec![r.label.clone(), r.kind.to_owned(), r.inequality.clone()];
-            v.extend(r.cells.iter().cloned());
-            v
-        })
-        .collect();
-    super::format::aligned_table(out, &header, &cells);
-    out.push('\n');
+    text::criteria_table(out, &rows);
     let _ = writeln!(out, "{}: {}", rows[0].label, rows[0].conclusion);
     let _ = writeln!(
         out,
