@@ -1,7 +1,7 @@
 //! The Markdown report: one table of instances, then one table of criteria per instance.
 
-use super::{exact_summary, rows, sgd_summary, sig, sig_rel};
-use crate::analysis::Analysis;
+use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use crate::analysis::{Analysis, Summary};
 use std::fmt::Write as _;
 
 /// The header of the table of instances.
@@ -15,45 +15,43 @@ pub(crate) const CRITERIA_HEADER: &str = "| criterion | kind | inequality | valu
 pub fn markdown(analyses: &[Analysis]) -> String {
     let mut out = String::from(SUMMARY_HEADER);
     for a in analyses {
-        summary_row(&mut out, a);
+        summary_row(&mut out, &a.summary, &sgd_summary(a), &exact_summary(a));
     }
     for a in analyses {
-        section(&mut out, a);
+        criteria_section(&mut out, &a.summary, &rows(a), None);
     }
     out
 }
 
-/// One row of the table of instances.
-pub(crate) fn summary_row(out: &mut String, a: &Analysis) {
-    let scale = a.summary.sharpness.abs().max(a.summary.lambda_min_h.abs());
+/// One row of the table of instances: the summary `s`, then `sgd` and `exact` (the
+/// conclusions by the lecture's criteria and exactly).
+pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str) {
+    let scale = s.sharpness.abs().max(s.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.summary.name,
-        a.summary.n,
-        a.summary.d,
-        a.summary.batch_size,
-        a.summary.sampling,
-        sig(a.summary.gamma),
-        sig(a.summary.c_factor),
-        sig(a.summary.sharpness),
-        sig_rel(a.summary.trace_h, scale),
-        sig_rel(a.summary.sigma_norm, scale * scale),
-        if a.summary.is_minimum() {
-            "yes"
-        } else {
-            "**no**"
-        },
-        sgd_summary(a),
-        exact_summary(a)
+        s.name,
+        s.n,
+        s.d,
+        s.batch_size,
+        s.sampling,
+        sig(s.gamma),
+        sig(s.c_factor),
+        sig(s.sharpness),
+        sig_rel(s.trace_h, scale),
+        sig_rel(s.sigma_norm, scale * scale),
+        if s.is_minimum() { "yes" } else { "**no**" },
+        sgd,
+        exact
     );
 }
 
-/// One instance's table of criteria and its warnings.
-pub(crate) fn section(out: &mut String, a: &Analysis) {
-    let _ = writeln!(out, "\n### {}\n", a.summary.name);
+/// One instance's section under any scheme: its table of criteria, the paragraph `note` if
+/// any, and the warnings.
+pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note: Option<&str>) {
+    let _ = writeln!(out, "\n### {}\n", s.name);
     out.push_str(CRITERIA_HEADER);
-    for r in rows(a) {
+    for r in rows {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
@@ -64,7 +62,10 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
             r.conclusion
         );
     }
-    for w in a.summary.warnings() {
+    if let Some(note) = note {
+        let _ = writeln!(out, "\n{note}");
+    }
+    for w in s.warnings() {
         let _ = writeln!(out, "\n> **Warning.** {w}");
     }
 }

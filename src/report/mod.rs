@@ -71,7 +71,12 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             let mut out = String::from(markdown::SUMMARY_HEADER);
             for a in analyses {
                 match a {
-                    InstanceAnalysis::Iid(a) => markdown::summary_row(&mut out, a),
+                    InstanceAnalysis::Iid(a) => markdown::summary_row(
+                        &mut out,
+                        &a.summary,
+                        &sgd_summary(a),
+                        &exact_summary(a),
+                    ),
                     InstanceAnalysis::RandomReshuffling(r) => {
                         reshuffling::markdown_summary_row(&mut out, r);
                     }
@@ -79,7 +84,9 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             }
             for a in analyses {
                 match a {
-                    InstanceAnalysis::Iid(a) => markdown::section(&mut out, a),
+                    InstanceAnalysis::Iid(a) => {
+                        markdown::criteria_section(&mut out, &a.summary, &rows(a), None);
+                    }
                     InstanceAnalysis::RandomReshuffling(r) => {
                         reshuffling::markdown_section(&mut out, r);
                     }

@@ -2,8 +2,7 @@
 //! Markdown and JSON. The lecture's i.i.d. criteria are shown as not applicable, never as
 //! numbers.
 
-use super::markdown::CRITERIA_HEADER;
-use super::{cells, json, sig, sig_rel, text, Row};
+use super::{cells, json, markdown, sig, text, Row};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
 use crate::criteria::{CriterionResult, Verdict};
 use crate::instance::Sampling;
@@ -187,55 +186,18 @@ pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
 
 /// The row of the Markdown table of instances.
 pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
-    let scale = a.summary.sharpness.abs().max(a.summary.lambda_min_h.abs());
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.summary.name,
-        a.summary.n,
-        a.summary.d,
-        a.summary.batch_size,
-        Sampling::RandomReshuffling,
-        sig(a.summary.gamma),
-        sig(a.summary.c_factor),
-        sig(a.summary.sharpness),
-        sig_rel(a.summary.trace_h, scale),
-        sig_rel(a.summary.sigma_norm, scale * scale),
-        if a.summary.is_minimum() {
-            "yes"
-        } else {
-            "**no**"
-        },
-        sgd_summary(a),
-        exact_summary(a)
-    );
+    markdown::summary_row(out, &a.summary, &sgd_summary(a), &exact_summary(a));
 }
 
 /// The Markdown section of one instance.
 pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
-    let _ = writeln!(out, "\n### {}\n", a.summary.name);
-    out.push_str(CRITERIA_HEADER);
-    for r in table(a) {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            r.label,
-            r.kind,
-            r.inequality,
-            r.cells.join(" | "),
-            r.conclusion
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nRandom reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
+    let note = format!(
+        "Random reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
         a.steps_per_epoch(),
         sig(a.exact.epoch_radius),
         method(a)
     );
-    for w in a.summary.warnings() {
-        let _ = writeln!(out, "\n> **Warning.** {w}");
-    }
+    markdown::criteria_section(out, &a.summary, &table(a), Some(&note));
 }
 
 /// The JSON object of one instance: the keys of [`crate::report::json_value`], with the
