@@ -5,7 +5,6 @@
 use super::{cells, json, markdown, sig, text, Row};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
 use crate::criteria::{CriterionResult, Verdict};
-use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
@@ -205,95 +204,61 @@ pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
 /// result under `random_reshuffling`.
 #[must_use]
 pub fn json_value(a: &ReshufflingAnalysis) -> Value {
-    let gd = json!({
-        "value": a.gd.value,
-        "threshold": a.gd.threshold,
-        "margin": a.gd.margin,
-        "critical_gamma": json::critical(a.gd.critical_gamma),
-        "verdict": json::verdict(a.gd.verdict),
-    });
     let r = &a.exact;
-    // In three parts: one `json!` of every key exceeds the macro's recursion limit.
-    let mut v = json!({
-        "name": a.summary.name,
-        "n": a.summary.n,
-        "d": a.summary.d,
-        "batch_size": a.summary.batch_size,
-        "gamma": a.summary.gamma,
-        "sampling": Sampling::RandomReshuffling,
-        "input_form": if a.summary.gradient_form { "gradients" } else { "hessians" },
-        "c_factor": a.summary.c_factor,
-        "sharpness": a.summary.sharpness,
-        "lambda_min_h": a.summary.lambda_min_h,
-        "trace_h": a.summary.trace_h,
-        "null_space_dim": a.summary.null_dim,
-        "sigma_norm": a.summary.sigma_norm,
-        "non_uniformity": a.summary.non_uniformity,
-        "is_minimum": a.summary.is_minimum(),
-        "non_psd_samples": a.summary.shapes.not_psd,
-        "thm33_lambda_max": Value::Null,
-        "thm33_stable": Value::Null,
-        "thm33_verdict": Value::Null,
-        "gd_stable": a.gd.verdict.holds(),
-        "gd_verdict": json::verdict(a.gd.verdict),
-        "thm35_trace_ok": Value::Null,
-        "thm35_verdict": Value::Null,
-        "thm35_hypotheses_hold": Value::Null,
-        "thm35_hypotheses": Value::Null,
-        "critical_gamma_gd": json::critical(a.gd.critical_gamma),
-        "critical_gamma_thm33": Value::Null,
-        "critical_gamma_thm35": Value::Null,
-        "ms_spectral_radius": Value::Null,
-        "ms_stable": Value::Null,
-        "ms_verdict": Value::Null,
-        "critical_gamma_exact": Value::Null,
-    });
-    let rest = json!({
-        "not_applicable": {
-            "reason": NOT_INDEPENDENT,
-            "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
-            "fields": NULL_FIELDS,
-        },
-        "orderings": Vec::<Value>::new(),
-        "sgd_summary": sgd_summary(a),
-        "sgd_exact_summary": exact_summary(a),
-        "criteria": {
-            "thm33": Value::Null,
-            "gd": gd,
-            "thm35": Value::Null,
-            "exact": Value::Null,
+    json::with_summary(
+        &a.summary,
+        json!({
+            "thm33_lambda_max": Value::Null,
+            "thm33_stable": Value::Null,
+            "thm33_verdict": Value::Null,
+            "gd_stable": a.gd.verdict.holds(),
+            "gd_verdict": json::verdict(a.gd.verdict),
+            "thm35_trace_ok": Value::Null,
+            "thm35_verdict": Value::Null,
+            "thm35_hypotheses_hold": Value::Null,
+            "thm35_hypotheses": Value::Null,
+            "critical_gamma_gd": json::critical(a.gd.critical_gamma),
+            "critical_gamma_thm33": Value::Null,
+            "critical_gamma_thm35": Value::Null,
+            "ms_spectral_radius": Value::Null,
+            "ms_stable": Value::Null,
+            "ms_verdict": Value::Null,
+            "critical_gamma_exact": Value::Null,
+            "not_applicable": {
+                "reason": NOT_INDEPENDENT,
+                "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
+                "fields": NULL_FIELDS,
+            },
+            "orderings": Vec::<Value>::new(),
+            "sgd_summary": sgd_summary(a),
+            "sgd_exact_summary": exact_summary(a),
+            "criteria": {
+                "thm33": Value::Null,
+                "gd": json::detail(&a.gd),
+                "thm35": Value::Null,
+                "exact": Value::Null,
+                "random_reshuffling": json::detail(&per_step(a)),
+            },
             "random_reshuffling": {
-                "value": r.per_step_radius,
-                "threshold": 1.0,
-                "margin": 1.0 - r.per_step_radius,
-                "critical_gamma": json::critical(r.critical_gamma),
+                "steps_per_epoch": r.steps_per_epoch,
+                "orderings": r.orderings.to_string(),
+                "epoch_spectral_radius": r.epoch_radius,
+                "per_step_spectral_radius": r.per_step_radius,
+                "stable": r.verdict.holds(),
                 "verdict": json::verdict(r.verdict),
+                "critical_gamma": json::critical(r.critical_gamma),
+                "critical_gamma_method": match r.route {
+                    EpochRoute::Enumerated => "bisection",
+                    EpochRoute::FullBatch => "closed_form",
+                },
+                "critical_gamma_relative_accuracy": match r.route {
+                    EpochRoute::Enumerated => json!(BISECTION_REL),
+                    EpochRoute::FullBatch => Value::Null,
+                },
             },
-        },
-        "random_reshuffling": {
-            "steps_per_epoch": r.steps_per_epoch,
-            "orderings": r.orderings.to_string(),
-            "epoch_spectral_radius": r.epoch_radius,
-            "per_step_spectral_radius": r.per_step_radius,
-            "stable": r.verdict.holds(),
-            "verdict": json::verdict(r.verdict),
-            "critical_gamma": json::critical(r.critical_gamma),
-            "critical_gamma_method": match r.route {
-                EpochRoute::Enumerated => "bisection",
-                EpochRoute::FullBatch => "closed_form",
-            },
-            "critical_gamma_relative_accuracy": match r.route {
-                EpochRoute::Enumerated => json!(BISECTION_REL),
-                EpochRoute::FullBatch => Value::Null,
-            },
-        },
-        "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
-        "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
-        "warnings": a.summary.warnings(),
-        "tolerances": a.tolerances,
-    });
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
-        obj.extend(more);
-    }
-    v
+            "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
+            "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
+            "tolerances": a.tolerances,
+        }),
+    )
 }
