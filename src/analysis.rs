@@ -1,52 +1,25 @@
-//! One instance analyzed: its moments, whether it is a minimum, and every criterion's verdict —
-//! [`Analysis`] under the two i.i.d. schemes, [`ReshufflingAnalysis`] under random reshuffling,
-//! and [`InstanceAnalysis`] for either.
+//! One instance analyzed: its [`Summary`] (the setting, the moments, whether it is a minimum)
+//! and every criterion's verdict — [`Analysis`] under the two i.i.d. schemes,
+//! [`ReshufflingAnalysis`] under random reshuffling, and [`InstanceAnalysis`] for either.
 
-use crate::criteria::{self, CriterionResult, CriticalGamma, HSpectrum, SampleShapes, Thm35};
+use crate::criteria::{self, CriterionResult, CriticalGamma, Thm35};
 use crate::error::Result;
 use crate::instance::{BatchSize, Instance, Sampling};
 use crate::mean_square::reshuffling::{self, Reshuffling};
 use crate::mean_square::{self, MeanSquare};
-use crate::moments::{batch_factor, Moments};
 use crate::tolerance::Tolerances;
+
+mod summary;
+pub use summary::Summary;
 
 /// Everything `analyze` reports about one instance under an i.i.d. sampling scheme (batches
 /// drawn independently at every step), which the lecture's criteria and the exact operator
 /// `L_γ` assume. Random reshuffling is [`ReshufflingAnalysis`].
 #[derive(Debug, Clone)]
 pub struct Analysis {
-    /// The instance's name.
-    pub name: String,
-    /// `N`.
-    pub n: usize,
-    /// `d`.
-    pub d: usize,
-    /// `B`.
-    pub batch_size: usize,
-    /// `γ`.
-    pub gamma: f64,
-    /// The sampling scheme.
-    pub sampling: Sampling,
-    /// Whether the samples were given as gradients (`H_i = g_i g_iᵀ`).
-    pub gradient_form: bool,
-    /// The batch factor `c`.
-    pub c_factor: f64,
-    /// `λ_max(H)`.
-    pub sharpness: f64,
-    /// `λ_min(H)`.
-    pub lambda_min_h: f64,
-    /// `tr(H)`.
-    pub trace_h: f64,
-    /// Dimension of the null space of `H` (over-parameterized directions).
-    pub null_dim: usize,
-    /// `λ_max(Σ)`.
-    pub sigma_norm: f64,
-    /// `s = sqrt(λ_max(Σ))`, the non-uniformity.
-    pub non_uniformity: f64,
-    /// Whether `H ⪰ 0` (a minimum, as the lecture's theorems assume).
-    pub h_psd: bool,
-    /// Per-sample shapes: non-PSD and rank-above-one samples.
-    pub shapes: SampleShapes,
+    /// The instance at `x*`: `N`, `d`, `B`, `γ`, `c`, the spectrum of `H`, `λ_max(Σ)`, whether
+    /// it is a minimum.
+    pub summary: Summary,
     /// Theorem 3.3 (sufficient).
     pub thm33: CriterionResult,
     /// Corollary 3.4 (GD).
@@ -151,20 +124,6 @@ fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
     })
 }
 
-/// Entries near the top of the f64 range overflow in `H_i²`: refuse rather than report
-/// verdicts computed from `∞` or `NaN`.
-fn ensure_finite(m: &Moments) -> Result<()> {
-    let bad =
-        |a: &faer::Mat<f64>| (0..a.nrows()).any(|i| (0..a.ncols()).any(|j| !a[(i, j)].is_finite()));
-    if bad(&m.h) || bad(&m.mean_h_sq) || bad(&m.sigma) {
-        return Err(crate::Error::input(
-            if bad(&m.h) { "H" } else { "Σ" },
-            "computing the moments overflowed the f64 range (entries of H_i² beyond about 1e308): rescale the data (all verdicts scale: multiplying every H_i by s divides every critical γ by s)",
-        ));
-    }
-    Ok(())
-}
-
 impl Analysis {
     /// Analyze `instance` under `tolerances`.
     ///
@@ -182,20 +141,10 @@ impl Analysis {
                 ),
             ));
         }
-        let samples = instance.samples();
-        let (n, b, gamma) = (
-            instance.n(),
-            instance.batch_size().get(),
-            instance.gamma().get(),
-        );
-        let c: f64 = batch_factor(n, b, instance.sampling());
-        let moments = Moments::of(samples);
-        ensure_finite(&moments)?;
-        let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
-        let shapes = SampleShapes::of(samples, tolerances.null_space)?;
-        let sigma_norm = moments.sigma_norm()?;
+        let (summary, moments, spec) = Summary::of(instance, tolerances)?;
+        let (b, gamma, c) = (summary.batch_size, summary.gamma, summary.c_factor);
         let mean_square = mean_square::mean_square(
-            samples,
+            instance.samples(),
             &moments,
             &spec,
             c,
@@ -204,25 +153,10 @@ impl Analysis {
             &mean_square::Params::default(),
         )?;
         let mut analysis = Self {
-            name: instance.name().to_owned(),
-            n,
-            d: instance.d(),
-            batch_size: b,
-            gamma,
-            sampling: instance.sampling(),
-            gradient_form: samples.is_gradient_form(),
-            c_factor: c,
-            sharpness: spec.sharpness(),
-            lambda_min_h: spec.lambda_min(),
-            trace_h: spec.trace(),
-            null_dim: spec.null_dim(),
-            sigma_norm,
-            non_uniformity: sigma_norm.max(0.0).sqrt(),
-            h_psd: spec.is_psd(),
             thm33: criteria::thm33(&moments, &spec, c, gamma, tolerances)?,
             gd: criteria::gd(&spec, gamma, tolerances.boundary),
-            thm35: criteria::thm35(&spec, &shapes, b, gamma, tolerances.boundary),
-            shapes,
+            thm35: criteria::thm35(&spec, &summary.shapes, b, gamma, tolerances.boundary),
+            summary,
             second_moment: second_moment(instance),
             mean_square,
             orderings: Vec::new(),
@@ -231,38 +165,6 @@ impl Analysis {
         analysis.orderings = orderings(&analysis);
         Ok(analysis)
     }
-
-    /// Whether the instance is a minimum as the lecture's theorems assume: `H ⪰ 0` and every
-    /// `H_i ⪰ 0`.
-    #[must_use]
-    pub fn is_minimum(&self) -> bool {
-        self.h_psd && self.shapes.not_psd.is_empty()
-    }
-
-    /// Warnings a reader must see: saddles, non-PSD samples.
-    #[must_use]
-    pub fn warnings(&self) -> Vec<String> {
-        warnings(self.h_psd, self.lambda_min_h, &self.shapes, self.n)
-    }
-}
-
-fn warnings(h_psd: bool, lambda_min_h: f64, shapes: &SampleShapes, n: usize) -> Vec<String> {
-    let mut w = Vec::new();
-    if !h_psd {
-        w.push(format!(
-            "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
-            crate::report::sig(lambda_min_h)
-        ));
-    }
-    if !shapes.not_psd.is_empty() {
-        w.push(format!(
-            "{} of the N = {} per-sample Hessians are not positive semidefinite (first: sample index {}, counting from 0 as in the file); the lecture's theorems assume a global minimum where every H_i ⪰ 0.",
-            shapes.not_psd.len(),
-            n,
-            shapes.not_psd[0]
-        ));
-    }
-    w
 }
 
 /// Why the lecture's multi-step criteria say nothing under random reshuffling.
@@ -280,37 +182,9 @@ pub const NOT_INDEPENDENT: &str = "batches are not independent under random resh
 /// is GD).
 #[derive(Debug, Clone)]
 pub struct ReshufflingAnalysis {
-    /// The instance's name.
-    pub name: String,
-    /// `N`.
-    pub n: usize,
-    /// `d`.
-    pub d: usize,
-    /// `B` (it divides `N`).
-    pub batch_size: usize,
-    /// `γ`.
-    pub gamma: f64,
-    /// Whether the samples were given as gradients (`H_i = g_i g_iᵀ`).
-    pub gradient_form: bool,
-    /// The one-step batch factor `c = (N − B)/(B(N − 1))`: the factor in `E[(H_B − H)²] = cΣ`
-    /// for one batch (as without replacement).
-    pub c_factor: f64,
-    /// `λ_max(H)`.
-    pub sharpness: f64,
-    /// `λ_min(H)`.
-    pub lambda_min_h: f64,
-    /// `tr(H)`.
-    pub trace_h: f64,
-    /// Dimension of the null space of `H`.
-    pub null_dim: usize,
-    /// `λ_max(Σ)`.
-    pub sigma_norm: f64,
-    /// `s = sqrt(λ_max(Σ))`.
-    pub non_uniformity: f64,
-    /// Whether `H ⪰ 0`.
-    pub h_psd: bool,
-    /// Per-sample shapes: non-PSD and rank-above-one samples.
-    pub shapes: SampleShapes,
+    /// The instance at `x*`, as for [`Analysis::summary`]; `c` is the one-step batch factor
+    /// `(N − B)/(B(N − 1))` of one batch (as without replacement).
+    pub summary: Summary,
     /// Corollary 3.4 (GD's criterion; random reshuffling's own when `B = N`).
     pub gd: CriterionResult,
     /// The exact per-epoch mean-square stability: `ρ(L_epoch)`, `ρ(L_epoch)^{1/K}`, the
@@ -342,24 +216,15 @@ impl ReshufflingAnalysis {
                 ),
             ));
         }
-        let samples = instance.samples();
-        let (n, b, gamma) = (
-            instance.n(),
-            instance.batch_size().get(),
-            instance.gamma().get(),
-        );
+        let (n, b) = (instance.n(), instance.batch_size().get());
         reshuffling::feasibility(n, instance.d(), b).map_err(|why| {
             crate::Error::input(
                 why.field("sampling"),
                 format!("random_reshuffling cannot be analyzed exactly here: {why}"),
             )
         })?;
-        let c: f64 = batch_factor(n, b, instance.sampling());
-        let moments = Moments::of(samples);
-        ensure_finite(&moments)?;
-        let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
-        let shapes = SampleShapes::of(samples, tolerances.null_space)?;
-        let sigma_norm = moments.sigma_norm()?;
+        let (summary, _, spec) = Summary::of(instance, tolerances)?;
+        let gamma = summary.gamma;
         let exact = reshuffling::reshuffling(instance, b, gamma, tolerances)?;
         // One batch of random reshuffling is a uniform B-subset: its one-step second moment is
         // the one without replacement.
@@ -367,38 +232,12 @@ impl ReshufflingAnalysis {
             .clone()
             .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
         Ok(Self {
-            name: instance.name().to_owned(),
-            n,
-            d: instance.d(),
-            batch_size: b,
-            gamma,
-            gradient_form: samples.is_gradient_form(),
-            c_factor: c,
-            sharpness: spec.sharpness(),
-            lambda_min_h: spec.lambda_min(),
-            trace_h: spec.trace(),
-            null_dim: spec.null_dim(),
-            sigma_norm,
-            non_uniformity: sigma_norm.max(0.0).sqrt(),
-            h_psd: spec.is_psd(),
             gd: criteria::gd(&spec, gamma, tolerances.boundary),
-            shapes,
+            summary,
             exact,
             second_moment: second_moment(&one_step),
             tolerances: *tolerances,
         })
-    }
-
-    /// Whether the instance is a minimum: `H ⪰ 0` and every `H_i ⪰ 0`.
-    #[must_use]
-    pub fn is_minimum(&self) -> bool {
-        self.h_psd && self.shapes.not_psd.is_empty()
-    }
-
-    /// Warnings a reader must see: saddles, non-PSD samples.
-    #[must_use]
-    pub fn warnings(&self) -> Vec<String> {
-        warnings(self.h_psd, self.lambda_min_h, &self.shapes, self.n)
     }
 
     /// `K = N/B`, the steps per epoch.
@@ -437,8 +276,8 @@ impl InstanceAnalysis {
     #[must_use]
     pub fn name(&self) -> &str {
         match self {
-            Self::Iid(a) => &a.name,
-            Self::RandomReshuffling(r) => &r.name,
+            Self::Iid(a) => &a.summary.name,
+            Self::RandomReshuffling(r) => &r.summary.name,
         }
     }
 }

@@ -545,7 +545,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     for a in &doc.analyses {
         s.push_str(&format!(
             "  {:<40} SGD exactly: {}\n",
-            a.name,
+            a.summary.name,
             crate::report::exact_summary_line(a)
         ));
     }
@@ -643,14 +643,14 @@ fn certified_report(
             let mut s = crate::report::text(analyses);
             s.push('\n');
             for (a, c) in analyses.iter().zip(&certs) {
-                s.push_str(&rc::certified_text(&a.name, c));
+                s.push_str(&rc::certified_text(&a.summary.name, c));
             }
             s
         }
         Format::Markdown => {
             let mut s = crate::report::markdown(analyses);
             for (a, c) in analyses.iter().zip(&certs) {
-                s.push_str(&rc::certified_markdown(&a.name, c));
+                s.push_str(&rc::certified_markdown(&a.summary.name, c));
             }
             s
         }

@@ -63,7 +63,7 @@
 //! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
 //! | without / with replacement, random reshuffling | [`Sampling`] |
 //! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, `ρ(L_epoch)^{1/K}` | [`mean_square::reshuffling`] |
-//! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | `sharpness`, `non_uniformity` |
+//! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
 //!

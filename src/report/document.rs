@@ -114,7 +114,7 @@ impl Document {
             let a = Analysis::of(inst, tol)?;
             for o in &a.orderings {
                 expectations.push(Expectation {
-                    what: format!("{}: {}", a.name, o.relation),
+                    what: format!("{}: {}", a.summary.name, o.relation),
                     holds: o.holds,
                 });
             }
@@ -125,7 +125,7 @@ impl Document {
                 expectations.push(Expectation {
                     what: format!(
                         "{}: every-minibatch enumeration == closed form (exact)",
-                        a.name
+                        a.summary.name
                     ),
                     holds: e.agrees(),
                 });
@@ -153,7 +153,7 @@ impl Document {
             expectations.push(Expectation {
                 what: format!(
                     "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
-                    analyses[k].name, c.agreement.alpha
+                    analyses[k].summary.name, c.agreement.alpha
                 ),
                 holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
             });
@@ -169,8 +169,8 @@ impl Document {
                     .enumerate()
                     .map(|(i, a)| DiagramPoint {
                         label: (i + 1).to_string(),
-                        x: a.gamma * a.sharpness,
-                        y: a.gamma * a.c_factor.sqrt() * a.non_uniformity,
+                        x: a.summary.gamma * a.summary.sharpness,
+                        y: a.summary.gamma * a.summary.c_factor.sqrt() * a.summary.non_uniformity,
                         verdict: a.mean_square.check.verdict,
                     })
                     .collect::<Vec<_>>(),
@@ -290,15 +290,15 @@ fn instance_table(d: &Document) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} | {} |",
             i + 1,
-            a.name,
-            a.n,
-            a.d,
-            a.batch_size,
-            a.sampling,
-            sig(a.gamma),
-            sig(a.sharpness),
-            sig(a.trace_h),
-            sig(a.sigma_norm),
+            a.summary.name,
+            a.summary.n,
+            a.summary.d,
+            a.summary.batch_size,
+            a.summary.sampling,
+            sig(a.summary.gamma),
+            sig(a.summary.sharpness),
+            sig(a.summary.trace_h),
+            sig(a.summary.sigma_norm),
             sig(a.mean_square.check.value),
             critical(a.mean_square.check.critical_gamma),
             critical(a.thm33.critical_gamma),
@@ -335,7 +335,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} {} | {} |",
-                    a.name,
+                    a.summary.name,
                     e.visits,
                     e.route,
                     cells.join(" | ")
@@ -345,7 +345,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | above the enumeration limit | – | – | – | – |",
-                    a.name
+                    a.summary.name
                 );
             }
         }
@@ -498,7 +498,7 @@ pub fn document_json(d: &Document) -> String {
     let v = json!({
         "instances": d.analyses.iter().map(json_value).collect::<Vec<_>>(),
         "enumerations": d.enumerations.iter().zip(&d.analyses).map(|(e, a)| json!({
-            "name": a.name,
+            "name": a.summary.name,
             "enumerated": e.is_some(),
             "visits": e.as_ref().map(|e| e.visits.to_string()),
             "agrees": e.as_ref().map(EnumerationCheck::agrees),

@@ -1,7 +1,7 @@
 //! The JSON report: an array with one flat object per instance (keys documented in README.md).
 
 use super::{exact_summary, sgd_summary};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Summary};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 use serde_json::{json, Value};
 
@@ -23,7 +23,8 @@ pub(super) fn verdict(v: Verdict) -> Value {
     })
 }
 
-fn detail(r: &CriterionResult) -> Value {
+/// One criterion in JSON: value, threshold, margin, critical γ, verdict.
+pub(super) fn detail(r: &CriterionResult) -> Value {
     json!({
         "value": r.value,
         "threshold": r.threshold,
@@ -33,60 +34,74 @@ fn detail(r: &CriterionResult) -> Value {
     })
 }
 
+/// The keys of every scheme's JSON object that describe the instance ([`Summary`]), merged
+/// with the object `rest` (the criteria).
+pub(super) fn with_summary(s: &Summary, rest: Value) -> Value {
+    let mut v = json!({
+        "name": s.name,
+        "n": s.n,
+        "d": s.d,
+        "batch_size": s.batch_size,
+        "gamma": s.gamma,
+        "sampling": s.sampling,
+        "input_form": if s.gradient_form { "gradients" } else { "hessians" },
+        "c_factor": s.c_factor,
+        "sharpness": s.sharpness,
+        "lambda_min_h": s.lambda_min_h,
+        "trace_h": s.trace_h,
+        "null_space_dim": s.null_dim,
+        "sigma_norm": s.sigma_norm,
+        "non_uniformity": s.non_uniformity,
+        "is_minimum": s.is_minimum(),
+        "non_psd_samples": s.shapes.not_psd,
+        "warnings": s.warnings(),
+    });
+    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
+        obj.extend(more);
+    }
+    v
+}
+
 /// The JSON object for one analysis.
 #[must_use]
 pub fn json_value(a: &Analysis) -> Value {
-    json!({
-        "name": a.name,
-        "n": a.n,
-        "d": a.d,
-        "batch_size": a.batch_size,
-        "gamma": a.gamma,
-        "sampling": a.sampling,
-        "input_form": if a.gradient_form { "gradients" } else { "hessians" },
-        "c_factor": a.c_factor,
-        "sharpness": a.sharpness,
-        "lambda_min_h": a.lambda_min_h,
-        "trace_h": a.trace_h,
-        "null_space_dim": a.null_dim,
-        "sigma_norm": a.sigma_norm,
-        "non_uniformity": a.non_uniformity,
-        "is_minimum": a.is_minimum(),
-        "non_psd_samples": a.shapes.not_psd,
-        "thm33_lambda_max": a.thm33.value,
-        "thm33_stable": a.thm33.verdict.holds(),
-        "thm33_verdict": verdict(a.thm33.verdict),
-        "gd_stable": a.gd.verdict.holds(),
-        "gd_verdict": verdict(a.gd.verdict),
-        "thm35_trace_ok": a.thm35.check.verdict.holds(),
-        "thm35_verdict": verdict(a.thm35.check.verdict),
-        "thm35_hypotheses_hold": a.thm35.hypotheses.hold(),
-        "thm35_hypotheses": a.thm35.hypotheses,
-        "critical_gamma_gd": critical(a.gd.critical_gamma),
-        "critical_gamma_thm33": critical(a.thm33.critical_gamma),
-        "critical_gamma_thm35": critical(a.thm35.check.critical_gamma),
-        "ms_spectral_radius": a.mean_square.check.value,
-        "ms_stable": a.mean_square.check.verdict.holds(),
-        "ms_verdict": verdict(a.mean_square.check.verdict),
-        "critical_gamma_exact": critical(a.mean_square.check.critical_gamma),
-        "orderings": a.orderings.iter().map(|o| json!({
-            "relation": o.relation,
-            "reason": o.reason,
-            "holds": o.holds,
-        })).collect::<Vec<_>>(),
-        "sgd_summary": sgd_summary(a),
-        "sgd_exact_summary": exact_summary(a),
-        "criteria": {
-            "thm33": detail(&a.thm33),
-            "gd": detail(&a.gd),
-            "thm35": detail(&a.thm35.check),
-            "exact": detail(&a.mean_square.check),
-        },
-        "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
-        "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
-        "warnings": a.warnings(),
-        "tolerances": a.tolerances,
-    })
+    with_summary(
+        &a.summary,
+        json!({
+            "thm33_lambda_max": a.thm33.value,
+            "thm33_stable": a.thm33.verdict.holds(),
+            "thm33_verdict": verdict(a.thm33.verdict),
+            "gd_stable": a.gd.verdict.holds(),
+            "gd_verdict": verdict(a.gd.verdict),
+            "thm35_trace_ok": a.thm35.check.verdict.holds(),
+            "thm35_verdict": verdict(a.thm35.check.verdict),
+            "thm35_hypotheses_hold": a.thm35.hypotheses.hold(),
+            "thm35_hypotheses": a.thm35.hypotheses,
+            "critical_gamma_gd": critical(a.gd.critical_gamma),
+            "critical_gamma_thm33": critical(a.thm33.critical_gamma),
+            "critical_gamma_thm35": critical(a.thm35.check.critical_gamma),
+            "ms_spectral_radius": a.mean_square.check.value,
+            "ms_stable": a.mean_square.check.verdict.holds(),
+            "ms_verdict": verdict(a.mean_square.check.verdict),
+            "critical_gamma_exact": critical(a.mean_square.check.critical_gamma),
+            "orderings": a.orderings.iter().map(|o| json!({
+                "relation": o.relation,
+                "reason": o.reason,
+                "holds": o.holds,
+            })).collect::<Vec<_>>(),
+            "sgd_summary": sgd_summary(a),
+            "sgd_exact_summary": exact_summary(a),
+            "criteria": {
+                "thm33": detail(&a.thm33),
+                "gd": detail(&a.gd),
+                "thm35": detail(&a.thm35.check),
+                "exact": detail(&a.mean_square.check),
+            },
+            "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
+            "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
+            "tolerances": a.tolerances,
+        }),
+    )
 }
 
 /// The JSON report: an array of [`json_value`] objects, pretty-printed.

@@ -1,7 +1,7 @@
 //! The Markdown report: one table of instances, then one table of criteria per instance.
 
-use super::{critical, exact_summary, ratio, rows, sgd_summary, sig, sig_rel};
-use crate::analysis::Analysis;
+use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use crate::analysis::{Analysis, Summary};
 use std::fmt::Write as _;
 
 /// The header of the table of instances.
@@ -15,58 +15,57 @@ pub(crate) const CRITERIA_HEADER: &str = "| criterion | kind | inequality | valu
 pub fn markdown(analyses: &[Analysis]) -> String {
     let mut out = String::from(SUMMARY_HEADER);
     for a in analyses {
-        summary_row(&mut out, a);
+        summary_row(&mut out, &a.summary, &sgd_summary(a), &exact_summary(a));
     }
     for a in analyses {
-        section(&mut out, a);
+        criteria_section(&mut out, &a.summary, &rows(a), None);
     }
     out
 }
 
-/// One row of the table of instances.
-pub(crate) fn summary_row(out: &mut String, a: &Analysis) {
-    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
+/// One row of the table of instances: the summary `s`, then `sgd` and `exact` (the
+/// conclusions by the lecture's criteria and exactly).
+pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str) {
+    let scale = s.sharpness.abs().max(s.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.name,
-        a.n,
-        a.d,
-        a.batch_size,
-        a.sampling,
-        sig(a.gamma),
-        sig(a.c_factor),
-        sig(a.sharpness),
-        sig_rel(a.trace_h, scale),
-        sig_rel(a.sigma_norm, scale * scale),
-        if a.is_minimum() { "yes" } else { "**no**" },
-        sgd_summary(a),
-        exact_summary(a)
+        s.name,
+        s.n,
+        s.d,
+        s.batch_size,
+        s.sampling,
+        sig(s.gamma),
+        sig(s.c_factor),
+        sig(s.sharpness),
+        sig_rel(s.trace_h, scale),
+        sig_rel(s.sigma_norm, scale * scale),
+        if s.is_minimum() { "yes" } else { "**no**" },
+        sgd,
+        exact
     );
 }
 
-/// One instance's table of criteria and its warnings.
-pub(crate) fn section(out: &mut String, a: &Analysis) {
-    let _ = writeln!(out, "\n### {}\n", a.name);
+/// One instance's section under any scheme: its table of criteria, the paragraph `note` if
+/// any, and the warnings.
+pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note: Option<&str>) {
+    let _ = writeln!(out, "\n### {}\n", s.name);
     out.push_str(CRITERIA_HEADER);
-    for r in rows(a) {
-        let res = r.result;
+    for r in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             r.label,
             r.kind,
             r.inequality,
-            sig(res.value),
-            sig(res.threshold),
-            sig_rel(res.margin, res.threshold),
-            critical(res.critical_gamma),
-            ratio(a.gamma, res.critical_gamma),
-            res.verdict,
+            r.cells.join(" | "),
             r.conclusion
         );
     }
-    for w in a.warnings() {
+    if let Some(note) = note {
+        let _ = writeln!(out, "\n{note}");
+    }
+    for w in s.warnings() {
         let _ = writeln!(out, "\n> **Warning.** {w}");
     }
 }

@@ -71,7 +71,12 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             let mut out = String::from(markdown::SUMMARY_HEADER);
             for a in analyses {
                 match a {
-                    InstanceAnalysis::Iid(a) => markdown::summary_row(&mut out, a),
+                    InstanceAnalysis::Iid(a) => markdown::summary_row(
+                        &mut out,
+                        &a.summary,
+                        &sgd_summary(a),
+                        &exact_summary(a),
+                    ),
                     InstanceAnalysis::RandomReshuffling(r) => {
                         reshuffling::markdown_summary_row(&mut out, r);
                     }
@@ -79,7 +84,9 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             }
             for a in analyses {
                 match a {
-                    InstanceAnalysis::Iid(a) => markdown::section(&mut out, a),
+                    InstanceAnalysis::Iid(a) => {
+                        markdown::criteria_section(&mut out, &a.summary, &rows(a), None);
+                    }
                     InstanceAnalysis::RandomReshuffling(r) => {
                         reshuffling::markdown_section(&mut out, r);
                     }
@@ -90,13 +97,27 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
     }
 }
 
-/// One row of the criteria table, in words.
+/// One row of a table of criteria, as printed (text and Markdown, both schemes).
 pub(crate) struct Row {
     pub label: &'static str,
     pub kind: &'static str,
-    pub inequality: &'static str,
-    pub result: CriterionResult,
+    pub inequality: String,
+    /// Value, threshold, margin, critical `γ`, `γ/γ*`, check: [`cells`], or `n/a`.
+    pub cells: [String; 6],
     pub conclusion: String,
+}
+
+/// The cells of a table of criteria for `r` at the instance's `gamma`: value, threshold,
+/// margin, critical `γ`, `γ/γ*`, check.
+pub(crate) fn cells(r: &CriterionResult, gamma: f64) -> [String; 6] {
+    [
+        sig(r.value),
+        sig(r.threshold),
+        sig_rel(r.margin, r.threshold),
+        critical(r.critical_gamma),
+        ratio(gamma, r.critical_gamma),
+        r.verdict.to_string(),
+    ]
 }
 
 pub(crate) fn critical(g: CriticalGamma) -> String {
@@ -124,7 +145,8 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
                 .to_owned()
         }
     };
-    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    let s = &a.summary;
+    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
     let gd = match a.gd.verdict {
         Verdict::Accepts => "stable for GD",
         Verdict::Rejects => "unstable for GD",
@@ -152,29 +174,29 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
         Row {
             label: "exact (M&M 2024)",
             kind: "iff",
-            inequality: "ρ(L_γ) ≤ 1",
-            result: a.mean_square.check,
+            inequality: "ρ(L_γ) ≤ 1".to_owned(),
+            cells: cells(&a.mean_square.check, s.gamma),
             conclusion: exact,
         },
         Row {
             label: "Theorem 3.3",
             kind: "sufficient",
-            inequality: "λ_max{(I − γH)² + γ²cΣ} ≤ 1",
-            result: a.thm33,
+            inequality: "λ_max{(I − γH)² + γ²cΣ} ≤ 1".to_owned(),
+            cells: cells(&a.thm33, s.gamma),
             conclusion: thm33,
         },
         Row {
             label: "Corollary 3.4",
             kind: "GD (B = N)",
-            inequality: "λ_max(H) ≤ 2/γ",
-            result: a.gd,
+            inequality: "λ_max(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.gd, s.gamma),
             conclusion: gd,
         },
         Row {
             label: "Theorem 3.5",
             kind: if holds { "necessary" } else { "not applicable" },
-            inequality: "tr(H) ≤ 2/γ",
-            result: a.thm35.check,
+            inequality: "tr(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.thm35.check, s.gamma),
             conclusion: thm35,
         },
     ]
@@ -198,7 +220,8 @@ pub(crate) fn exact_summary(a: &Analysis) -> String {
 
 /// The SGD conclusion the lecture's criteria allow, in one line.
 pub(crate) fn sgd_summary(a: &Analysis) -> String {
-    let gd_is_sgd = a.sampling == Sampling::WithoutReplacement && a.batch_size == a.n;
+    let s = &a.summary;
+    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
     if gd_is_sgd {
         return match a.gd.verdict {
             Verdict::Accepts => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
@@ -212,13 +235,13 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
     if a.thm35.hypotheses.hold() && a.thm35.check.verdict == Verdict::Rejects {
         return "unstable (Theorem 3.5)".to_owned();
     }
-    if a.d == 1 && a.thm33.verdict == Verdict::Rejects {
+    if s.d == 1 && a.thm33.verdict == Verdict::Rejects {
         return "unstable (d = 1: Theorem 3.3 is necessary and sufficient)".to_owned();
     }
-    if a.d == 1 && a.thm33.verdict == Verdict::Boundary {
+    if s.d == 1 && a.thm33.verdict == Verdict::Boundary {
         return "boundary (d = 1: Theorem 3.3 is exact and γ = γ* within tolerance; stable if exactly equal)".to_owned();
     }
-    if !a.h_psd {
+    if !s.h_psd {
         return "unstable (H is not PSD: not a minimum)".to_owned();
     }
     "undecided by the lecture's criteria".to_owned()

@@ -2,37 +2,12 @@
 //! Markdown and JSON. The lecture's i.i.d. criteria are shown as not applicable, never as
 //! numbers.
 
-use super::markdown::CRITERIA_HEADER;
-use super::text::{moment_lines, title_lines, Basics};
-use super::{critical, json, ratio, sig, sig_rel};
+use super::{cells, json, markdown, sig, text, Row};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
-use crate::criteria::Verdict;
-use crate::instance::Sampling;
+use crate::criteria::{CriterionResult, Verdict};
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-
-impl<'a> From<&'a ReshufflingAnalysis> for Basics<'a> {
-    fn from(a: &'a ReshufflingAnalysis) -> Self {
-        Self {
-            name: &a.name,
-            n: a.n,
-            d: a.d,
-            batch_size: a.batch_size,
-            sampling: Sampling::RandomReshuffling,
-            gamma: a.gamma,
-            gradient_form: a.gradient_form,
-            sharpness: a.sharpness,
-            lambda_min_h: a.lambda_min_h,
-            trace_h: a.trace_h,
-            null_dim: a.null_dim,
-            sigma_norm: a.sigma_norm,
-            non_uniformity: a.non_uniformity,
-            is_minimum: a.is_minimum(),
-            warnings: a.warnings(),
-        }
-    }
-}
 
 /// The i.i.d. criteria that do not apply: (label, inequality).
 const NOT_APPLICABLE: [(&str, &str); 3] = [
@@ -87,7 +62,7 @@ fn gd_conclusion(a: &ReshufflingAnalysis) -> String {
         Verdict::Rejects => "unstable for GD",
         Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
     };
-    if a.batch_size == a.n {
+    if a.summary.batch_size == a.summary.n {
         format!("{gd} (B = N: random reshuffling is GD)")
     } else {
         format!("{gd} (GD's own criterion, for comparison: random reshuffling's stable set can reach past γ*_GD)")
@@ -126,7 +101,7 @@ pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
 /// What the lecture's criteria allow one to conclude, in one line.
 #[must_use]
 pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
-    if a.batch_size == a.n {
+    if a.summary.batch_size == a.summary.n {
         return match a.gd.verdict {
             Verdict::Accepts => "stable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
             Verdict::Rejects => {
@@ -139,53 +114,42 @@ pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
     not_applicable_text()
 }
 
-/// One table row: cells after the label.
-struct Row {
-    label: String,
-    kind: &'static str,
-    inequality: String,
-    cells: [String; 6],
-    conclusion: String,
+/// The exact per-epoch criterion `ρ(L_epoch)^{1/K} ≤ 1` as one of the table's.
+fn per_step(a: &ReshufflingAnalysis) -> CriterionResult {
+    let r = &a.exact;
+    CriterionResult {
+        value: r.per_step_radius,
+        threshold: 1.0,
+        margin: 1.0 - r.per_step_radius,
+        critical_gamma: r.critical_gamma,
+        verdict: r.verdict,
+    }
 }
 
 fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
-    let per_step = a.exact.per_step_radius;
-    let na = || std::array::from_fn(|_| "n/a".to_owned());
-    let mut v = vec![Row {
-        label: "exact, random reshuffling".to_owned(),
-        kind: "iff (per epoch)",
-        inequality: exact_label(a),
-        cells: [
-            sig(per_step),
-            "1".to_owned(),
-            sig_rel(1.0 - per_step, 1.0),
-            critical(a.exact.critical_gamma),
-            ratio(a.gamma, a.exact.critical_gamma),
-            a.exact.verdict.to_string(),
-        ],
-        conclusion: exact_conclusion(a).to_owned(),
-    }];
-    let gd = a.gd;
-    v.push(Row {
-        label: "Corollary 3.4".to_owned(),
-        kind: "GD (B = N)",
-        inequality: "λ_max(H) ≤ 2/γ".to_owned(),
-        cells: [
-            sig(gd.value),
-            sig(gd.threshold),
-            sig_rel(gd.margin, gd.threshold),
-            critical(gd.critical_gamma),
-            ratio(a.gamma, gd.critical_gamma),
-            gd.verdict.to_string(),
-        ],
-        conclusion: gd_conclusion(a),
-    });
+    let gamma = a.summary.gamma;
+    let mut v = vec![
+        Row {
+            label: "exact, random reshuffling",
+            kind: "iff (per epoch)",
+            inequality: exact_label(a),
+            cells: cells(&per_step(a), gamma),
+            conclusion: exact_conclusion(a).to_owned(),
+        },
+        Row {
+            label: "Corollary 3.4",
+            kind: "GD (B = N)",
+            inequality: "λ_max(H) ≤ 2/γ".to_owned(),
+            cells: cells(&a.gd, gamma),
+            conclusion: gd_conclusion(a),
+        },
+    ];
     for (label, inequality) in NOT_APPLICABLE {
         v.push(Row {
-            label: label.to_owned(),
+            label,
             kind: "not applicable",
             inequality: inequality.to_owned(),
-            cells: na(),
+            cells: std::array::from_fn(|_| "n/a".to_owned()),
             conclusion: not_applicable_text(),
         });
     }
@@ -194,42 +158,9 @@ fn table(a: &ReshufflingAnalysis) -> Vec<Row> {
 
 /// The text section of one instance.
 pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
-    let basics = Basics::from(a);
-    title_lines(out, &basics);
-    let _ = writeln!(
-        out,
-        "epoch: a uniformly random permutation of the N samples cut into K = N/B = {} consecutive batches",
-        a.steps_per_epoch()
-    );
-    let _ = writeln!(
-        out,
-        "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
-        sig(a.c_factor)
-    );
-    moment_lines(out, &basics);
-    out.push('\n');
-    let header = [
-        "criterion",
-        "kind",
-        "inequality",
-        "value",
-        "threshold",
-        "margin",
-        "critical γ",
-        "γ/γ*",
-        "check",
-    ];
+    text::summary_lines(out, &a.summary);
     let rows = table(a);
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let mut v = vec![r.label.clone(), r.kind.to_owned(), r.inequality.clone()];
-            v.extend(r.cells.iter().cloned());
-            v
-        })
-        .collect();
-    super::format::aligned_table(out, &header, &cells);
-    out.push('\n');
+    text::criteria_table(out, &rows);
     let _ = writeln!(out, "{}: {}", rows[0].label, rows[0].conclusion);
     let _ = writeln!(
         out,
@@ -254,51 +185,18 @@ pub(crate) fn text_section(out: &mut String, a: &ReshufflingAnalysis) {
 
 /// The row of the Markdown table of instances.
 pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
-    let scale = a.sharpness.abs().max(a.lambda_min_h.abs());
-    let _ = writeln!(
-        out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        a.name,
-        a.n,
-        a.d,
-        a.batch_size,
-        Sampling::RandomReshuffling,
-        sig(a.gamma),
-        sig(a.c_factor),
-        sig(a.sharpness),
-        sig_rel(a.trace_h, scale),
-        sig_rel(a.sigma_norm, scale * scale),
-        if a.is_minimum() { "yes" } else { "**no**" },
-        sgd_summary(a),
-        exact_summary(a)
-    );
+    markdown::summary_row(out, &a.summary, &sgd_summary(a), &exact_summary(a));
 }
 
 /// The Markdown section of one instance.
 pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
-    let _ = writeln!(out, "\n### {}\n", a.name);
-    out.push_str(CRITERIA_HEADER);
-    for r in table(a) {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            r.label,
-            r.kind,
-            r.inequality,
-            r.cells.join(" | "),
-            r.conclusion
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nRandom reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
+    let note = format!(
+        "Random reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
         a.steps_per_epoch(),
         sig(a.exact.epoch_radius),
         method(a)
     );
-    for w in a.warnings() {
-        let _ = writeln!(out, "\n> **Warning.** {w}");
-    }
+    markdown::criteria_section(out, &a.summary, &table(a), Some(&note));
 }
 
 /// The JSON object of one instance: the keys of [`crate::report::json_value`], with the
@@ -306,95 +204,61 @@ pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
 /// result under `random_reshuffling`.
 #[must_use]
 pub fn json_value(a: &ReshufflingAnalysis) -> Value {
-    let gd = json!({
-        "value": a.gd.value,
-        "threshold": a.gd.threshold,
-        "margin": a.gd.margin,
-        "critical_gamma": json::critical(a.gd.critical_gamma),
-        "verdict": json::verdict(a.gd.verdict),
-    });
     let r = &a.exact;
-    // In three parts: one `json!` of every key exceeds the macro's recursion limit.
-    let mut v = json!({
-        "name": a.name,
-        "n": a.n,
-        "d": a.d,
-        "batch_size": a.batch_size,
-        "gamma": a.gamma,
-        "sampling": Sampling::RandomReshuffling,
-        "input_form": if a.gradient_form { "gradients" } else { "hessians" },
-        "c_factor": a.c_factor,
-        "sharpness": a.sharpness,
-        "lambda_min_h": a.lambda_min_h,
-        "trace_h": a.trace_h,
-        "null_space_dim": a.null_dim,
-        "sigma_norm": a.sigma_norm,
-        "non_uniformity": a.non_uniformity,
-        "is_minimum": a.is_minimum(),
-        "non_psd_samples": a.shapes.not_psd,
-        "thm33_lambda_max": Value::Null,
-        "thm33_stable": Value::Null,
-        "thm33_verdict": Value::Null,
-        "gd_stable": a.gd.verdict.holds(),
-        "gd_verdict": json::verdict(a.gd.verdict),
-        "thm35_trace_ok": Value::Null,
-        "thm35_verdict": Value::Null,
-        "thm35_hypotheses_hold": Value::Null,
-        "thm35_hypotheses": Value::Null,
-        "critical_gamma_gd": json::critical(a.gd.critical_gamma),
-        "critical_gamma_thm33": Value::Null,
-        "critical_gamma_thm35": Value::Null,
-        "ms_spectral_radius": Value::Null,
-        "ms_stable": Value::Null,
-        "ms_verdict": Value::Null,
-        "critical_gamma_exact": Value::Null,
-    });
-    let rest = json!({
-        "not_applicable": {
-            "reason": NOT_INDEPENDENT,
-            "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
-            "fields": NULL_FIELDS,
-        },
-        "orderings": Vec::<Value>::new(),
-        "sgd_summary": sgd_summary(a),
-        "sgd_exact_summary": exact_summary(a),
-        "criteria": {
-            "thm33": Value::Null,
-            "gd": gd,
-            "thm35": Value::Null,
-            "exact": Value::Null,
+    json::with_summary(
+        &a.summary,
+        json!({
+            "thm33_lambda_max": Value::Null,
+            "thm33_stable": Value::Null,
+            "thm33_verdict": Value::Null,
+            "gd_stable": a.gd.verdict.holds(),
+            "gd_verdict": json::verdict(a.gd.verdict),
+            "thm35_trace_ok": Value::Null,
+            "thm35_verdict": Value::Null,
+            "thm35_hypotheses_hold": Value::Null,
+            "thm35_hypotheses": Value::Null,
+            "critical_gamma_gd": json::critical(a.gd.critical_gamma),
+            "critical_gamma_thm33": Value::Null,
+            "critical_gamma_thm35": Value::Null,
+            "ms_spectral_radius": Value::Null,
+            "ms_stable": Value::Null,
+            "ms_verdict": Value::Null,
+            "critical_gamma_exact": Value::Null,
+            "not_applicable": {
+                "reason": NOT_INDEPENDENT,
+                "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
+                "fields": NULL_FIELDS,
+            },
+            "orderings": Vec::<Value>::new(),
+            "sgd_summary": sgd_summary(a),
+            "sgd_exact_summary": exact_summary(a),
+            "criteria": {
+                "thm33": Value::Null,
+                "gd": json::detail(&a.gd),
+                "thm35": Value::Null,
+                "exact": Value::Null,
+                "random_reshuffling": json::detail(&per_step(a)),
+            },
             "random_reshuffling": {
-                "value": r.per_step_radius,
-                "threshold": 1.0,
-                "margin": 1.0 - r.per_step_radius,
-                "critical_gamma": json::critical(r.critical_gamma),
+                "steps_per_epoch": r.steps_per_epoch,
+                "orderings": r.orderings.to_string(),
+                "epoch_spectral_radius": r.epoch_radius,
+                "per_step_spectral_radius": r.per_step_radius,
+                "stable": r.verdict.holds(),
                 "verdict": json::verdict(r.verdict),
+                "critical_gamma": json::critical(r.critical_gamma),
+                "critical_gamma_method": match r.route {
+                    EpochRoute::Enumerated => "bisection",
+                    EpochRoute::FullBatch => "closed_form",
+                },
+                "critical_gamma_relative_accuracy": match r.route {
+                    EpochRoute::Enumerated => json!(BISECTION_REL),
+                    EpochRoute::FullBatch => Value::Null,
+                },
             },
-        },
-        "random_reshuffling": {
-            "steps_per_epoch": r.steps_per_epoch,
-            "orderings": r.orderings.to_string(),
-            "epoch_spectral_radius": r.epoch_radius,
-            "per_step_spectral_radius": r.per_step_radius,
-            "stable": r.verdict.holds(),
-            "verdict": json::verdict(r.verdict),
-            "critical_gamma": json::critical(r.critical_gamma),
-            "critical_gamma_method": match r.route {
-                EpochRoute::Enumerated => "bisection",
-                EpochRoute::FullBatch => "closed_form",
-            },
-            "critical_gamma_relative_accuracy": match r.route {
-                EpochRoute::Enumerated => json!(BISECTION_REL),
-                EpochRoute::FullBatch => Value::Null,
-            },
-        },
-        "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
-        "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
-        "warnings": a.warnings(),
-        "tolerances": a.tolerances,
-    });
-    if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
-        obj.extend(more);
-    }
-    v
+            "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
+            "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
+            "tolerances": a.tolerances,
+        }),
+    )
 }

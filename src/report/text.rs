@@ -1,7 +1,8 @@
 //! The plain-text report, for people at a terminal.
 
-use super::{critical, exact_summary, ratio, rows, sgd_summary, sig, sig_rel};
-use crate::analysis::Analysis;
+use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use crate::analysis::{Analysis, Summary};
+use crate::instance::Sampling;
 use std::fmt::Write as _;
 
 /// The text report of `analyses`, one section per instance.
@@ -17,51 +18,12 @@ pub fn text(analyses: &[Analysis]) -> String {
     out
 }
 
-/// The facts shared by every scheme's section: what the instance is, `H`, `Σ`, minimum.
-pub(crate) struct Basics<'a> {
-    pub name: &'a str,
-    pub n: usize,
-    pub d: usize,
-    pub batch_size: usize,
-    pub sampling: crate::Sampling,
-    pub gamma: f64,
-    pub gradient_form: bool,
-    pub sharpness: f64,
-    pub lambda_min_h: f64,
-    pub trace_h: f64,
-    pub null_dim: usize,
-    pub sigma_norm: f64,
-    pub non_uniformity: f64,
-    pub is_minimum: bool,
-    pub warnings: Vec<String>,
-}
-
-impl<'a> From<&'a Analysis> for Basics<'a> {
-    fn from(a: &'a Analysis) -> Self {
-        Self {
-            name: &a.name,
-            n: a.n,
-            d: a.d,
-            batch_size: a.batch_size,
-            sampling: a.sampling,
-            gamma: a.gamma,
-            gradient_form: a.gradient_form,
-            sharpness: a.sharpness,
-            lambda_min_h: a.lambda_min_h,
-            trace_h: a.trace_h,
-            null_dim: a.null_dim,
-            sigma_norm: a.sigma_norm,
-            non_uniformity: a.non_uniformity,
-            is_minimum: a.is_minimum(),
-            warnings: a.warnings(),
-        }
-    }
-}
-
-/// The title and the line that names the instance.
-pub(crate) fn title_lines(out: &mut String, b: &Basics<'_>) {
-    let _ = writeln!(out, "== {} ==", b.name);
-    let form = if b.gradient_form {
+/// The summary block of every scheme's section: the title, the line that names the instance,
+/// the batch factor `c` (and, under random reshuffling, the epoch), `H`, `Σ`, whether it is a
+/// minimum, and the warnings.
+pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
+    let _ = writeln!(out, "== {} ==", s.name);
+    let form = if s.gradient_form {
         "gradients g_i (H_i = g_i g_iᵀ)"
     } else {
         "Hessians H_i"
@@ -69,63 +31,72 @@ pub(crate) fn title_lines(out: &mut String, b: &Basics<'_>) {
     let _ = writeln!(
         out,
         "N = {} {} ({form}), d = {}, B = {}, sampling: {}, γ = {}",
-        b.n,
-        if b.n == 1 { "sample" } else { "samples" },
-        b.d,
-        b.batch_size,
-        b.sampling,
-        sig(b.gamma)
+        s.n,
+        if s.n == 1 { "sample" } else { "samples" },
+        s.d,
+        s.batch_size,
+        s.sampling,
+        sig(s.gamma)
     );
-}
-
-/// `H`, `Σ`, whether it is a minimum, and the warnings.
-pub(crate) fn moment_lines(out: &mut String, b: &Basics<'_>) {
-    let scale = b.sharpness.abs().max(b.lambda_min_h.abs());
+    match s.sampling {
+        Sampling::WithoutReplacement => {
+            let _ = writeln!(
+                out,
+                "batch factor c = (N − B)/(B(N − 1)) = {}",
+                sig(s.c_factor)
+            );
+        }
+        Sampling::WithReplacement => {
+            let _ = writeln!(out, "batch factor c = 1/B = {}", sig(s.c_factor));
+        }
+        Sampling::RandomReshuffling => {
+            let _ = writeln!(
+                out,
+                "epoch: a uniformly random permutation of the N samples cut into K = N/B = {} consecutive batches",
+                s.n / s.batch_size
+            );
+            let _ = writeln!(
+                out,
+                "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
+                sig(s.c_factor)
+            );
+        }
+    }
+    let scale = s.sharpness.abs().max(s.lambda_min_h.abs());
     let _ = writeln!(
         out,
         "H: sharpness λ_max(H) = {}, λ_min(H) = {}, tr(H) = {}",
-        sig(b.sharpness),
-        sig_rel(b.lambda_min_h, scale),
-        sig_rel(b.trace_h, scale)
+        sig(s.sharpness),
+        sig_rel(s.lambda_min_h, scale),
+        sig_rel(s.trace_h, scale)
     );
-    if b.null_dim > 0 {
+    if s.null_dim > 0 {
         let _ = writeln!(
             out,
             "   null space of H: dimension {} (over-parameterized directions; factor exactly 1 there, which is stable)",
-            b.null_dim
+            s.null_dim
         );
     }
     let _ = writeln!(
         out,
         "Σ: λ_max(Σ) = {}, non-uniformity s = √λ_max(Σ) = {}",
-        sig_rel(b.sigma_norm, scale * scale),
-        sig_rel(b.non_uniformity, scale)
+        sig_rel(s.sigma_norm, scale * scale),
+        sig_rel(s.non_uniformity, scale)
     );
-    let minimum = if b.is_minimum {
-        "yes: H ⪰ 0 and every H_i ⪰ 0".to_owned()
+    let minimum = if s.is_minimum() {
+        "yes: H ⪰ 0 and every H_i ⪰ 0"
     } else {
-        "NO (see warnings)".to_owned()
+        "NO (see warnings)"
     };
     let _ = writeln!(out, "minimum: {minimum}");
-    for w in &b.warnings {
+    for w in s.warnings() {
         let _ = writeln!(out, "warning: {w}");
     }
 }
 
-/// One instance's section.
-pub(crate) fn section(out: &mut String, a: &Analysis) {
-    let basics = Basics::from(a);
-    title_lines(out, &basics);
-    let c_formula = match a.sampling {
-        crate::Sampling::WithoutReplacement | crate::Sampling::RandomReshuffling => {
-            "(N − B)/(B(N − 1))"
-        }
-        crate::Sampling::WithReplacement => "1/B",
-    };
-    let _ = writeln!(out, "batch factor c = {c_formula} = {}", sig(a.c_factor));
-    moment_lines(out, &basics);
-    out.push('\n');
-    let header = [
+/// The table of criteria of every scheme's section, set off by blank lines.
+pub(crate) fn criteria_table(out: &mut String, rows: &[Row]) {
+    const HEADER: [&str; 9] = [
         "criterion",
         "kind",
         "inequality",
@@ -136,29 +107,28 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
         "γ/γ*",
         "check",
     ];
-    let table: Vec<Vec<String>> = rows(a)
-        .into_iter()
+    let cells: Vec<Vec<String>> = rows
+        .iter()
         .map(|r| {
-            let res = r.result;
-            vec![
-                r.label.to_owned(),
-                r.kind.to_owned(),
-                r.inequality.to_owned(),
-                sig(res.value),
-                sig(res.threshold),
-                sig_rel(res.margin, res.threshold),
-                critical(res.critical_gamma),
-                ratio(a.gamma, res.critical_gamma),
-                res.verdict.to_string(),
-            ]
+            let mut v = vec![r.label.to_owned(), r.kind.to_owned(), r.inequality.clone()];
+            v.extend(r.cells.iter().cloned());
+            v
         })
         .collect();
-    super::format::aligned_table(out, &header, &table);
     out.push('\n');
-    for r in rows(a) {
+    super::format::aligned_table(out, &HEADER, &cells);
+    out.push('\n');
+}
+
+/// One instance's section.
+pub(crate) fn section(out: &mut String, a: &Analysis) {
+    summary_lines(out, &a.summary);
+    let rows = rows(a);
+    criteria_table(out, &rows);
+    for r in &rows {
         let _ = writeln!(out, "{}: {}", r.label, r.conclusion);
     }
-    if a.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Rejects {
+    if a.summary.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Rejects {
         let _ = writeln!(
             out,
             "   (λ_max{{…}} = 1 is attained on the null space of H, where the factor is exactly 1; on the range of H it is below 1 for γ < γ*)"

@@ -55,44 +55,44 @@ fn numbers_match_the_exact_reference() {
         let e = &exp[&key];
         let a = analyze_file(&f);
         let num = |k: &str| e[k].as_f64().unwrap_or_else(|| panic!("{key}: {k}"));
-        assert_eq!(a.n as u64, e["n"].as_u64().unwrap(), "{key}: n");
-        assert_eq!(a.d as u64, e["d"].as_u64().unwrap(), "{key}: d");
+        assert_eq!(a.summary.n as u64, e["n"].as_u64().unwrap(), "{key}: n");
+        assert_eq!(a.summary.d as u64, e["d"].as_u64().unwrap(), "{key}: d");
         assert_eq!(
-            a.batch_size as u64,
+            a.summary.batch_size as u64,
             e["batch_size"].as_u64().unwrap(),
             "{key}: B"
         );
         assert_eq!(
-            a.sampling.as_str(),
+            a.summary.sampling.as_str(),
             e["sampling"].as_str().unwrap(),
             "{key}: sampling"
         );
         // Scale for absolute floors: the size of H (entries are O(1) in every fixture).
-        let scale = a.sharpness.abs().max(1.0);
+        let scale = a.summary.sharpness.abs().max(1.0);
         assert_close(
             &format!("{key}: c"),
-            a.c_factor,
+            a.summary.c_factor,
             num("c_factor"),
             1e-15,
             1e-15,
         );
         assert_close(
             &format!("{key}: sharpness"),
-            a.sharpness,
+            a.summary.sharpness,
             num("sharpness"),
             1e-12,
             scale,
         );
         assert_close(
             &format!("{key}: tr(H)"),
-            a.trace_h,
+            a.summary.trace_h,
             num("trace_h"),
             1e-12,
             scale,
         );
         assert_close(
             &format!("{key}: λ_max(Σ)"),
-            a.sigma_norm,
+            a.summary.sigma_norm,
             num("sigma_norm"),
             1e-12,
             scale * scale,
@@ -163,7 +163,7 @@ fn verdicts_match_the_exact_reference() {
 fn overparameterized_minimum_is_stable_not_boundary() {
     // λ_max{(I − γH)² + γ²cΣ} = 1 exactly (the null direction e3), yet γ = 0.5 < γ* = 3/4.
     let a = analyze_file(&root().join("fixtures/overparam_null_direction_d3.json"));
-    assert_eq!(a.null_dim, 1);
+    assert_eq!(a.summary.null_dim, 1);
     assert_close("λ_max", a.thm33.value, 1.0, 1e-14, 1.0);
     assert_eq!(a.thm33.verdict, sgd_stability::criteria::Verdict::Accepts);
 }
@@ -223,7 +223,11 @@ fn markdown_report_has_one_section_per_fixture() {
     let all: Vec<_> = fixture_files().iter().map(|f| analyze_file(f)).collect();
     let md = report::markdown(&all);
     for a in &all {
-        assert!(md.contains(&format!("### {}", a.name)), "{}", a.name);
+        assert!(
+            md.contains(&format!("### {}", a.summary.name)),
+            "{}",
+            a.summary.name
+        );
     }
 }
 

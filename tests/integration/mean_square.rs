@@ -196,11 +196,11 @@ fn critical_gamma_matches_bisection_on_the_spectral_radius() {
         let rows = random_hessians(s.seed, s.n, s.d, s.d);
         let inst = instance(&rows, 0.1, s.b, s.sampling);
         let an = Analysis::of(&inst, &tol()).unwrap();
-        if an.null_dim > 0 {
+        if an.summary.null_dim > 0 {
             return TestResult::discard();
         }
         let closed = finite(ms(&inst).check.critical_gamma).unwrap();
-        let (mut lo, mut hi) = (0.0, 2.0 / an.sharpness * 1.000_001);
+        let (mut lo, mut hi) = (0.0, 2.0 / an.summary.sharpness * 1.000_001);
         for _ in 0..100 {
             let mid = 0.5 * (lo + hi);
             if rho(&inst, mid) <= 1.0 {
@@ -211,7 +211,8 @@ fn critical_gamma_matches_bisection_on_the_spectral_radius() {
         }
         // dρ/dγ at γ* is 2⟨Q*, C Q*⟩ ≥ λ_min(H)-ish, so an eigenvalue error ε moves the
         // crossing by about ε/λ_min(H).
-        let rel = 1e-9_f64.max(256.0 * f64::EPSILON * an.sharpness / an.lambda_min_h);
+        let rel =
+            1e-9_f64.max(256.0 * f64::EPSILON * an.summary.sharpness / an.summary.lambda_min_h);
         assert_close("γ*_exact closed form vs bisection", closed, lo, rel, 0.0);
         TestResult::passed()
     }
@@ -427,7 +428,7 @@ fn over_parameterized_minimum_is_stable_at_rho_one() {
             })
             .collect();
         let a = instance(&rows, 0.1, s.b, s.sampling);
-        if Analysis::of(&a, &tol()).unwrap().null_dim > 0 {
+        if Analysis::of(&a, &tol()).unwrap().summary.null_dim > 0 {
             return TestResult::discard();
         }
         let b = instance(&embedded, 0.1, s.b, s.sampling);
@@ -718,7 +719,10 @@ fn every_fixture_is_cross_checked() {
             "{name}"
         );
         assert!(m.check.value <= an.thm33.value + 1e-12, "{name}");
-        if let (Some(g), true) = (finite(m.check.critical_gamma), an.null_dim == 0 && an.h_psd) {
+        if let (Some(g), true) = (
+            finite(m.check.critical_gamma),
+            an.summary.null_dim == 0 && an.summary.h_psd,
+        ) {
             let (mut lo, mut hi) = (0.0, ggd * 1.000_001);
             for _ in 0..100 {
                 let mid = 0.5 * (lo + hi);

@@ -72,8 +72,8 @@ fn full_batch_without_replacement_is_gd() {
         s.sampling = Sampling::WithoutReplacement;
         let rows = random_hessians(s.seed, s.n, s.d, s.rank);
         let an = analysis(&rows, 0.1, &s);
-        if an.c_factor != 0.0 {
-            return TestResult::error(format!("c = {} for B = N", an.c_factor));
+        if an.summary.c_factor != 0.0 {
+            return TestResult::error(format!("c = {} for B = N", an.summary.c_factor));
         }
         assert_critical_close(
             "γ*_3.3 = γ*_GD at B = N",
@@ -158,17 +158,17 @@ fn thm33_critical_gamma_matches_bisection() {
     fn prop(s: Shape) -> TestResult {
         let rows = random_hessians(s.seed, s.n, s.d, s.d);
         let an = analysis(&rows, 0.1, &s);
-        if an.null_dim > 0 {
+        if an.summary.null_dim > 0 {
             return TestResult::discard();
         }
         let inst = instance(&rows, 0.1, s.b, s.sampling);
         let m = Moments::of(inst.samples());
         let lam = |g: f64| {
-            linalg::sym_lambda_max(m.thm33_matrix(g, an.c_factor).as_ref())
+            linalg::sym_lambda_max(m.thm33_matrix(g, an.summary.c_factor).as_ref())
                 .unwrap()
                 .unwrap()
         };
-        let (mut lo, mut hi) = (0.0, 2.0 / an.sharpness * 1.000_001);
+        let (mut lo, mut hi) = (0.0, 2.0 / an.summary.sharpness * 1.000_001);
         // λ ≤ 1 on (0, γ*], and γ* ≤ 2/λ_max(H).
         for _ in 0..200 {
             let mid = 0.5 * (lo + hi);
@@ -181,8 +181,8 @@ fn thm33_critical_gamma_matches_bisection() {
         let closed = finite(an.thm33.critical_gamma).unwrap();
         // The bisection's own accuracy is limited by λ near 1: |λ'(γ*)| ~ λ_min(H), so a
         // rounding error ε in λ moves the crossing by ε/λ_min(H).
-        let lam_min = an.lambda_min_h;
-        let rel = 1e-9_f64.max(64.0 * f64::EPSILON * an.sharpness / lam_min);
+        let lam_min = an.summary.lambda_min_h;
+        let rel = 1e-9_f64.max(64.0 * f64::EPSILON * an.summary.sharpness / lam_min);
         assert_close("γ*_3.3 closed form vs bisection", closed, lo, rel, 0.0);
         TestResult::passed()
     }
@@ -232,10 +232,10 @@ fn common_null_directions_do_not_change_critical_gammas() {
             })
             .collect();
         let (a, b) = (analysis(&rows, 0.1, &s), analysis(&embedded, 0.1, &s));
-        if a.null_dim > 0 {
+        if a.summary.null_dim > 0 {
             return TestResult::discard(); // keep the reference instance free of its own null space
         }
-        assert_eq!(b.null_dim, extra);
+        assert_eq!(b.summary.null_dim, extra);
         for (what, x, y) in [
             ("GD", a.gd.critical_gamma, b.gd.critical_gamma),
             ("Thm 3.3", a.thm33.critical_gamma, b.thm33.critical_gamma),
@@ -314,18 +314,18 @@ fn gradient_form_equals_hessian_form() {
         )
         .unwrap();
         let from_g = Analysis::of(&inst, &Tolerances::default()).unwrap();
-        let scale = from_h.sharpness.max(1.0);
+        let scale = from_h.summary.sharpness.max(1.0);
         assert_close(
             "sharpness",
-            from_g.sharpness,
-            from_h.sharpness,
+            from_g.summary.sharpness,
+            from_h.summary.sharpness,
             1e-12,
             scale,
         );
         assert_close(
             "λ_max(Σ)",
-            from_g.sigma_norm,
-            from_h.sigma_norm,
+            from_g.summary.sigma_norm,
+            from_h.summary.sigma_norm,
             1e-11,
             scale * scale,
         );

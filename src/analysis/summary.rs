@@ -1,0 +1,134 @@
+//! [`Summary`]: what one instance is at `x*`, before any criterion — the setting (`N`, `d`,
+//! `B`, `γ`, the sampling scheme, the batch factor `c`), the features the lecture reads off
+//! `H = (1/N) Σ H_i` and `Σ = (1/N) Σ H_i² − H²` (the sharpness `λ_max(H)` and the
+//! non-uniformity `s = √λ_max(Σ)`: in `d = 1`, the `a` and `s` of eq. (27)), and whether `x*`
+//! is a minimum.
+//! Shared by [`super::Analysis`] and [`super::ReshufflingAnalysis`].
+
+use crate::criteria::{HSpectrum, SampleShapes};
+use crate::error::Result;
+use crate::instance::{Instance, Sampling};
+use crate::moments::{batch_factor, Moments};
+use crate::tolerance::Tolerances;
+
+/// One instance at `x*`, described by its setting and by the moments `H`, `Σ` — the quantities
+/// every report gives before the criteria, whatever the sampling scheme.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The instance's name.
+    pub name: String,
+    /// `N`.
+    pub n: usize,
+    /// `d`.
+    pub d: usize,
+    /// `B` (under random reshuffling it divides `N`).
+    pub batch_size: usize,
+    /// `γ`.
+    pub gamma: f64,
+    /// The sampling scheme.
+    pub sampling: Sampling,
+    /// Whether the samples were given as gradients (`H_i = g_i g_iᵀ`).
+    pub gradient_form: bool,
+    /// The batch factor `c` of one step, the factor in `E[(H_B − H)²] = cΣ`:
+    /// `(N − B)/(B(N − 1))` without replacement and for one batch of random reshuffling (a
+    /// uniform `B`-subset), `1/B` with replacement.
+    pub c_factor: f64,
+    /// `λ_max(H)`, the sharpness.
+    pub sharpness: f64,
+    /// `λ_min(H)`.
+    pub lambda_min_h: f64,
+    /// `tr(H)`.
+    pub trace_h: f64,
+    /// Dimension of the null space of `H` (over-parameterized directions).
+    pub null_dim: usize,
+    /// `λ_max(Σ)`.
+    pub sigma_norm: f64,
+    /// `s = √λ_max(Σ)`, the non-uniformity.
+    pub non_uniformity: f64,
+    /// Whether `H ⪰ 0` (a minimum, as the lecture's theorems assume).
+    pub h_psd: bool,
+    /// Per-sample shapes: non-PSD and rank-above-one samples.
+    pub shapes: SampleShapes,
+}
+
+impl Summary {
+    /// The summary of `instance` under `tolerances`, with the moments and the spectrum of `H`
+    /// it was read from (the criteria need them).
+    ///
+    /// # Errors
+    /// [`crate::Error::Input`] if the moments overflow the f64 range; a numerical failure of an
+    /// eigenvalue computation.
+    pub(crate) fn of(
+        instance: &Instance,
+        tolerances: &Tolerances,
+    ) -> Result<(Self, Moments, HSpectrum)> {
+        let samples = instance.samples();
+        let (n, b) = (instance.n(), instance.batch_size().get());
+        let moments = Moments::of(samples);
+        ensure_finite(&moments)?;
+        let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
+        let shapes = SampleShapes::of(samples, tolerances.null_space)?;
+        let sigma_norm = moments.sigma_norm()?;
+        let summary = Self {
+            name: instance.name().to_owned(),
+            n,
+            d: instance.d(),
+            batch_size: b,
+            gamma: instance.gamma().get(),
+            sampling: instance.sampling(),
+            gradient_form: samples.is_gradient_form(),
+            c_factor: batch_factor(n, b, instance.sampling()),
+            sharpness: spec.sharpness(),
+            lambda_min_h: spec.lambda_min(),
+            trace_h: spec.trace(),
+            null_dim: spec.null_dim(),
+            sigma_norm,
+            non_uniformity: sigma_norm.max(0.0).sqrt(),
+            h_psd: spec.is_psd(),
+            shapes,
+        };
+        Ok((summary, moments, spec))
+    }
+
+    /// Whether the instance is a minimum as the lecture's theorems assume: `H ⪰ 0` and every
+    /// `H_i ⪰ 0`.
+    #[must_use]
+    pub fn is_minimum(&self) -> bool {
+        self.h_psd && self.shapes.not_psd.is_empty()
+    }
+
+    /// Warnings a reader must see: saddles, non-PSD samples.
+    #[must_use]
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if !self.h_psd {
+            w.push(format!(
+                "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
+                crate::report::sig(self.lambda_min_h)
+            ));
+        }
+        if !self.shapes.not_psd.is_empty() {
+            w.push(format!(
+                "{} of the N = {} per-sample Hessians are not positive semidefinite (first: sample index {}, counting from 0 as in the file); the lecture's theorems assume a global minimum where every H_i ⪰ 0.",
+                self.shapes.not_psd.len(),
+                self.n,
+                self.shapes.not_psd[0]
+            ));
+        }
+        w
+    }
+}
+
+/// Entries near the top of the f64 range overflow in `H_i²`: refuse rather than report
+/// verdicts computed from `∞` or `NaN`.
+fn ensure_finite(m: &Moments) -> Result<()> {
+    let bad =
+        |a: &faer::Mat<f64>| (0..a.nrows()).any(|i| (0..a.ncols()).any(|j| !a[(i, j)].is_finite()));
+    if bad(&m.h) || bad(&m.mean_h_sq) || bad(&m.sigma) {
+        return Err(crate::Error::input(
+            if bad(&m.h) { "H" } else { "Σ" },
+            "computing the moments overflowed the f64 range (entries of H_i² beyond about 1e308): rescale the data (all verdicts scale: multiplying every H_i by s divides every critical γ by s)",
+        ));
+    }
+    Ok(())
+}
