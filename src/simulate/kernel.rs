@@ -8,6 +8,7 @@ use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
 use rand::RngExt as _;
 use rand_chacha::rand_core::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 /// Relative slack added to the eigenvalue range behind [`step_norm_bound`], covering the
 /// rounding of the symmetric eigenvalue solver (about `d·ε·‖H_i‖`).
@@ -31,15 +32,18 @@ const RENORM_LO: f64 = 1.0e-301;
 pub fn step_norm_bound(instance: &Instance) -> f64 {
     let samples = instance.samples();
     let d = samples.d();
+    // Per sample, in parallel (N eigenvalue problems, or N norms of long rows: setup that
+    // would otherwise run on one thread before the trials start).
     let (mut lo, mut hi): (Vec<f64>, Vec<f64>) = match samples {
         Samples::Gradients(g) => (0..samples.n())
+            .into_par_iter()
             .map(|i| {
                 let s = g.row(i).iter().fold(0.0, |s, v| s + v * v);
                 (if d == 1 { s } else { 0.0 }, s)
             })
             .unzip(),
         Samples::Hessians(hs) => hs
-            .iter()
+            .par_iter()
             .map(|h| match linalg::sym_eigenvalues(h.as_ref()) {
                 Ok(ev) => (ev[0], ev[ev.len() - 1]),
                 Err(_) => gershgorin(h.as_ref()),

@@ -395,15 +395,15 @@ pub fn simulate_with_progress(
     });
     // Chunk c + 1 is simulated while chunk c is folded into the accumulators (in trial
     // order, so the result does not depend on the thread count).
-    let mut fold = |records: Vec<TrialRecord>| {
-        for rec in &records {
-            acc.add(rec, &ln_range, params.steps);
+    let mut fold = |trials: Vec<Trial>| {
+        for t in &trials {
+            acc.add(t, params.steps);
             if params.escape_radius.is_some() {
-                escapes.push(rec.escape);
+                escapes.push(t.record.escape);
             }
         }
     };
-    let mut pending: Option<Vec<TrialRecord>> = None;
+    let mut pending: Option<Vec<Trial>> = None;
     let mut start = 0;
     while start < params.trials {
         let end = (start + CHUNK).min(params.trials);
@@ -411,7 +411,7 @@ pub fn simulate_with_progress(
             || {
                 (start..end)
                     .into_par_iter()
-                    .map(|r| kernel.run_trial(r as u64, params, &recorded))
+                    .map(|r| Trial::new(kernel.run_trial(r as u64, params, &recorded), &ln_range))
                     .collect::<Vec<_>>()
             },
             || {
@@ -558,6 +558,33 @@ fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {
     Ok(())
 }
 
+/// One trial's record with `Z = ‖x_k‖²/b_k ∈ [0, 1]` at each recorded step (`b_k` the bound
+/// `μ^(2k)‖x_0‖²`), computed in the parallel part: one `exp` per trial-step that the in-order
+/// fold no longer pays.
+struct Trial {
+    record: TrialRecord,
+    scaled: Vec<f64>,
+}
+
+impl Trial {
+    fn new(record: TrialRecord, ln_range: &[f64]) -> Self {
+        let scaled = record
+            .ln_norm_sq
+            .iter()
+            .zip(ln_range)
+            .map(|(&l, &lb)| {
+                // Clamp the rounding of ‖x‖ ≤ μ^k‖x_0‖.
+                if l == f64::NEG_INFINITY {
+                    0.0
+                } else {
+                    (l - lb).exp().min(1.0)
+                }
+            })
+            .collect();
+        Self { record, scaled }
+    }
+}
+
 /// Welford accumulators over trials, fed in trial order.
 struct Accumulator {
     count: usize,
@@ -588,16 +615,11 @@ impl Accumulator {
         }
     }
 
-    fn add(&mut self, rec: &TrialRecord, ln_range: &[f64], steps: usize) {
+    fn add(&mut self, trial: &Trial, steps: usize) {
+        let rec = &trial.record;
         self.count += 1;
         let n = self.count as f64;
-        for (j, (&l, &lb)) in rec.ln_norm_sq.iter().zip(ln_range).enumerate() {
-            // Z = ‖x‖²/b ∈ [0, 1]; clamp the rounding of ‖x‖ ≤ μ^k‖x_0‖.
-            let z = if l == f64::NEG_INFINITY {
-                0.0
-            } else {
-                (l - lb).exp().min(1.0)
-            };
+        for (j, (&l, &z)) in rec.ln_norm_sq.iter().zip(&trial.scaled).enumerate() {
             let delta = z - self.mean[j];
             self.mean[j] += delta / n;
             self.m2[j] += delta * (z - self.mean[j]);
