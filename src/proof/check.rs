@@ -637,9 +637,14 @@ fn equality(
         shapes_text(&used)
     );
     match symbolic::equal(r, a, rng) {
-        Some(points) => (
+        Some(symbolic::Identity::Proved(how)) => (
             Verdict::HoldsSymbolic,
-            format!("{points}; also {evidence}"),
+            format!("{how}; also {evidence}"),
+            None,
+        ),
+        Some(symbolic::Identity::AtRandomPoints(how)) => (
+            Verdict::HoldsTested { instances: tested },
+            format!("Schwartz–Zippel: {evidence}; {how}"),
             None,
         ),
         None => (

@@ -429,25 +429,33 @@ fn normal_form(p: Poly, a: &Assumptions) -> BTreeMap<Vec<Letter>, BigRational> {
 /// Largest grid [`equal`] evaluates for an exact answer; beyond it, random points only.
 const MAX_GRID: usize = 4096;
 
-/// Whether `r` (an equality) holds as an identity of normal forms: `Some(how it was
-/// established)`, or `None` when the claim is outside the symbolic fragment or the normal forms
+/// How the two sides of an equality were found to have the same normal form.
+pub(super) enum Identity {
+    /// As rational functions of `(N, B, γ, d)`: a proof. The text says how.
+    Proved(String),
+    /// At three random points `(N, B, γ)` per scheme only: evidence. The text says where.
+    AtRandomPoints(String),
+}
+
+/// Whether `r` (an equality) holds as an identity of normal forms, and how that was
+/// established; `None` when the claim is outside the symbolic fragment or the normal forms
 /// differ.
 ///
 /// First as rational functions of `(N, B, γ, d)`, for each sampling scheme: the normal forms
 /// are compared on a grid with more values of each variable than the degree bound of
 /// [`super::degree`], which decides the identity for every value of the variables (where no
 /// denominator vanishes). When the grid would exceed [`MAX_GRID`] points or meets a pole,
-/// three random points `(N, B, γ)` per scheme, which is evidence, not proof, and says so.
-pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Option<String> {
+/// three random points `(N, B, γ)` per scheme, which is evidence, not proof.
+pub(super) fn equal(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Option<Identity> {
     let mut proofs = Vec::new();
     for &sampling in &a.sampling {
         match on_grid(r, a, sampling) {
             Grid::Agree(text) => proofs.push(text),
             Grid::Differ => return None,
-            Grid::Unavailable => return at_random_points(r, a, rng),
+            Grid::Unavailable => return at_random_points(r, a, rng).map(Identity::AtRandomPoints),
         }
     }
-    Some(proofs.join("; "))
+    Some(Identity::Proved(proofs.join("; ")))
 }
 
 enum Grid {
@@ -613,7 +621,7 @@ fn at_random_points(r: &Relation, a: &Assumptions, rng: &mut ChaCha8Rng) -> Opti
         }
     }
     Some(format!(
-        "normal forms equal as polynomials in non-commuting matrix symbols at (N, B, γ) = {} (random points: evidence, not a proof for every N, B, γ)",
+        "normal forms equal as polynomials in non-commuting matrix symbols at the random points (N, B, γ) = {} only (the grid that would decide the identity was too large or met a pole)",
         pts.join(", ")
     ))
 }
@@ -644,6 +652,23 @@ mod tests {
             panic!("not proved")
         };
         assert!(text.contains("hence everywhere"), "{text}");
+    }
+
+    /// A grid that meets a pole (`N = 3` in `1/(N − 3)`) proves nothing; the random points that
+    /// replace it are labelled as such, so the step is not reported as proved.
+    #[test]
+    fn a_pole_on_the_grid_leaves_only_random_points() {
+        use rand_chacha::rand_core::SeedableRng;
+        let (r, a) = relation("proof \"t\"\nassume B = 1\nstep (1): H/(N-3) = H/(N-3)\n");
+        assert!(matches!(
+            on_grid(&r, &a, Sampling::WithoutReplacement),
+            Grid::Unavailable
+        ));
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        assert!(matches!(
+            equal(&r, &a, &mut rng),
+            Some(Identity::AtRandomPoints(_))
+        ));
     }
 
     /// `(N − 2)(N − 3)(N − 4)·H = 0`: zero at N = 2, 3, 4 but not as a function of N. The
