@@ -496,90 +496,150 @@ fn agree_at(
 }
 
 fn on_grid(r: &Relation, a: &Assumptions, sampling: Sampling) -> Grid {
-    use super::degree::{Bounder, VARS};
-    let mut bounder = Bounder::new(sampling);
+    let mut bounder = super::degree::Bounder::new(sampling);
     let (Some(lhs), Some(rhs)) = (bounder.bound(&r.lhs), bounder.bound(&r.rhs)) else {
         return Grid::Unavailable;
     };
-    let [deg_n, deg_b, deg_g, deg_d] = lhs.add(&rhs).num.map(i64::from);
-    // B is a variable unless fixed (B = 1) or tied to N (B = N: degree deg_n + deg_b in N).
-    let b_free = !a.batch_one && !a.batch_full;
-    let deg_n = if a.batch_full { deg_n + deg_b } else { deg_n };
-    let bs: Vec<i64> = if b_free {
-        (2..=2 + deg_b).collect()
-    } else {
-        vec![1]
-    };
-    let n_lo = if b_free { 3 + deg_b } else { 2 };
-    let ns: Vec<i64> = (n_lo..=n_lo + deg_n).collect();
-    let gammas: Vec<BigRational> = (0..=deg_g)
-        .map(|k| BigRational::new((2 * k + 1).into(), 13.into()))
-        .collect();
-    let ds: Vec<i64> = if a.dim_one {
-        vec![1]
-    } else {
-        (2..=2 + deg_d).collect()
-    };
-    let count = ns.len() * bs.len() * gammas.len() * ds.len();
-    if count > MAX_GRID {
+    let grid = GridSpec::new(lhs.add(&rhs).num, a);
+    if grid.len() > MAX_GRID {
         return Grid::Unavailable;
     }
-    for &n in &ns {
-        for &b in &bs {
-            let b = if a.batch_full { n } else { b };
-            for g in &gammas {
-                for &d in &ds {
-                    match agree_at(r, a, sampling, (n, b, g, d)) {
-                        Some(true) => {}
-                        Some(false) => return Grid::Differ,
-                        None => return Grid::Unavailable,
-                    }
-                }
-            }
+    for point in grid.points() {
+        match agree_at(r, a, sampling, point) {
+            Some(true) => {}
+            Some(false) => return Grid::Differ,
+            None => return Grid::Unavailable,
         }
     }
-    let values = |name: &str, v: &[i64]| match v {
-        [x] => format!("{name} = {x}"),
-        _ => format!("{name} ∈ {}..{}", v[0], v[v.len() - 1]),
-    };
-    let b_values = if b_free {
-        values("B", &bs)
-    } else if a.batch_full {
-        "B = N".to_owned()
-    } else {
-        "B = 1".to_owned()
-    };
-    let g_values = match gammas.as_slice() {
-        [g] => format!("γ = {g}"),
-        _ => format!(
-            "γ ∈ {{{}}}",
-            gammas
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
-    let grid = [values("N", &ns), b_values, g_values, values("d", &ds)].join(", ");
-    let degrees: Vec<String> = VARS
-        .iter()
-        .zip([deg_n, deg_b, deg_g, deg_d])
-        .filter(|&(v, k)| k > 0 && (*v != "B" || b_free))
-        .map(|(v, k)| format!("{k} in {v}"))
-        .collect();
-    let degrees = if degrees.is_empty() {
-        "0".to_owned()
-    } else {
-        degrees.join(", ")
-    };
     let scheme = if a.sampling.len() > 1 {
         format!(" ({})", sampling.as_str())
     } else {
         String::new()
     };
     Grid::Agree(format!(
-        "normal forms equal as polynomials in non-commuting matrix symbols, with coefficients equal as rational functions of (N, B, γ, d){scheme}: numerator degree ≤ {degrees}, equal at all {count} points of the grid {grid}, hence everywhere (Combinatorial Nullstellensatz)"
+        "normal forms equal as polynomials in non-commuting matrix symbols, with coefficients equal as rational functions of (N, B, γ, d){scheme}: numerator degree ≤ {}, equal at all {} points of the grid {}, hence everywhere (Combinatorial Nullstellensatz)",
+        grid.degrees_text(),
+        grid.len(),
+        grid.values_text()
     ))
+}
+
+/// The values of `B` on the grid.
+enum BatchValues {
+    /// `B` is a variable: `2, 3, …` (all below every `N` of the grid).
+    Free(Vec<i64>),
+    /// `assume B = 1`.
+    One,
+    /// `assume B = N`: no variable of its own (the degree in `N` absorbs the degree in `B`).
+    EqualsN,
+}
+
+/// A grid `S_N × S_B × S_γ × S_d` with one more value of each variable than the degree bound
+/// (a fixed variable takes its one value).
+struct GridSpec {
+    /// The numerator degree bound in `N`, `B`, `γ`, `d` (in `N` including `B`'s if `B = N`).
+    degrees: [i64; 4],
+    ns: Vec<i64>,
+    bs: BatchValues,
+    gammas: Vec<BigRational>,
+    ds: Vec<i64>,
+}
+
+impl GridSpec {
+    fn new(degrees: super::degree::Degrees, a: &Assumptions) -> Self {
+        let [deg_n, deg_b, deg_g, deg_d] = degrees.map(i64::from);
+        let (bs, n_lo, deg_n) = if a.batch_one {
+            (BatchValues::One, 2, deg_n)
+        } else if a.batch_full {
+            (BatchValues::EqualsN, 2, deg_n + deg_b)
+        } else {
+            (
+                BatchValues::Free((2..=2 + deg_b).collect()),
+                3 + deg_b,
+                deg_n,
+            )
+        };
+        Self {
+            degrees: [deg_n, deg_b, deg_g, deg_d],
+            ns: (n_lo..=n_lo + deg_n).collect(),
+            bs,
+            gammas: (0..=deg_g)
+                .map(|k| BigRational::new((2 * k + 1).into(), 13.into()))
+                .collect(),
+            ds: if a.dim_one {
+                vec![1]
+            } else {
+                (2..=2 + deg_d).collect()
+            },
+        }
+    }
+
+    fn b_values(&self, n: i64) -> Vec<i64> {
+        match &self.bs {
+            BatchValues::Free(bs) => bs.clone(),
+            BatchValues::One => vec![1],
+            BatchValues::EqualsN => vec![n],
+        }
+    }
+
+    fn len(&self) -> usize {
+        let b = match &self.bs {
+            BatchValues::Free(bs) => bs.len(),
+            BatchValues::One | BatchValues::EqualsN => 1,
+        };
+        self.ns.len() * b * self.gammas.len() * self.ds.len()
+    }
+
+    /// Every `(N, B, γ, d)` of the grid.
+    fn points(&self) -> impl Iterator<Item = (i64, i64, &BigRational, i64)> + '_ {
+        self.ns.iter().flat_map(move |&n| {
+            self.b_values(n).into_iter().flat_map(move |b| {
+                self.gammas
+                    .iter()
+                    .flat_map(move |g| self.ds.iter().map(move |&d| (n, b, g, d)))
+            })
+        })
+    }
+
+    /// `4 in N, 2 in γ`: the non-zero degree bounds.
+    fn degrees_text(&self) -> String {
+        let free_b = matches!(self.bs, BatchValues::Free(_));
+        let parts: Vec<String> = super::degree::VARS
+            .iter()
+            .zip(self.degrees)
+            .filter(|&(v, k)| k > 0 && (*v != "B" || free_b))
+            .map(|(v, k)| format!("{k} in {v}"))
+            .collect();
+        if parts.is_empty() {
+            "0".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+
+    /// `N ∈ 2..6, B = N, γ ∈ {1/13, 3/13}, d = 2`.
+    fn values_text(&self) -> String {
+        let range = |name: &str, v: &[i64]| match v {
+            [x] => format!("{name} = {x}"),
+            _ => format!("{name} ∈ {}..{}", v[0], v[v.len() - 1]),
+        };
+        let b = match &self.bs {
+            BatchValues::Free(bs) => range("B", bs),
+            BatchValues::One => "B = 1".to_owned(),
+            BatchValues::EqualsN => "B = N".to_owned(),
+        };
+        let g = match self.gammas.as_slice() {
+            [g] => format!("γ = {g}"),
+            gs => format!(
+                "γ ∈ {{{}}}",
+                gs.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        [range("N", &self.ns), b, g, range("d", &self.ds)].join(", ")
+    }
 }
 
 /// Three random rational points `(N, B, γ)` (and `d`) per sampling scheme.
