@@ -332,34 +332,23 @@ impl<'a> Kernel<'a> {
 }
 
 /// A uniform draw from `0..n` (`n ≥ 1`): Lemire's multiply-shift with rejection ("Fast
-/// random integer generation in an interval", 2019), exactly unbiased. One `next_u32` per
-/// draw when `n < 2³²` (a `next_u64` otherwise); the modulo that sets the rejection zone is
-/// computed only in the rare case (probability `< n/2³²`) that it can matter.
+/// random integer generation in an interval", 2019), exactly unbiased, one `next_u32` per draw;
+/// the modulo that sets the rejection zone is computed only in the rare case (probability
+/// `< n/2³²`) that it can matter. (`n ≥ 2³²`, more samples than fit in memory, goes to
+/// `rand`'s `random_range`.)
 #[inline(always)]
 fn below(rng: &mut ChaCha8Rng, n: usize) -> usize {
-    match u32::try_from(n) {
-        Ok(n) => {
-            let mut m = u64::from(rng.next_u32()) * u64::from(n);
-            if (m as u32) < n {
-                let zone = n.wrapping_neg() % n;
-                while (m as u32) < zone {
-                    m = u64::from(rng.next_u32()) * u64::from(n);
-                }
-            }
-            (m >> 32) as usize
-        }
-        Err(_) => {
-            let n = n as u64;
-            let mut m = u128::from(rng.next_u64()) * u128::from(n);
-            if (m as u64) < n {
-                let zone = n.wrapping_neg() % n;
-                while (m as u64) < zone {
-                    m = u128::from(rng.next_u64()) * u128::from(n);
-                }
-            }
-            (m >> 64) as usize
+    let Ok(n32) = u32::try_from(n) else {
+        return rng.random_range(0..n);
+    };
+    let mut m = u64::from(rng.next_u32()) * u64::from(n32);
+    if (m as u32) < n32 {
+        let zone = n32.wrapping_neg() % n32;
+        while (m as u32) < zone {
+            m = u64::from(rng.next_u32()) * u64::from(n32);
         }
     }
+    (m >> 32) as usize
 }
 
 /// Entries of the dense batch sum held in registers at a time (two AVX-512 or four AVX2
