@@ -97,6 +97,13 @@ impl Summary {
         self.h_psd && self.shapes.not_psd.is_empty()
     }
 
+    /// Whether every minibatch is the whole sample set (`B = N` under a scheme whose batches
+    /// are `B`-subsets), so that SGD is GD.
+    #[must_use]
+    pub fn sgd_is_gd(&self) -> bool {
+        self.sampling.batch_is_subset() && self.batch_size == self.n
+    }
+
     /// Warnings a reader must see: saddles, non-PSD samples.
     #[must_use]
     pub fn warnings(&self) -> Vec<String> {

@@ -29,7 +29,6 @@ pub use verify::{verify_json, verify_markdown, verify_text};
 
 use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
-use crate::instance::Sampling;
 
 /// The output formats of `analyze`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -146,14 +145,12 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
         }
     };
     let s = &a.summary;
-    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
-    let gd = match a.gd.verdict {
-        Verdict::Accepts => "stable for GD",
-        Verdict::Rejects => "unstable for GD",
-        Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
-    }
-    .to_owned()
-        + if gd_is_sgd { " (B = N: SGD is GD)" } else { "" };
+    let gd = gd_verdict(a.gd.verdict).to_owned()
+        + if s.sgd_is_gd() {
+            " (B = N: SGD is GD)"
+        } else {
+            ""
+        };
     let holds = a.thm35.hypotheses.hold();
     let thm35 = match (holds, a.thm35.check.verdict) {
         (true, Verdict::Accepts) => "not ruled out (the necessary condition is met)".to_owned(),
@@ -218,11 +215,19 @@ pub(crate) fn exact_summary(a: &Analysis) -> String {
     }
 }
 
+/// GD's verdict (Corollary 3.4) in words.
+pub(crate) fn gd_verdict(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accepts => "stable for GD",
+        Verdict::Rejects => "unstable for GD",
+        Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
+    }
+}
+
 /// The SGD conclusion the lecture's criteria allow, in one line.
 pub(crate) fn sgd_summary(a: &Analysis) -> String {
     let s = &a.summary;
-    let gd_is_sgd = s.sampling == Sampling::WithoutReplacement && s.batch_size == s.n;
-    if gd_is_sgd {
+    if s.sgd_is_gd() {
         return match a.gd.verdict {
             Verdict::Accepts => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
             Verdict::Rejects => "unstable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),

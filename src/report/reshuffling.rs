@@ -57,12 +57,8 @@ fn exact_conclusion(a: &ReshufflingAnalysis) -> &'static str {
 }
 
 fn gd_conclusion(a: &ReshufflingAnalysis) -> String {
-    let gd = match a.gd.verdict {
-        Verdict::Accepts => "stable for GD",
-        Verdict::Rejects => "unstable for GD",
-        Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
-    };
-    if a.summary.batch_size == a.summary.n {
+    let gd = super::gd_verdict(a.gd.verdict);
+    if a.summary.sgd_is_gd() {
         format!("{gd} (B = N: random reshuffling is GD)")
     } else {
         format!("{gd} (GD's own criterion, for comparison: random reshuffling's stable set can reach past γ*_GD)")
