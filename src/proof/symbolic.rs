@@ -517,7 +517,7 @@ fn on_grid(r: &Relation, a: &Assumptions, sampling: Sampling) -> Grid {
         String::new()
     };
     Grid::Agree(format!(
-        "normal forms equal as polynomials in non-commuting matrix symbols, with coefficients equal as rational functions of (N, B, γ, d){scheme}: numerator degree ≤ {}, equal at all {} points of the grid {}, hence everywhere (Combinatorial Nullstellensatz)",
+        "normal forms equal as polynomials in non-commuting matrix symbols, with coefficients equal as rational functions of (N, B, γ, d){scheme}: numerator degree ≤ {}, equal at all {} points of the grid {}, hence for all N, B, γ, d where defined (Combinatorial Nullstellensatz)",
         grid.degrees_text(),
         grid.len(),
         grid.values_text()
@@ -711,7 +711,7 @@ mod tests {
         let Grid::Agree(text) = on_grid(&r, &a, Sampling::WithoutReplacement) else {
             panic!("not proved")
         };
-        assert!(text.contains("hence everywhere"), "{text}");
+        assert!(text.contains("hence for all N, B, γ, d"), "{text}");
     }
 
     /// A grid that meets a pole (`N = 3` in `1/(N − 3)`) proves nothing; the random points that
