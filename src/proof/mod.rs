@@ -38,18 +38,33 @@
 //! # Ok::<(), sgd_stability::proof::ParseError>(())
 //! ```
 
-mod check;
-mod degree;
+mod ast;
+mod decide;
+mod file;
 mod instances;
+mod interval;
+mod lexer;
+pub mod limits;
+mod parser;
+mod positivity;
+mod print;
+mod search;
+mod spectral;
 mod symbolic;
-mod syntax;
+mod trial;
+mod univariate;
 mod value;
+mod verdict;
 
-pub use check::{check_step, Counterexample, StepReport, Verdict, VerifyParams, F64_REL_TOL};
-pub use syntax::{
-    parse_claim, parse_file, Assumptions, Claim, Expect, Expr, ExprKind, Fam, Func, Item, PairRule,
-    ParseError, ProofFile, RelOp, Relation, Shape, Step, SumSpec, Sym,
+pub use ast::{
+    Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Fam, Func,
+    HessianClass, Item, MulOp, PairRule, ParseError, ProofFile, Rank, RelOp, Relation, Shape,
+    Sign, Step, SumDomain, SumSpec, Sym,
 };
+pub use file::parse_file;
+pub use parser::parse_claim;
+pub use search::Counterexample;
+pub use verdict::{check_step, Class, Method, StepReport, Verdict, VerifyParams};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -127,7 +142,13 @@ pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileRe
         .par_iter()
         .map(|item| match item {
             Item::Step(step) => {
-                ItemReport::Step(Box::new(check_step(step, params, seed_for(path, step))))
+                let t0 = std::time::Instant::now();
+                let r = check_step(step, params, seed_for(path, step));
+                if std::env::var_os("SGD_PROOF_TIMING").is_some() {
+                    use std::io::Write as _;
+                    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open("/tmp/proof_timing.txt") { let _ = writeln!(f, "{:8.3}s {}:{} {}", t0.elapsed().as_secs_f64(), path, step.line, step.label); }
+                }
+                ItemReport::Step(Box::new(r))
             }
             Item::Note { label, text, line } => ItemReport::Note {
                 label: label.clone(),

@@ -246,7 +246,7 @@ impl Document {
                     &mut bar.unexpected
                 } else {
                     match step.verdict {
-                        V::HoldsSymbolic | V::HoldsTested { .. } => &mut bar.holds,
+                        V::Proved { .. } | V::Tested { .. } => &mut bar.holds,
                         V::NoCounterexample { .. } => &mut bar.no_counterexample,
                         _ => &mut bar.fails_as_printed,
                     }
