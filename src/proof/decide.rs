@@ -39,8 +39,6 @@ impl Cmp {
 /// A formula in `t`.
 #[derive(Debug, Clone)]
 pub(crate) enum Formula {
-    /// A constant.
-    Const(bool),
     /// `p(t) cmp 0`.
     Atom(UPoly, Cmp),
     /// Every one.
@@ -122,7 +120,6 @@ fn sign_at(p: &UPoly, at: &Point) -> Ordering {
 
 fn eval(f: &Formula, at: &Point) -> bool {
     match f {
-        Formula::Const(b) => *b,
         Formula::Atom(p, c) => c.holds(sign_at(p, at)),
         Formula::And(v) => v.iter().all(|g| eval(g, at)),
         Formula::Or(v) => v.iter().any(|g| eval(g, at)),
@@ -133,7 +130,6 @@ fn eval(f: &Formula, at: &Point) -> bool {
 
 fn polys(f: &Formula, out: &mut Vec<UPoly>) {
     match f {
-        Formula::Const(_) => {}
         Formula::Atom(p, _) => out.push(p.clone()),
         Formula::And(v) | Formula::Or(v) => v.iter().for_each(|g| polys(g, out)),
         Formula::Implies(a, b) | Formula::Iff(a, b) => {
@@ -231,11 +227,15 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
                 }
                 refine(&r, &mut pt);
             }
-            if !upper(&pt).is_negative() && (lower(&pt) >= q(0) || matches!(pt, Point::Rational(_))) {
+            if !upper(&pt).is_negative() && (lower(&pt) >= q(0) || matches!(pt, Point::Rational(_)))
+            {
                 kept.push(pt);
             }
         }
-        if !kept.iter().any(|p| matches!(p, Point::Rational(x) if x.is_zero())) {
+        if !kept
+            .iter()
+            .any(|p| matches!(p, Point::Rational(x) if x.is_zero()))
+        {
             kept.insert(0, Point::Rational(q(0)));
         }
         roots = kept;
@@ -294,7 +294,11 @@ mod tests {
         // (1 − t)² ≤ 1 ⟺ t ≤ 2 on t ≥ 0.
         let a = Formula::Atom(p(&[0, -2, 1]), Cmp::Le);
         let b = Formula::Atom(p(&[-2, 1]), Cmp::Le);
-        assert!(valid(&Formula::Iff(Box::new(a.clone()), Box::new(b.clone())), Domain::NonNeg).is_ok());
+        assert!(valid(
+            &Formula::Iff(Box::new(a.clone()), Box::new(b.clone())),
+            Domain::NonNeg
+        )
+        .is_ok());
         // On all of ℝ it fails (t < 0: (1 − t)² > 1 but t ≤ 2).
         let e = valid(&Formula::Iff(Box::new(a), Box::new(b)), Domain::Real).unwrap_err();
         assert!(e.unwrap().rational.unwrap().is_negative());
@@ -305,7 +309,11 @@ mod tests {
         // t² ≤ 2 ⟹ t ≤ 3/2 fails at t = √2 > 3/2 (on t ≥ 0)…
         let a = Formula::Atom(p(&[-2, 0, 1]), Cmp::Le);
         let b = Formula::Atom(p(&[-3, 2]), Cmp::Le);
-        assert!(valid(&Formula::Implies(Box::new(a.clone()), Box::new(b)), Domain::NonNeg).is_err());
+        assert!(valid(
+            &Formula::Implies(Box::new(a.clone()), Box::new(b)),
+            Domain::NonNeg
+        )
+        .is_err());
         // …and t² ≤ 2 ⟹ t ≤ 1.4143 holds, t² < 2 ⟹ t < √2 is tight at the root.
         let c = Formula::Atom(p(&[-14143, 10000]), Cmp::Le);
         assert!(valid(&Formula::Implies(Box::new(a), Box::new(c)), Domain::NonNeg).is_ok());

@@ -2,7 +2,9 @@
 //! turned into the lecture's objects under the step's hypotheses, and mutated by the search;
 //! and the shapes `(d, N, B)` to try, from ranges wider than the claim's degree in each.
 
-use super::ast::{Assumptions, BatchSize, Claim, Commuting, Dim, Expr, ExprKind, HessianClass, Rank, Sym};
+use super::ast::{
+    Assumptions, BatchSize, Claim, Commuting, Dim, Expr, ExprKind, HessianClass, Rank, Sym,
+};
 use super::value::{Mat, RawInstance};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
@@ -43,7 +45,12 @@ fn degree_in(e: &Expr, s: Sym) -> u32 {
             .map(|a| degree_in(a, s))
             .fold(0, u32::saturating_add),
         ExprKind::Pow(a, k) => degree_in(a, s).saturating_mul(*k),
-        _ => e.children().iter().map(|c| degree_in(c, s)).max().unwrap_or(0),
+        _ => e
+            .children()
+            .iter()
+            .map(|c| degree_in(c, s))
+            .max()
+            .unwrap_or(0),
     }
 }
 
@@ -64,12 +71,14 @@ fn matrix_degree(e: &Expr) -> u32 {
             .iter()
             .map(|f| matrix_degree(&f.expr))
             .fold(0, u32::saturating_add),
-        ExprKind::Call(_, args) => args
-            .iter()
-            .map(matrix_degree)
-            .fold(0, u32::saturating_add),
+        ExprKind::Call(_, args) => args.iter().map(matrix_degree).fold(0, u32::saturating_add),
         ExprKind::Pow(a, k) => matrix_degree(a).saturating_mul(*k),
-        _ => e.children().iter().map(|c| matrix_degree(c)).max().unwrap_or(0),
+        _ => e
+            .children()
+            .iter()
+            .map(|c| matrix_degree(c))
+            .max()
+            .unwrap_or(0),
     }
 }
 
@@ -202,7 +211,7 @@ impl Genes {
         let t: f64 = rng.random_range(0.1..2.5);
         let den: i64 = rng.random_range(1..=GAMMA_DEN_MAX);
         let num = ((t / top) * den as f64).round();
-        if num >= 1.0 && num < 1e12 {
+        if (1.0..1e12).contains(&num) {
             self.gamma = (num as i64, den);
         }
     }
@@ -272,8 +281,14 @@ impl Genes {
     pub fn size(&self) -> i64 {
         let s = self.shape;
         let mut c = self.clone();
-        let total: i64 = c.slots().iter().map(|x| x.saturating_abs()).fold(0, i64::saturating_add);
-        ((s.d * 1000 + s.n * 100 + s.b * 10) as i64).saturating_mul(1000).saturating_add(total)
+        let total: i64 = c
+            .slots()
+            .iter()
+            .map(|x| x.saturating_abs())
+            .fold(0, i64::saturating_add);
+        ((s.d * 1000 + s.n * 100 + s.b * 10) as i64)
+            .saturating_mul(1000)
+            .saturating_add(total)
     }
 
     /// The instance these genes stand for under `a`.

@@ -76,16 +76,19 @@ fn sqrt_bounds(x: &BigRational, bits: u32) -> (BigRational, BigRational) {
     (lo, hi)
 }
 
+/// Charge for one operation on two intervals (both ends, each reduced).
+fn charge(a: &Iv, b: &Iv) {
+    super::value::charge_reduced(&a.lo, &b.lo);
+    super::value::charge_reduced(&a.hi, &b.hi);
+}
+
 /// The rational matrix if every entry is a point.
 fn points(m: &Mat<Iv>) -> Option<Vec<Vec<BigRational>>> {
-    m.data
-        .iter()
-        .all(Iv::is_point)
-        .then(|| {
-            (0..m.rows)
-                .map(|i| (0..m.cols).map(|j| m.get(i, j).lo.clone()).collect())
-                .collect()
-        })
+    m.data.iter().all(Iv::is_point).then(|| {
+        (0..m.rows)
+            .map(|i| (0..m.cols).map(|j| m.get(i, j).lo.clone()).collect())
+            .collect()
+    })
 }
 
 /// A rational close to `x` (for test vectors).
@@ -94,13 +97,15 @@ fn rational_near(x: f64) -> BigRational {
 }
 
 impl Field for Iv {
-    const ARITH: super::value::Arith = super::value::Arith::Interval;
     fn show(&self) -> String {
         if self.is_point() {
             return super::print::rational(&self.lo);
         }
         let mid = (&self.lo + &self.hi) / BigRational::from_integer(2.into());
-        format!("≈{}", crate::report::sig(ToPrimitive::to_f64(&mid).unwrap_or(f64::NAN)))
+        format!(
+            "≈{}",
+            crate::report::sig(ToPrimitive::to_f64(&mid).unwrap_or(f64::NAN))
+        )
     }
     fn nil() -> Self {
         Self::point(<BigRational as Zero>::zero())
@@ -109,23 +114,35 @@ impl Field for Iv {
         Self::point(q.clone())
     }
     fn add(&self, o: &Self) -> Self {
+        charge(self, o);
         Self::new(&self.lo + &o.lo, &self.hi + &o.hi)
     }
     fn sub(&self, o: &Self) -> Self {
+        charge(self, o);
         Self::new(&self.lo - &o.hi, &self.hi - &o.lo)
     }
     fn mul(&self, o: &Self) -> Self {
+        charge(self, o);
         if self.is_point() && o.is_point() {
             return Self::point(&self.lo * &o.lo);
         }
+        charge(self, o);
         let c = [
             &self.lo * &o.lo,
             &self.lo * &o.hi,
             &self.hi * &o.lo,
             &self.hi * &o.hi,
         ];
-        let lo = c.iter().min().cloned().unwrap_or_else(<BigRational as Zero>::zero);
-        let hi = c.iter().max().cloned().unwrap_or_else(<BigRational as Zero>::zero);
+        let lo = c
+            .iter()
+            .min()
+            .cloned()
+            .unwrap_or_else(<BigRational as Zero>::zero);
+        let hi = c
+            .iter()
+            .max()
+            .cloned()
+            .unwrap_or_else(<BigRational as Zero>::zero);
         Self::new(lo, hi)
     }
     fn div(&self, o: &Self) -> EResult<Self> {
@@ -135,10 +152,7 @@ impl Field for Iv {
         if o.contains_zero() {
             return Err(EvalError::Imprecise);
         }
-        let inv = Self::new(
-            BigRational::one() / &o.hi,
-            BigRational::one() / &o.lo,
-        );
+        let inv = Self::new(BigRational::one() / &o.hi, BigRational::one() / &o.lo);
         Ok(self.mul(&inv))
     }
     fn neg(&self) -> Self {
@@ -150,7 +164,10 @@ impl Field for Iv {
         } else if !self.hi.is_positive() {
             self.neg()
         } else {
-            Self::new(<BigRational as Zero>::zero(), Ord::max(Signed::abs(&self.lo), self.hi.clone()))
+            Self::new(
+                <BigRational as Zero>::zero(),
+                Ord::max(Signed::abs(&self.lo), self.hi.clone()),
+            )
         }
     }
     fn larger(&self, o: &Self) -> Self {
@@ -190,14 +207,18 @@ impl Field for Iv {
     }
     fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
-        Ok(eigen_intervals(&rows)
-            .into_iter()
-            .map(|(lo, hi)| Self::new(lo, hi))
-            .collect())
+        let vals = eigen_intervals(&rows);
+        if super::work::exhausted() || vals.len() != m.rows {
+            return Err(EvalError::OutOfWork);
+        }
+        Ok(vals.into_iter().map(|(lo, hi)| Self::new(lo, hi)).collect())
     }
     fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
         let vals = eigen_intervals(&rows);
+        if super::work::exhausted() || vals.len() != m.rows {
+            return Err(EvalError::OutOfWork);
+        }
         let n = m.rows;
         // Distinct eigenvalues: disjoint intervals.
         for w in vals.windows(2) {
@@ -229,9 +250,16 @@ impl Field for Iv {
         }
         Ok(out)
     }
+    fn rational(&self) -> Option<BigRational> {
+        self.is_point().then(|| self.lo.clone())
+    }
     fn psd(m: &Mat<Self>) -> Option<bool> {
         if let Some(rows) = points(m) {
-            return Some(real_rooted_nonnegative_roots(&charpoly(&rows)));
+            let p = charpoly(&rows);
+            if super::work::exhausted() {
+                return None;
+            }
+            return Some(real_rooted_nonnegative_roots(&p));
         }
         // Refute with a rational test vector near the eigenvector of the least eigenvalue.
         let (_, u) = f64_eigen(&m.to_f64()).ok()?;
@@ -254,12 +282,14 @@ impl Field for Iv {
 fn eigen_intervals(rows: &[Vec<BigRational>]) -> Vec<(BigRational, BigRational)> {
     let mut w = width();
     let strip = |v: Vec<(BigRational, BigRational, usize)>| {
-        v.into_iter().map(|(lo, hi, _)| (lo, hi)).collect::<Vec<_>>()
+        v.into_iter()
+            .map(|(lo, hi, _)| (lo, hi))
+            .collect::<Vec<_>>()
     };
     for _ in 0..64 {
         let vals = sym_eigenvalues(rows, &w);
         let ok = vals.windows(2).all(|p| p[0].2 == p[1].2 || p[0].1 < p[1].0);
-        if ok {
+        if ok || super::work::exhausted() {
             return strip(vals);
         }
         w /= BigRational::from_integer(16.into());

@@ -58,12 +58,24 @@ pub const MAX_UNIVARIATE_DEGREE: usize = 48;
 /// Bits of precision an interval is refined to before a comparison is declared undecidable.
 pub const MAX_INTERVAL_BITS: u32 = 256;
 
-/// Work units (about one scalar multiply–add each) of one exact evaluation of a claim on one
-/// instance; a shape whose estimated cost exceeds it is not tried.
-pub const MAX_INSTANCE_WORK: u64 = 2_000_000;
+/// The estimated operation count of one evaluation of a claim on one instance (from its shape
+/// alone, [`super::trial::cost`]) above which the shape is not tried.
+pub const MAX_INSTANCE_ESTIMATE: u64 = 2_000_000;
 
-/// Work units of all exact evaluations of one step.
-pub const MAX_STEP_WORK: u64 = 40_000_000;
+/// Work units ([`super::work`]: about one 64-bit multiply each) of one evaluation of a claim
+/// on one instance; an evaluation that reaches it stops and is not counted.
+pub const MAX_INSTANCE_WORK: u64 = 20_000_000;
+
+/// Work units of one step (its symbolic routes and evaluations together).
+pub const MAX_STEP_WORK: u64 = 50_000_000;
+
+/// Work units of one file: each of its `k` steps may spend at most
+/// `min(MAX_STEP_WORK, MAX_FILE_WORK / k)`. About 10⁷–10⁸ units are done per second, so a file
+/// takes a few seconds at most.
+pub const MAX_FILE_WORK: u64 = 200_000_000;
+
+/// Work units of one symbolic route of a step (within the step's budget).
+pub const MAX_SYMBOLIC_WORK: u64 = 20_000_000;
 
 /// Batches of one instance (the expectation `E_B[…]` visits each).
 pub const MAX_BATCHES: u128 = 20_000;

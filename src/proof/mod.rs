@@ -55,15 +55,17 @@ mod trial;
 mod univariate;
 mod value;
 mod verdict;
+mod work;
 
 pub use ast::{
     Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Fam, Func,
-    HessianClass, Item, MulOp, PairRule, ParseError, ProofFile, Rank, RelOp, Relation, Shape,
-    Sign, Step, SumDomain, SumSpec, Sym,
+    HessianClass, Item, MulOp, PairRule, ParseError, ProofFile, Rank, RelOp, Relation, Shape, Sign,
+    Step, SumDomain, SumSpec, Sym,
 };
 pub use file::parse_file;
 pub use parser::parse_claim;
 pub use search::Counterexample;
+use verdict::check_step_within;
 pub use verdict::{check_step, Class, Method, StepReport, Verdict, VerifyParams};
 
 use crate::error::{Error, Result};
@@ -137,19 +139,18 @@ fn seed_for(path: &str, step: &Step) -> u64 {
 #[must_use]
 pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileReport {
     use rayon::prelude::*;
+    let steps = file.steps().count().max(1) as u64;
+    let budget = limits::MAX_STEP_WORK.min(limits::MAX_FILE_WORK / steps);
     let items = file
         .items
         .par_iter()
         .map(|item| match item {
-            Item::Step(step) => {
-                let t0 = std::time::Instant::now();
-                let r = check_step(step, params, seed_for(path, step));
-                if std::env::var_os("SGD_PROOF_TIMING").is_some() {
-                    use std::io::Write as _;
-                    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open("/tmp/proof_timing.txt") { let _ = writeln!(f, "{:8.3}s {}:{} {}", t0.elapsed().as_secs_f64(), path, step.line, step.label); }
-                }
-                ItemReport::Step(Box::new(r))
-            }
+            Item::Step(step) => ItemReport::Step(Box::new(check_step_within(
+                step,
+                params,
+                seed_for(path, step),
+                budget,
+            ))),
             Item::Note { label, text, line } => ItemReport::Note {
                 label: label.clone(),
                 text: text.clone(),

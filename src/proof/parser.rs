@@ -8,8 +8,8 @@
 //! bound in one claim.
 
 use super::ast::{
-    Claim, Expr, ExprKind, Fam, Factor, Func, MulOp, PairRule, ParseError, RelOp, Relation,
-    Shape, Sign, SumDomain, SumSpec, Sym,
+    Claim, Expr, ExprKind, Factor, Fam, Func, MulOp, PairRule, ParseError, RelOp, Relation, Shape,
+    Sign, SumDomain, SumSpec, Sym,
 };
 use super::lexer::{lex, Tok, Token};
 use super::limits::{MAX_DEGREE, MAX_EXPONENT, MAX_KRON_POWER, MAX_NESTING};
@@ -45,7 +45,7 @@ pub fn parse_claim(text: &str, line: usize, offset: usize) -> Result<Claim, Pars
     let claim = p.claim()?;
     check_scoping(&claim, line)?;
     for side in claim.sides() {
-        if degree(side).is_none_or(|d| d > MAX_DEGREE) {
+        if degree(side).map_or(true, |d| d > MAX_DEGREE) {
             return Err(ParseError {
                 line,
                 col: side.col,
@@ -413,10 +413,7 @@ impl Parser<'_> {
                 return self.err(col, "a power must be a non-negative integer literal");
             };
             let Some(k) = k.to_u32().filter(|&k| k <= MAX_EXPONENT) else {
-                return self.err(
-                    col,
-                    format!("exponent {k} exceeds {MAX_EXPONENT} (limit)"),
-                );
+                return self.err(col, format!("exponent {k} exceeds {MAX_EXPONENT} (limit)"));
             };
             if !e.shape.is_square() {
                 return self.err(
@@ -430,14 +427,12 @@ impl Parser<'_> {
             let (base, k) = match e.kind {
                 ExprKind::Pow(base, a) => match a.checked_mul(k).filter(|&m| m <= MAX_EXPONENT) {
                     Some(m) => (base, m),
-                    None => {
-                        return self.err(
-                            col,
-                            format!(
-                                "exponent {a}·{k} of a repeated power exceeds {MAX_EXPONENT} (limit)"
-                            ),
-                        )
-                    }
+                    None => return self.err(
+                        col,
+                        format!(
+                            "exponent {a}·{k} of a repeated power exceeds {MAX_EXPONENT} (limit)"
+                        ),
+                    ),
                 },
                 other => (
                     Box::new(Expr {
@@ -904,6 +899,10 @@ mod tests {
         let Claim::Rel(r) = parse_claim("(H^2)^3'' = H", 1, 0).unwrap() else {
             panic!()
         };
-        assert!(matches!(r.lhs.kind, ExprKind::Pow(_, 6)), "{:?}", r.lhs.kind);
+        assert!(
+            matches!(r.lhs.kind, ExprKind::Pow(_, 6)),
+            "{:?}",
+            r.lhs.kind
+        );
     }
 }

@@ -64,7 +64,12 @@ fn linear_nonneg(l: &[BigRational; 3], asm: &Assumptions) -> bool {
         // The cone N ≥ B ≥ b0: vertex (b0, b0), rays (1, 0) and (1, 1).
         BatchSize::Any | BatchSize::TwoOrMore => {
             let b0 = BigRational::from_integer(
-                if asm.batch == BatchSize::TwoOrMore { 2 } else { 1 }.into(),
+                if asm.batch == BatchSize::TwoOrMore {
+                    2
+                } else {
+                    1
+                }
+                .into(),
             );
             alpha >= &zero && alpha + beta >= zero && (alpha + beta) * b0 + kappa >= zero
         }
@@ -153,9 +158,7 @@ pub(crate) fn nonneg(e: &Expr, asm: &Assumptions) -> bool {
             Func::Kron => nonneg(&args[0], asm) && nonneg(&args[1], asm),
             Func::Diag | Func::Eigvals | Func::EigDiag => false,
         },
-        ExprKind::Sum(_, b) | ExprKind::BatchMean(b) | ExprKind::SampleMean(_, b) => {
-            nonneg(b, asm)
-        }
+        ExprKind::Sum(_, b) | ExprKind::BatchMean(b) | ExprKind::SampleMean(_, b) => nonneg(b, asm),
     }
 }
 

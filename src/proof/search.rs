@@ -4,19 +4,20 @@
 
 use super::ast::{Assumptions, Claim, ExprKind, Fam, Rank, Sym};
 use super::instances::{reach, shapes, Genes, ShapeSpec};
-use super::limits::{MAX_INSTANCE_WORK, MAX_STEP_WORK};
-use super::trial::{claim_cost, decide, score, Decided, PRECISIONS, QUICK};
+use super::limits::{MAX_INSTANCE_ESTIMATE, MAX_INSTANCE_WORK};
+use super::trial::{claim_cost, decide, score, Decided, Instance, PRECISIONS, QUICK};
 use super::value::{Arith, EvalError, Truth};
+use super::work::metered;
 use num_rational::BigRational;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-/// The work of an exact (or interval) evaluation relative to the `f64` estimate.
-const EXACT_FACTOR: u64 = 50;
-
 /// Candidates that looked violated in `f64` and are decided exactly, at most, per unit of
 /// effort.
 const CONFIRMATIONS: usize = 8;
+
+/// Candidate simplifications tried while shrinking a counterexample.
+const SHRINK_STEPS: usize = 120;
 
 /// A counterexample, in numbers a person can check by hand.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,26 +56,39 @@ pub(crate) struct Ctx<'a> {
     pub claim: &'a Claim,
     pub asm: &'a Assumptions,
     pub free: Vec<String>,
-    pub work: u64,
+    /// Work units this step may spend on evaluations.
+    pub budget: u64,
+    /// Work units spent.
+    pub used: u64,
+    /// Evaluations stopped by a work limit.
+    pub out_of_work: usize,
     /// Shapes skipped because one evaluation would cost too much.
     pub too_costly: usize,
 }
 
 impl<'a> Ctx<'a> {
-    pub(crate) fn new(claim: &'a Claim, asm: &'a Assumptions) -> Self {
+    pub(crate) fn new(claim: &'a Claim, asm: &'a Assumptions, budget: u64) -> Self {
         Self {
             claim,
             asm,
             free: claim.free_indices(),
-            work: 0,
+            budget,
+            used: 0,
+            out_of_work: 0,
             too_costly: 0,
         }
     }
 
-    /// The batch list of a shape if an evaluation there fits the limits, with its cost.
-    fn admit(&mut self, s: ShapeSpec) -> Option<(u64, Vec<(Vec<usize>, BigRational)>)> {
+    /// Whether the step's budget is spent.
+    pub(crate) fn spent(&self) -> bool {
+        self.used >= self.budget
+    }
+
+    /// The batch list of a shape if an evaluation there is not hopelessly expensive (by an
+    /// estimate of its operation count).
+    fn admit(&mut self, s: ShapeSpec) -> Option<Vec<(Vec<usize>, BigRational)>> {
         match claim_cost(self.claim, &self.free, s.d, s.n, s.b, s.sampling) {
-            Some((c, b)) if c <= MAX_INSTANCE_WORK => Some((c, b)),
+            Some((c, b)) if c <= MAX_INSTANCE_ESTIMATE => Some(b),
             _ => {
                 self.too_costly += 1;
                 None
@@ -82,12 +96,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn spend(&mut self, c: u64) -> bool {
-        if self.work.saturating_add(c) > MAX_STEP_WORK {
-            return false;
+    /// Run `f` under this step's remaining budget (at most one instance's worth).
+    fn run<R>(&mut self, f: impl FnOnce() -> R) -> Option<R> {
+        if self.spent() {
+            return None;
         }
-        self.work += c;
-        true
+        let limit = MAX_INSTANCE_WORK.min(self.budget - self.used);
+        let (r, used) = metered(limit, f);
+        self.used = self.used.saturating_add(used);
+        Some(r)
     }
 
     /// The exact truth on `genes`, if the budget allows.
@@ -101,27 +118,40 @@ impl<'a> Ctx<'a> {
     }
 
     fn exact_at(&mut self, genes: &Genes, precisions: &[u32]) -> Option<Decided> {
-        let (c, batches) = self.admit(genes.shape)?;
-        // Intervals and rationals cost several times an f64 evaluation.
-        if !self.spend(c.saturating_mul(EXACT_FACTOR)) {
-            return None;
+        let batches = self.admit(genes.shape)?;
+        let (claim, free, raw) = (self.claim, self.free.clone(), genes.build(self.asm));
+        match self.run(|| decide(claim, &free, &raw, &batches, precisions))? {
+            Instance::Decided(d) => Some(d),
+            Instance::OutOfWork => {
+                self.out_of_work += 1;
+                None
+            }
+            Instance::Undefined => None,
         }
-        decide(self.claim, &self.free, &genes.build(self.asm), &batches, precisions)
     }
 
     fn heuristic(&mut self, genes: &Genes) -> Option<Result<f64, EvalError>> {
-        let (c, batches) = self.admit(genes.shape)?;
-        if !self.spend(c) {
+        let batches = self.admit(genes.shape)?;
+        let (claim, free, raw) = (self.claim, self.free.clone(), genes.build(self.asm));
+        let r = self.run(|| score(claim, &free, &raw, &batches))?;
+        if r == Err(EvalError::OutOfWork) {
+            self.out_of_work += 1;
             return None;
         }
-        Some(score(self.claim, &self.free, &genes.build(self.asm), &batches))
+        Some(r)
     }
 }
 
-/// The shapes to try for this claim that fit the cost limit, smallest first.
+/// The shapes to try for this claim whose estimated cost is within the limit, smallest first.
 pub(crate) fn usable_shapes(ctx: &mut Ctx) -> Vec<ShapeSpec> {
     let all = shapes(ctx.asm, reach(ctx.claim));
-    all.into_iter().filter(|s| ctx.admit(*s).is_some()).collect()
+    let n = all.len();
+    let kept: Vec<ShapeSpec> = all
+        .into_iter()
+        .filter(|s| ctx.admit(*s).is_some())
+        .collect();
+    ctx.too_costly = n - kept.len();
+    kept
 }
 
 /// `3 shapes with d ∈ {1,2}, N ∈ {2,3}, B ∈ {1}, sampling without_replacement`.
@@ -352,7 +382,7 @@ pub(crate) fn confirm(ctx: &mut Ctx, genes: &Genes) -> Option<Found> {
 /// Greedily simplify a counterexample while it stays one (exactly).
 pub(crate) fn shrink(ctx: &mut Ctx, found: Found) -> Found {
     let (mut genes, mut d) = found;
-    let mut budget = 300;
+    let mut budget = SHRINK_STEPS;
     'outer: while budget > 0 {
         for cand in genes.simpler() {
             budget -= 1;
@@ -381,7 +411,9 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
     let s = genes.shape;
     let show = |m: &Mat<BigRational>| {
         if m.cols == 1 {
-            let v: Vec<String> = (0..m.rows).map(|i| super::print::rational(m.get(i, 0))).collect();
+            let v: Vec<String> = (0..m.rows)
+                .map(|i| super::print::rational(m.get(i, 0)))
+                .collect();
             return format!("({})ᵀ", v.join(", "));
         }
         let rows: Vec<String> = (0..m.rows)
@@ -453,7 +485,6 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
         arithmetic: match d.arith {
             Arith::Exact => "exact",
             Arith::Interval => "intervals",
-            Arith::Float => "f64",
         }
         .to_owned(),
     }
@@ -461,7 +492,11 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
 
 /// Genes for a one-eigenvalue instance `H_i = λ·I` with `γλ = u` (the spectral route's
 /// witness), in the smallest shape the assumptions allow.
-pub(crate) fn scalar_instance(a: &Assumptions, u: &BigRational, rng: &mut ChaCha8Rng) -> Option<Genes> {
+pub(crate) fn scalar_instance(
+    a: &Assumptions,
+    u: &BigRational,
+    rng: &mut ChaCha8Rng,
+) -> Option<Genes> {
     use super::ast::{BatchSize, Dim};
     let d = if a.dim == Dim::TwoOrMore { 2 } else { 1 };
     let (n, b) = match a.batch {

@@ -189,7 +189,14 @@ fn scalar(e: &Expr, d1: bool) -> Result<(SVal, Dimen), String> {
                                 c /= k;
                             }
                         }
-                        dm = add_dims(dm, if op == MulOp::Divide { dt.map(|x| -x) } else { dt });
+                        dm = add_dims(
+                            dm,
+                            if op == MulOp::Divide {
+                                dt.map(|x| -x)
+                            } else {
+                                dt
+                            },
+                        );
                     }
                     (v, MulOp::Times) if core.is_none() => {
                         core = Some(v);
@@ -209,7 +216,9 @@ fn scalar(e: &Expr, d1: bool) -> Result<(SVal, Dimen), String> {
                                 if p.degree().unwrap_or(0) > 0 || p.is_zero() {
                                     return Err("division by a non-constant".into());
                                 }
-                                core = Some(SVal::Plain(q.scale(&(BigRational::one() / p.c[0].clone()))));
+                                core = Some(SVal::Plain(
+                                    q.scale(&(BigRational::one() / p.c[0].clone())),
+                                ));
                                 dm = add_dims(dm, dt.map(|x| -x));
                             }
                         }
@@ -237,8 +246,12 @@ fn scalar(e: &Expr, d1: bool) -> Result<(SVal, Dimen), String> {
             }
             let v = match core {
                 None => SVal::Plain(constant),
-                Some(SVal::Max(f)) if constant.degree().unwrap_or(0) == 0 => SVal::Max(f.add(&constant)),
-                Some(SVal::Min(f)) if constant.degree().unwrap_or(0) == 0 => SVal::Min(f.add(&constant)),
+                Some(SVal::Max(f)) if constant.degree().unwrap_or(0) == 0 => {
+                    SVal::Max(f.add(&constant))
+                }
+                Some(SVal::Min(f)) if constant.degree().unwrap_or(0) == 0 => {
+                    SVal::Min(f.add(&constant))
+                }
                 _ => return Err("a constant added to a norm".into()),
             };
             (v, dm)
@@ -309,7 +322,10 @@ fn abs_atom(f: &UPoly, r: &UPoly, op: RelOp) -> Formula {
         RelOp::Le | RelOp::Lt => Formula::And(vec![upper, lower]),
         RelOp::Ge | RelOp::Gt => Formula::Or(vec![upper, lower]),
         _ => Formula::And(vec![
-            Formula::Or(vec![atom(f.sub(r), RelOp::Eq), atom(f.neg().sub(r), RelOp::Eq)]),
+            Formula::Or(vec![
+                atom(f.sub(r), RelOp::Eq),
+                atom(f.neg().sub(r), RelOp::Eq),
+            ]),
             atom(r.clone(), RelOp::Ge),
         ]),
     }
@@ -352,7 +368,9 @@ fn formula(claim: &Claim, asm: &Assumptions) -> Result<Formula, String> {
     let d1 = asm.dim_one();
     Ok(match claim {
         Claim::Rel(r) => relation(r, d1)?,
-        Claim::Implies(p, q) => Formula::Implies(Box::new(relation(p, d1)?), Box::new(relation(q, d1)?)),
+        Claim::Implies(p, q) => {
+            Formula::Implies(Box::new(relation(p, d1)?), Box::new(relation(q, d1)?))
+        }
         Claim::Iff(p, q) => Formula::Iff(Box::new(relation(p, d1)?), Box::new(relation(q, d1)?)),
     })
 }
@@ -368,7 +386,11 @@ pub(crate) enum Spectral {
 
 /// Decide `claim` by spectral reduction, or say why it does not apply.
 pub(crate) fn decide(claim: &Claim, asm: &Assumptions) -> Result<Spectral, String> {
-    if !claim.sides().iter().any(|e| e.any(&|x| matches!(x.kind, ExprKind::Sym(Sym::H)))) {
+    if !claim
+        .sides()
+        .iter()
+        .any(|e| e.any(&|x| matches!(x.kind, ExprKind::Sym(Sym::H))))
+    {
         return Err("no H".into());
     }
     let f = formula(claim, asm)?;
@@ -386,7 +408,11 @@ pub(crate) fn decide(claim: &Claim, asm: &Assumptions) -> Result<Spectral, Strin
     } else {
         "λ"
     };
-    let range = if dom == Domain::NonNeg { " ≥ 0" } else { " real" };
+    let range = if dom == Domain::NonNeg {
+        " ≥ 0"
+    } else {
+        " real"
+    };
     let each = if asm.dim_one() {
         "λ = H (d = 1)"
     } else {

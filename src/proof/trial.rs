@@ -6,7 +6,7 @@ use super::ast::{Claim, Expr, ExprKind, Func, RelOp, Relation, SumDomain};
 use super::interval::{with_precision, Iv};
 use super::limits::MAX_INTERVAL_BITS;
 use super::value::{
-    batch_list, eval, relation_truth, Arith, Concrete, EvalError, Env, Field, Mat, RawInstance,
+    batch_list, eval, relation_truth, Arith, Concrete, Env, EvalError, Field, Mat, RawInstance,
     Truth,
 };
 use num_rational::BigRational;
@@ -71,16 +71,149 @@ struct RelEval<T> {
     truth: Truth,
     lhs: Mat<T>,
     rhs: Mat<T>,
+    /// The left side as text when it was compared without computing it (an extreme
+    /// eigenvalue bounded by semidefiniteness tests).
+    lhs_text: Option<String>,
 }
 
-fn eval_rel<T: Field>(r: &Relation, c: &Concrete<T>, env: &mut Env) -> Result<RelEval<T>, EvalError> {
+fn eval_rel<T: Field>(
+    r: &Relation,
+    c: &Concrete<T>,
+    env: &mut Env,
+) -> Result<RelEval<T>, EvalError> {
+    if let Some(fast) = spectral_fast(r, c, env)? {
+        return Ok(fast);
+    }
     let lhs = eval(&r.lhs, c, env)?;
     let rhs = eval(&r.rhs, c, env)?;
     Ok(RelEval {
         truth: relation_truth(r.op, &lhs, &rhs),
         lhs,
         rhs,
+        lhs_text: None,
     })
+}
+
+/// `f(X) op r` for `f` one of `λ_max`, `λ_min`, `ρ`, `‖·‖₂` of a rational symmetric matrix `X`
+/// and a rational `r`, decided by semidefiniteness tests (`λ_max(X) ≤ r ⟺ rI − X ⪰ 0`, …)
+/// without computing eigenvalues. `None` when the relation is not of this form.
+fn spectral_fast<T: Field>(
+    r: &Relation,
+    c: &Concrete<T>,
+    env: &mut Env,
+) -> Result<Option<RelEval<T>>, EvalError> {
+    use super::value::psd_rational;
+    let ExprKind::Call(f @ (Func::LambdaMax | Func::LambdaMin | Func::Rho | Func::Norm), args) =
+        &r.lhs.kind
+    else {
+        return Ok(None);
+    };
+    if !matches!(r.op, RelOp::Le | RelOp::Lt | RelOp::Ge | RelOp::Gt) || args[0].shape.cols == 0 {
+        return Ok(None);
+    }
+    let x = eval(&args[0], c, env)?;
+    let rhs = eval(&r.rhs, c, env)?;
+    let (Some(q), Some(xq)) = (
+        rhs.as_scalar().rational(),
+        x.data
+            .iter()
+            .map(Field::rational)
+            .collect::<Option<Vec<_>>>(),
+    ) else {
+        return Ok(None);
+    };
+    let n = x.rows;
+    let at = |i: usize, j: usize| &xq[i * n + j];
+    if (0..n).any(|i| (0..n).any(|j| at(i, j) != at(j, i))) {
+        return Ok(None);
+    }
+    let zero = BigRational::from_integer(0.into());
+    // s·I + k·X as rows.
+    let shifted = |s: &BigRational, k: &BigRational, m: &dyn Fn(usize, usize) -> BigRational| {
+        (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| {
+                        let d = if i == j { s.clone() } else { zero.clone() };
+                        d + k * m(i, j)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = BigRational::from_integer(1.into());
+    let xm = |i: usize, j: usize| at(i, j).clone();
+    // λ_max(M) ≤ q ⟺ qI − M ⪰ 0; < with ≻. λ_min(M) ≥ q ⟺ M − qI ⪰ 0.
+    let max_le = |m: &dyn Fn(usize, usize) -> BigRational, q: &BigRational, strict: bool| {
+        psd_rational(&shifted(q, &-one.clone(), m), strict)
+    };
+    let min_ge = |m: &dyn Fn(usize, usize) -> BigRational, q: &BigRational, strict: bool| {
+        psd_rational(&shifted(&-q.clone(), &one, m), strict)
+    };
+    let strict = matches!(r.op, RelOp::Lt | RelOp::Gt);
+    let upper = matches!(r.op, RelOp::Le | RelOp::Lt);
+    let truth = match (f, upper) {
+        (Func::LambdaMax, true) => max_le(&xm, &q, strict),
+        // λ_max ≥ q ⟺ not (λ_max < q).
+        (Func::LambdaMax, false) => max_le(&xm, &q, !strict).map(|b| !b),
+        (Func::LambdaMin, false) => min_ge(&xm, &q, strict),
+        (Func::LambdaMin, true) => min_ge(&xm, &q, !strict).map(|b| !b),
+        (Func::Rho, _) => {
+            // ρ ≤ q ⟺ −qI ⪯ X ⪯ qI.
+            let le = |strict: bool| -> Option<bool> {
+                Some(max_le(&xm, &q, strict)? && min_ge(&xm, &-q.clone(), strict)?)
+            };
+            if upper {
+                le(strict)
+            } else {
+                le(!strict).map(|b| !b)
+            }
+        }
+        _ => {
+            // ‖X‖₂ ≤ q ⟺ q ≥ 0 and XᵀX ⪯ q²I.
+            let xtx =
+                |i: usize, j: usize| (0..n).fold(zero.clone(), |acc, k| acc + at(k, i) * at(k, j));
+            let le = |strict: bool| -> Option<bool> {
+                let ok_sign = if strict { q > zero } else { q >= zero };
+                Some(ok_sign && max_le(&xtx, &(&q * &q), strict)?)
+            };
+            if upper {
+                le(strict)
+            } else {
+                le(!strict).map(|b| !b)
+            }
+        }
+    };
+    let Some(truth) = truth else {
+        return Err(EvalError::OutOfWork);
+    };
+    let approx = {
+        let xf = x.to_f64();
+        let vals = super::value::f64_eigen(&if *f == Func::Norm {
+            xf.transpose().matmul(&xf)
+        } else {
+            xf
+        })
+        .map(|(v, _)| v)
+        .unwrap_or_default();
+        let (lo, hi) = (
+            vals.first().copied().unwrap_or(f64::NAN),
+            vals.last().copied().unwrap_or(f64::NAN),
+        );
+        let v = match f {
+            Func::LambdaMax => hi,
+            Func::LambdaMin => lo,
+            Func::Rho => lo.abs().max(hi.abs()),
+            _ => hi.max(0.0).sqrt(),
+        };
+        format!("≈{}", crate::report::sig(v))
+    };
+    Ok(Some(RelEval {
+        truth: if truth { Truth::True } else { Truth::False },
+        lhs: Mat::scalar(T::nil()),
+        rhs,
+        lhs_text: Some(approx),
+    }))
 }
 
 fn implication(p: Truth, q: Truth) -> Truth {
@@ -100,20 +233,30 @@ fn both(a: Truth, b: Truth) -> Truth {
 }
 
 /// The claim at one assignment, in field `T`.
+/// The claim at one assignment: its truth, both sides as text, and (for a failing equality)
+/// whether `≤` and `≥` held.
+type AtAssignment = (Truth, Vec<(String, String)>, bool, bool);
+
 fn at_assignment<T: Field>(
     claim: &Claim,
     c: &Concrete<T>,
     assignment: &[(String, usize)],
-) -> Result<(Truth, Vec<(String, String)>, bool, bool), EvalError> {
+) -> Result<AtAssignment, EvalError> {
     let mut env = Env {
         idx: assignment.to_vec(),
         batch: None,
     };
     let side = |tag: &str, r: &Relation, v: &RelEval<T>| {
         vec![
-            (format!("{tag}lhs"), show(&v.lhs)),
+            (
+                format!("{tag}lhs"),
+                v.lhs_text.clone().unwrap_or_else(|| show(&v.lhs)),
+            ),
             (format!("{tag}rhs"), show(&v.rhs)),
-            (format!("{tag}relation"), format!("lhs {} rhs", r.op.symbol())),
+            (
+                format!("{tag}relation"),
+                format!("lhs {} rhs", r.op.symbol()),
+            ),
         ]
     };
     Ok(match claim {
@@ -146,7 +289,10 @@ fn at_assignment<T: Field>(
         Claim::Iff(p, q) => {
             let pv = eval_rel(p, c, &mut env)?;
             let qv = eval_rel(q, c, &mut env)?;
-            let t = both(implication(pv.truth, qv.truth), implication(qv.truth, pv.truth));
+            let t = both(
+                implication(pv.truth, qv.truth),
+                implication(qv.truth, pv.truth),
+            );
             let mut s = side("first ", p, &pv);
             s.extend(side("second ", q, &qv));
             (t, s, false, false)
@@ -154,21 +300,32 @@ fn at_assignment<T: Field>(
     })
 }
 
+/// The outcome of deciding a claim on one instance.
+#[derive(Debug, Clone)]
+pub(crate) enum Instance {
+    /// No assignment of the free indices is in the domain (each divides by zero).
+    Undefined,
+    /// The work limit was reached before the claim was decided.
+    OutOfWork,
+    /// Decided (or unknown with intervals).
+    Decided(Decided),
+}
+
 /// The claim on `raw` at every assignment of the free indices, exactly when possible, else
-/// with intervals; `None` if no assignment is defined (every one divides by zero or leaves the
-/// domain).
+/// with intervals.
 pub(crate) fn decide(
     claim: &Claim,
     free: &[String],
     raw: &RawInstance,
     batches: &[(Vec<usize>, BigRational)],
     precisions: &[u32],
-) -> Option<Decided> {
+) -> Instance {
     let exact: Concrete<BigRational> = raw.concrete(batches);
     let mut worst: Option<Decided> = None;
     for assignment in assignments(free, raw.n) {
         let r = match at_assignment(claim, &exact, &assignment) {
             Ok(x) => Some((x, Arith::Exact)),
+            Err(EvalError::OutOfWork) => return Instance::OutOfWork,
             Err(EvalError::NotExact) => {
                 let mut found = None;
                 for &bits in precisions {
@@ -180,8 +337,10 @@ pub(crate) fn decide(
                         }
                         Ok(x) => found = Some((x, Arith::Interval)),
                         Err(EvalError::Imprecise) => {
-                            found = Some(((Truth::Unknown, Vec::new(), false, false), Arith::Interval));
+                            found =
+                                Some(((Truth::Unknown, Vec::new(), false, false), Arith::Interval));
                         }
+                        Err(EvalError::OutOfWork) => return Instance::OutOfWork,
                         Err(_) => {
                             found = None;
                             break;
@@ -208,11 +367,14 @@ pub(crate) fn decide(
             Truth::Unknown => 1,
             Truth::True => 0,
         };
-        if worst.as_ref().is_none_or(|w| rank(d.truth) > rank(w.truth)) {
+        if worst.as_ref().map_or(true, |w| rank(d.truth) > rank(w.truth)) {
             worst = Some(d);
         }
     }
-    worst
+    if super::work::exhausted() {
+        return Instance::OutOfWork;
+    }
+    worst.map_or(Instance::Undefined, Instance::Decided)
 }
 
 /// The violation of one relation in `f64`, relative to the sides' size: `> 0` looks false.
@@ -280,6 +442,7 @@ pub(crate) fn score(
         match s {
             Ok(s) => best = Some(best.map_or(s, |b: f64| b.max(s))),
             Err(EvalError::Overflow) => overflow = true,
+            Err(EvalError::OutOfWork) => return Err(EvalError::OutOfWork),
             Err(_) => {}
         }
     }
@@ -345,7 +508,11 @@ pub(crate) fn cost(e: &Expr, d: u64, n: u64, b: u64, batches: u64) -> u64 {
     let body = kids(e).saturating_add(own);
     match &e.kind {
         ExprKind::Sum(spec, _) => {
-            let range = if spec.domain == SumDomain::Batch { b } else { n };
+            let range = if spec.domain == SumDomain::Batch {
+                b
+            } else {
+                n
+            };
             body.saturating_mul(range.saturating_pow(u32::try_from(spec.vars.len()).unwrap_or(2)))
         }
         ExprKind::BatchMean(_) => body.saturating_mul(batches.max(1)),
@@ -363,10 +530,11 @@ pub(crate) fn claim_cost(
     n: usize,
     b: usize,
     sampling: crate::instance::Sampling,
-) -> Option<(u64, Vec<(Vec<usize>, BigRational)>)> {
-    let uses_batches = claim.sides().iter().any(|e| {
-        e.any(&|x| matches!(x.kind, ExprKind::BatchMean(_)))
-    });
+) -> Option<(u64, super::value::BatchList)> {
+    let uses_batches = claim
+        .sides()
+        .iter()
+        .any(|e| e.any(&|x| matches!(x.kind, ExprKind::BatchMean(_))));
     let batches = if uses_batches {
         batch_list(n, b, sampling)?
     } else {

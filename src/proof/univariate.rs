@@ -117,6 +117,7 @@ impl UPoly {
             let k = rd - dd;
             let f = r.lead() / &lead;
             for (j, x) in d.c.iter().enumerate() {
+                super::value::charge_reduced(&f, x);
                 r.c[k + j] -= &f * x;
             }
             qt[k] = f;
@@ -208,6 +209,17 @@ impl UPoly {
     /// The real roots of a square-free polynomial, each in an interval `(lo, hi]` of width at
     /// most `width`, disjoint, ascending; a rational root is returned as `[r, r]`.
     pub(crate) fn isolate(&self, width: &BigRational) -> Vec<(BigRational, BigRational)> {
+        let b = self.root_bound();
+        self.isolate_within(&-b.clone(), &b, width)
+    }
+
+    /// As [`UPoly::isolate`], for the roots in `(lo, hi]` (`lo` not a root).
+    pub(crate) fn isolate_within(
+        &self,
+        lo: &BigRational,
+        hi: &BigRational,
+        width: &BigRational,
+    ) -> Vec<(BigRational, BigRational)> {
         let Some(deg) = self.degree() else {
             return Vec::new();
         };
@@ -215,27 +227,33 @@ impl UPoly {
             return Vec::new();
         }
         let seq = self.sturm();
-        let bound = self.root_bound();
+        let me = &seq[0];
+        let is_root = |x: &BigRational| me.sign_at(x) == Ordering::Equal;
         let count = |a: &BigRational, b: &BigRational| {
             Self::variations(&seq, a).saturating_sub(Self::variations(&seq, b))
         };
         let mut out = Vec::new();
-        let mut stack = vec![(-bound.clone(), bound)];
+        let mut stack = vec![(lo.clone(), hi.clone())];
         while let Some((a, b)) = stack.pop() {
+            if super::work::exhausted() {
+                // The caller checks the meter and discards the result.
+                break;
+            }
             let k = count(&a, &b);
             if k == 0 {
                 continue;
             }
             if k == 1 && &b - &a <= *width {
-                if self.eval(&b).is_zero() {
+                if is_root(&b) {
                     out.push((b.clone(), b));
                 } else {
                     out.push((a, b));
                 }
                 continue;
             }
+            super::value::charge_reduced(&a, &b);
             let mid = (&a + &b) / q(2);
-            if self.eval(&mid).is_zero() && k == 1 {
+            if k == 1 && is_root(&mid) {
                 out.push((mid.clone(), mid));
                 continue;
             }
@@ -261,8 +279,7 @@ impl IntPoly {
             l = num_integer::Integer::lcm(&l, x.denom());
         }
         Self {
-            c: p
-                .c
+            c: p.c
                 .iter()
                 .map(|x| (x * BigRational::from_integer(l.clone())).to_integer())
                 .collect(),
@@ -279,6 +296,7 @@ impl IntPoly {
         let mut acc = self.c[n - 1].clone();
         let mut bpow = BigInt::one();
         for k in (0..n - 1).rev() {
+            super::work::charge_bits(acc.bits() + bpow.bits(), a.bits() + self.c[k].bits());
             bpow *= b;
             acc = acc * a + &self.c[k] * &bpow;
         }
@@ -322,20 +340,25 @@ pub(crate) fn squarefree_factors(p: &UPoly) -> Vec<(UPoly, usize)> {
     out
 }
 
-/// The characteristic polynomial `det(tI − M)` of a rational square matrix (Faddeev–LeVerrier).
-pub(crate) fn charpoly(m: &[Vec<BigRational>]) -> UPoly {
+/// The characteristic polynomial `det(tI − M)` of an integer square matrix
+/// (Faddeev–LeVerrier; every division is exact).
+fn charpoly_int(m: &[Vec<BigInt>]) -> Vec<BigInt> {
     let n = m.len();
-    let mut c = vec![BigRational::zero(); n + 1];
-    c[n] = BigRational::one();
+    let mut c = vec![BigInt::zero(); n + 1];
+    c[n] = BigInt::one();
     // M_k = A M_{k−1} + c_{n−k+1} I, c_{n−k} = −tr(A M_k)/k.
-    let mut mk: Vec<Vec<BigRational>> = vec![vec![BigRational::zero(); n]; n];
+    let mut mk: Vec<Vec<BigInt>> = vec![vec![BigInt::zero(); n]; n];
     for k in 1..=n {
-        let mut next = vec![vec![BigRational::zero(); n]; n];
+        if super::work::exhausted() {
+            break;
+        }
+        let mut next = vec![vec![BigInt::zero(); n]; n];
         for i in 0..n {
             for j in 0..n {
-                let mut s = BigRational::zero();
+                let mut s = BigInt::zero();
                 for l in 0..n {
                     if !mk[l][j].is_zero() && !m[i][l].is_zero() {
+                        super::work::charge_bits(m[i][l].bits(), mk[l][j].bits());
                         s += &m[i][l] * &mk[l][j];
                     }
                 }
@@ -346,15 +369,43 @@ pub(crate) fn charpoly(m: &[Vec<BigRational>]) -> UPoly {
             }
         }
         mk = next;
-        let mut tr = BigRational::zero();
+        let mut tr = BigInt::zero();
         for i in 0..n {
             for l in 0..n {
+                super::work::charge_bits(m[i][l].bits(), mk[l][i].bits());
                 tr += &m[i][l] * &mk[l][i];
             }
         }
-        c[n - k] = -tr / q(i64::try_from(k).unwrap_or(i64::MAX));
+        c[n - k] = -tr / BigInt::from(k);
     }
-    UPoly::new(c)
+    c
+}
+
+/// The characteristic polynomial of a rational square matrix, through the integer matrix
+/// `L·M` (`L` the common denominator): `p_M(t) = L^{-n} p_{LM}(L t)`.
+pub(crate) fn charpoly(m: &[Vec<BigRational>]) -> UPoly {
+    let n = m.len();
+    let mut l = BigInt::one();
+    for row in m {
+        for x in row {
+            l = num_integer::Integer::lcm(&l, x.denom());
+        }
+    }
+    let lq = BigRational::from_integer(l.clone());
+    let scaled: Vec<Vec<BigInt>> = m
+        .iter()
+        .map(|row| row.iter().map(|x| (x * &lq).to_integer()).collect())
+        .collect();
+    let ci = charpoly_int(&scaled);
+    // Coefficient of t^k in p_M is c'_k L^k / L^n.
+    let mut out = Vec::with_capacity(n + 1);
+    let mut lk = BigRational::one();
+    let ln = num_traits::pow(lq.clone(), n);
+    for c in ci {
+        out.push(BigRational::from_integer(c) * &lk / &ln);
+        lk *= &lq;
+    }
+    UPoly::new(out)
 }
 
 /// The eigenvalues of a rational symmetric matrix, ascending with multiplicity, each as an
@@ -366,9 +417,17 @@ pub(crate) fn sym_eigenvalues(
     width: &BigRational,
 ) -> Vec<(BigRational, BigRational, usize)> {
     let p = charpoly(m);
+    // Every eigenvalue lies in [−r, r] for r the largest absolute row sum (Gershgorin); −r − 1
+    // is not a root.
+    let r = m
+        .iter()
+        .map(|row| row.iter().map(Signed::abs).sum::<BigRational>())
+        .max()
+        .unwrap_or_else(BigRational::zero)
+        + q(1);
     let mut roots: Vec<(BigRational, BigRational, usize)> = Vec::new();
     for (f, k) in squarefree_factors(&p) {
-        for (lo, hi) in f.isolate(width) {
+        for (lo, hi) in f.isolate_within(&-r.clone(), &r, width) {
             roots.push((lo, hi, k));
         }
     }

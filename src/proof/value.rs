@@ -4,6 +4,7 @@
 
 use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
 use super::limits::MAX_BATCHES;
+use super::work;
 use crate::enumerate::{for_each_batch, route_for, Params};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
@@ -27,25 +28,23 @@ pub(crate) enum EvalError {
     Undefined(String),
     /// A floating-point value overflowed (only in `f64`, the search's heuristic).
     Overflow,
+    /// The work limit of this evaluation was reached ([`super::work`]).
+    OutOfWork,
 }
 
 pub(crate) type EResult<T> = Result<T, EvalError>;
 
-/// How a field's comparisons are decided.
+/// How a decided value was computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Arith {
     /// Exact rational arithmetic.
     Exact,
     /// Rigorous rational intervals.
     Interval,
-    /// `f64`: a heuristic, never a decision.
-    Float,
 }
 
 /// A scalar field the evaluator runs on.
 pub(crate) trait Field: Clone + Debug {
-    /// How comparisons are decided.
-    const ARITH: Arith;
     /// The value as a person would write it (`3/4`, or six significant digits).
     fn show(&self) -> String;
     fn nil() -> Self;
@@ -70,14 +69,38 @@ pub(crate) trait Field: Clone + Debug {
     fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>>;
     /// Whether a symmetric matrix is positive semidefinite, if that can be decided.
     fn psd(m: &Mat<Self>) -> Option<bool>;
+    /// The value as an exact rational, if it is one.
+    fn rational(&self) -> Option<BigRational>;
+}
+
+/// Whether a rational symmetric matrix is positive semidefinite (`strict`: definite), from
+/// the signs of its characteristic polynomial's coefficients (it has only real roots).
+pub(crate) fn psd_rational(m: &[Vec<BigRational>], strict: bool) -> Option<bool> {
+    let p = super::univariate::charpoly(m);
+    if work::exhausted() {
+        return None;
+    }
+    let semi = super::univariate::real_rooted_nonnegative_roots(&p);
+    Some(semi && (!strict || p.c.first().is_some_and(|c| !Zero::is_zero(c))))
 }
 
 fn is_diagonal<T: Field>(m: &Mat<T>) -> bool {
     (0..m.rows).all(|i| (0..m.cols).all(|j| i == j || m.get(i, j).sign() == Some(Ordering::Equal)))
 }
 
+/// The size of a rational in bits (numerator and denominator).
+pub(crate) fn bits(q: &BigRational) -> u64 {
+    q.numer().bits() + q.denom().bits()
+}
+
+/// Charge for an operation on rationals that reduces its result: the binary gcd is quadratic
+/// in the size.
+pub(crate) fn charge_reduced(a: &BigRational, b: &BigRational) {
+    let n = bits(a) + bits(b);
+    work::charge_bits(n, n.saturating_mul(32));
+}
+
 impl Field for BigRational {
-    const ARITH: Arith = Arith::Exact;
     fn show(&self) -> String {
         super::print::rational(self)
     }
@@ -88,15 +111,31 @@ impl Field for BigRational {
         q.clone()
     }
     fn add(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() + o.numer());
+        }
+        charge_reduced(self, o);
         self + o
     }
     fn sub(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() - o.numer());
+        }
+        charge_reduced(self, o);
         self - o
     }
     fn mul(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() * o.numer());
+        }
+        charge_reduced(self, o);
         self * o
     }
     fn div(&self, o: &Self) -> EResult<Self> {
+        charge_reduced(self, o);
         if Zero::is_zero(o) {
             Err(EvalError::DivByZero)
         } else {
@@ -140,13 +179,16 @@ impl Field for BigRational {
             // Exact when every eigenvalue is rational.
             let rows = m.rows_vec();
             let p = super::univariate::charpoly(&rows);
+            if work::exhausted() {
+                return Err(EvalError::OutOfWork);
+            }
             let mut vals = Vec::new();
             for (f, k) in super::univariate::squarefree_factors(&p) {
                 if f.degree() != Some(1) {
                     return Err(EvalError::NotExact);
                 }
                 let root = -f.c[0].clone() / f.c[1].clone();
-                vals.extend(std::iter::repeat_n(root, k));
+                vals.extend(std::iter::repeat(root).take(k));
             }
             vals.sort();
             return Ok(vals);
@@ -183,13 +225,14 @@ impl Field for BigRational {
         }))
     }
     fn psd(m: &Mat<Self>) -> Option<bool> {
-        let p = super::univariate::charpoly(&m.rows_vec());
-        Some(super::univariate::real_rooted_nonnegative_roots(&p))
+        psd_rational(&m.rows_vec(), false)
+    }
+    fn rational(&self) -> Option<BigRational> {
+        Some(self.clone())
     }
 }
 
 impl Field for f64 {
-    const ARITH: Arith = Arith::Float;
     fn show(&self) -> String {
         if f64::abs(*self) < 1e-12 {
             "0".to_owned()
@@ -204,15 +247,19 @@ impl Field for f64 {
         ToPrimitive::to_f64(q).unwrap_or(f64::NAN)
     }
     fn add(&self, o: &Self) -> Self {
+        work::charge(1);
         self + o
     }
     fn sub(&self, o: &Self) -> Self {
+        work::charge(1);
         self - o
     }
     fn mul(&self, o: &Self) -> Self {
+        work::charge(1);
         self * o
     }
     fn div(&self, o: &Self) -> EResult<Self> {
+        work::charge(1);
         if *o == 0.0 {
             Err(EvalError::DivByZero)
         } else {
@@ -249,7 +296,10 @@ impl Field for f64 {
     }
     fn psd(m: &Mat<Self>) -> Option<bool> {
         let (vals, _) = f64_eigen(m).ok()?;
-        Some(vals.first().is_none_or(|&v| v >= 0.0))
+        Some(vals.first().map_or(true, |&v| v >= 0.0))
+    }
+    fn rational(&self) -> Option<BigRational> {
+        None
     }
 }
 
@@ -342,12 +392,15 @@ impl<T: Field> Mat<T> {
     pub fn scale(&self, s: &T) -> Self {
         self.map(|x| x.mul(s))
     }
+    /// The product; once the work limit is reached the remaining entries are left 0 (the
+    /// caller checks [`work::exhausted`] and discards the value).
     pub fn matmul(&self, o: &Self) -> Self {
         debug_assert_eq!(self.cols, o.rows);
         Self::from_fn(self.rows, o.cols, |i, j| {
-            (0..self.cols).fold(T::nil(), |acc, k| {
-                acc.add(&self.get(i, k).mul(o.get(k, j)))
-            })
+            if work::exhausted() {
+                return T::nil();
+            }
+            (0..self.cols).fold(T::nil(), |acc, k| acc.add(&self.get(i, k).mul(o.get(k, j))))
         })
     }
     pub fn transpose(&self) -> Self {
@@ -417,9 +470,16 @@ pub(crate) struct RawInstance {
     pub w: Mat<BigRational>,
 }
 
+/// Every batch (its sample indices) with its exact probability.
+pub(crate) type BatchList = Vec<(Vec<usize>, BigRational)>;
+
 /// Every batch of `(N, B)` under `sampling` with its exact probability, or `None` when there
 /// are more than [`MAX_BATCHES`].
-pub(crate) fn batch_list(n: usize, b: usize, sampling: Sampling) -> Option<Vec<(Vec<usize>, BigRational)>> {
+pub(crate) fn batch_list(
+    n: usize,
+    b: usize,
+    sampling: Sampling,
+) -> Option<Vec<(Vec<usize>, BigRational)>> {
     let route = route_for(sampling, &Params::default());
     let count = route.count(n, b)?;
     if count > MAX_BATCHES {
@@ -531,8 +591,19 @@ fn accumulate<T: Field>(acc: &mut Option<Mat<T>>, v: Mat<T>) {
     });
 }
 
-/// Evaluate `e` on `c`.
+/// Evaluate `e` on `c`; stops with [`EvalError::OutOfWork`] once the work limit is reached.
 pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
+    if work::exhausted() {
+        return Err(EvalError::OutOfWork);
+    }
+    let v = eval_node(e, c, env)?;
+    if work::exhausted() {
+        return Err(EvalError::OutOfWork);
+    }
+    Ok(v)
+}
+
+fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
     Ok(match &e.kind {
         ExprKind::Num(q) => Mat::scalar(T::from_q(q)),
         ExprKind::Sym(s) => sym_value(c, *s, env)?,
@@ -585,6 +656,9 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
             let x = eval(a, c, env)?;
             let mut r = Mat::identity(x.rows);
             for _ in 0..*k {
+                if work::exhausted() {
+                    return Err(EvalError::OutOfWork);
+                }
                 r = r.matmul(&x);
             }
             r
@@ -769,12 +843,6 @@ pub(crate) fn relation_truth<T: Field>(op: super::ast::RelOp, lhs: &Mat<T>, rhs:
             }
         }
     }
-}
-
-/// The rational number `x` (for building instances).
-#[must_use]
-pub(crate) fn int(x: i64) -> BigRational {
-    BigRational::from_integer(BigInt::from(x))
 }
 
 /// `|x| > 0` in `f64`, ignoring tiny values.

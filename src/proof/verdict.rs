@@ -202,6 +202,8 @@ pub struct StepReport {
     pub counterexample: Option<Counterexample>,
     /// Whether the verdict meets the expectation.
     pub met: bool,
+    /// Work units spent ([`super::limits`]); deterministic.
+    pub work: u64,
 }
 
 /// What a route concluded.
@@ -226,14 +228,27 @@ impl Decision {
 /// Check one step. `seed` makes it reproducible.
 #[must_use]
 pub fn check_step(step: &Step, params: &VerifyParams, seed: u64) -> StepReport {
-    let d = match &step.claim {
-        Err(e) => Decision::new(
-            Verdict::IllTyped {
-                message: e.message.clone(),
-            },
-            format!("column {}: {}", e.col, e.message),
+    check_step_within(step, params, seed, super::limits::MAX_STEP_WORK)
+}
+
+/// Check one step with at most `budget` work units for its evaluations.
+pub(crate) fn check_step_within(
+    step: &Step,
+    params: &VerifyParams,
+    seed: u64,
+    budget: u64,
+) -> StepReport {
+    let (d, work) = match &step.claim {
+        Err(e) => (
+            Decision::new(
+                Verdict::IllTyped {
+                    message: e.message.clone(),
+                },
+                format!("column {}: {}", e.col, e.message),
+            ),
+            0,
         ),
-        Ok(claim) => decide(claim, &step.assumptions, params, seed),
+        Ok(claim) => decide(claim, &step.assumptions, params, seed, budget),
     };
     StepReport {
         label: step.label.clone(),
@@ -247,17 +262,48 @@ pub fn check_step(step: &Step, params: &VerifyParams, seed: u64) -> StepReport {
         evidence: d.evidence,
         difference: d.difference,
         counterexample: d.counterexample,
+        work,
     }
 }
 
-fn decide(claim: &Claim, a: &Assumptions, params: &VerifyParams, seed: u64) -> Decision {
+fn decide(
+    claim: &Claim,
+    a: &Assumptions,
+    params: &VerifyParams,
+    seed: u64,
+    budget: u64,
+) -> (Decision, u64) {
     let effort = params.effort.max(1) as usize;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut ctx = Ctx::new(claim, a);
-    match claim {
+    let mut ctx = Ctx::new(claim, a, budget);
+    let mut d = match claim {
         Claim::Rel(r) if r.op == RelOp::Eq => equality(claim, &mut ctx, &mut rng, effort),
         _ => relation(claim, &mut ctx, &mut rng, effort),
+    };
+    if ctx.out_of_work > 0 || ctx.spent() {
+        d.evidence.push_str(&format!(
+            "; work limit: {} evaluations stopped{}",
+            ctx.out_of_work,
+            if ctx.spent() {
+                ", step budget spent"
+            } else {
+                ""
+            }
+        ));
     }
+    (d, ctx.used)
+}
+
+/// Run a symbolic route under its work limit (and the step's budget), charging the step;
+/// `None` if the limit was reached (its answer is then not used).
+fn symbolic_route<R>(ctx: &mut Ctx, f: impl FnOnce() -> R) -> Option<R> {
+    let limit = super::limits::MAX_SYMBOLIC_WORK.min(ctx.budget.saturating_sub(ctx.used));
+    let ((r, out), used) = super::work::metered(limit, || {
+        let r = f();
+        (r, super::work::exhausted())
+    });
+    ctx.used = ctx.used.saturating_add(used);
+    (!out).then_some(r)
 }
 
 /// A confirmed counterexample as a decision: `fails`, or `holds only as` when the inequality
@@ -274,7 +320,11 @@ fn refuted(ctx: &mut Ctx, failures: Vec<Found>, evidence: String) -> Decision {
         Claim::Rel(r) => !r.lhs.shape.is_scalar(),
         _ => false,
     };
-    let (le, ge) = if square { ("⪯", "⪰") } else { ("≤", "≥") };
+    let (le, ge) = if square {
+        ("⪯", "⪰")
+    } else {
+        ("≤", "≥")
+    };
     let equality = matches!(claim, Claim::Rel(r) if r.op == RelOp::Eq);
     let verdict = if equality && all_le {
         Verdict::HoldsOnlyAs {
@@ -312,10 +362,14 @@ fn equality(claim: &Claim, ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -
     let Claim::Rel(r) = claim else {
         unreachable!("an equality")
     };
-    let why_not = match symbolic::equality(&r.lhs, &r.rhs, ctx.asm) {
-        Equality::Proved(evidence) => return cross_checked(ctx, rng, evidence, Method::NormalForm),
-        Equality::Differs(diff) => return differs(ctx, rng, effort, &diff),
-        Equality::Outside(why) => why,
+    let asm = ctx.asm;
+    let why_not = match symbolic_route(ctx, || symbolic::equality(&r.lhs, &r.rhs, asm)) {
+        Some(Equality::Proved(evidence)) => {
+            return cross_checked(ctx, rng, evidence, Method::NormalForm)
+        }
+        Some(Equality::Differs(diff)) => return differs(ctx, rng, effort, &diff),
+        Some(Equality::Outside(why)) => why,
+        None => "the symbolic route reached its work limit".to_owned(),
     };
     if let Some(d) = eigenbasis(ctx, rng) {
         return d;
@@ -370,7 +424,12 @@ fn equality(claim: &Claim, ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -
 
 /// A proof, checked against a few exact instances (an independent route); a disagreement is a
 /// defect of the checker and is reported as inconclusive.
-fn cross_checked(ctx: &mut Ctx, rng: &mut ChaCha8Rng, evidence: String, method: Method) -> Decision {
+fn cross_checked(
+    ctx: &mut Ctx,
+    rng: &mut ChaCha8Rng,
+    evidence: String,
+    method: Method,
+) -> Decision {
     let small: Vec<ShapeSpec> = super::search::usable_shapes(ctx)
         .into_iter()
         .filter(|s| s.d <= 3 && s.n <= 4)
@@ -379,9 +438,14 @@ fn cross_checked(ctx: &mut Ctx, rng: &mut ChaCha8Rng, evidence: String, method: 
     if let Some((_, d)) = t.failures.first() {
         return Decision::new(
             Verdict::Inconclusive {
-                reason: "the symbolic route and exact evaluation disagree (a defect of the checker)".into(),
+                reason:
+                    "the symbolic route and exact evaluation disagree (a defect of the checker)"
+                        .into(),
             },
-            format!("{evidence}; but an instance is a counterexample: {:?}", d.sides),
+            format!(
+                "{evidence}; but an instance is a counterexample: {:?}",
+                d.sides
+            ),
         );
     }
     Decision::new(Verdict::Proved { method }, evidence)
@@ -403,7 +467,9 @@ fn differs(ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize, diff: &Difference
     let d1 = ctx.asm.dim_one();
     let mut targeted: Vec<ShapeSpec> = super::search::usable_shapes(ctx)
         .into_iter()
-        .filter(|s| s.sampling == diff.sampling && diff.nonzero_at(s.n as u32, s.b as u32, s.d as u32, d1))
+        .filter(|s| {
+            s.sampling == diff.sampling && diff.nonzero_at(s.n as u32, s.b as u32, s.d as u32, d1)
+        })
         .collect();
     if let Some((n, b)) = diff.at {
         targeted.retain(|s| (s.n as u32, s.b as u32) == (n, b));
@@ -412,7 +478,13 @@ fn differs(ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize, diff: &Difference
     let t = if targeted.is_empty() {
         None
     } else {
-        Some(test_instances(ctx, rng, 24 * effort, Some(&targeted), Precision::Full))
+        Some(test_instances(
+            ctx,
+            rng,
+            24 * effort,
+            Some(&targeted),
+            Precision::Full,
+        ))
     };
     match t {
         Some(t) if !t.failures.is_empty() => {
@@ -448,8 +520,9 @@ fn eigenbasis(ctx: &mut Ctx, rng: &mut ChaCha8Rng) -> Option<Decision> {
     let Claim::Rel(r) = ctx.claim else {
         return None;
     };
-    match symbolic::eigenbasis_equality(&r.lhs, &r.rhs, ctx.asm) {
-        Some(Ok(evidence)) => Some(cross_checked(ctx, rng, evidence, Method::Eigenbasis)),
+    let asm = ctx.asm;
+    match symbolic_route(ctx, || symbolic::eigenbasis_equality(&r.lhs, &r.rhs, asm)) {
+        Some(Some(Ok(evidence))) => Some(cross_checked(ctx, rng, evidence, Method::Eigenbasis)),
         _ => None,
     }
 }
@@ -460,13 +533,23 @@ fn relation(claim: &Claim, ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -
     // 1. Manifest positivity of X ⪰ 0 or s ≥ 0.
     if let Claim::Rel(r) = claim {
         if let Some(ev) = manifest(r, a) {
-            return Decision::new(Verdict::Proved { method: Method::Positivity }, ev);
+            return Decision::new(
+                Verdict::Proved {
+                    method: Method::Positivity,
+                },
+                ev,
+            );
         }
     }
     // 2. The spectral reduction.
-    match spectral::decide(claim, a) {
+    match symbolic_route(ctx, || spectral::decide(claim, a)).unwrap_or(Err(String::new())) {
         Ok(spectral::Spectral::Proved(ev)) => {
-            return Decision::new(Verdict::Proved { method: Method::Spectral }, ev)
+            return Decision::new(
+                Verdict::Proved {
+                    method: Method::Spectral,
+                },
+                ev,
+            )
         }
         Ok(spectral::Spectral::FailsAt(w)) => {
             let built = w
@@ -488,16 +571,30 @@ fn relation(claim: &Claim, ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -
     }
     // 3. Two relations whose differences are multiples of each other.
     if let Claim::Implies(p, q) | Claim::Iff(p, q) = claim {
-        if let Ok(ev) = symbolic::sign_related(p, q, matches!(claim, Claim::Iff(..)), a) {
-            return Decision::new(Verdict::Proved { method: Method::Signs }, ev);
+        if let Some(Ok(ev)) = symbolic_route(ctx, || {
+            symbolic::sign_related(p, q, matches!(claim, Claim::Iff(..)), a)
+        }) {
+            return Decision::new(
+                Verdict::Proved {
+                    method: Method::Signs,
+                },
+                ev,
+            );
         }
     }
     // A scalar or Loewner relation whose sides have equal normal forms holds with equality.
     if let Claim::Rel(r) = claim {
-        if matches!(r.op, RelOp::Le | RelOp::Ge | RelOp::LoewnerLe | RelOp::LoewnerGe) {
-            if let Equality::Proved(ev) = symbolic::equality(&r.lhs, &r.rhs, a) {
+        if matches!(
+            r.op,
+            RelOp::Le | RelOp::Ge | RelOp::LoewnerLe | RelOp::LoewnerGe
+        ) {
+            if let Some(Equality::Proved(ev)) =
+                symbolic_route(ctx, || symbolic::equality(&r.lhs, &r.rhs, a))
+            {
                 return Decision::new(
-                    Verdict::Proved { method: Method::NormalForm },
+                    Verdict::Proved {
+                        method: Method::NormalForm,
+                    },
                     format!("{ev} (the sides are equal)"),
                 );
             }

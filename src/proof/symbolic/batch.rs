@@ -16,13 +16,13 @@
 //! ordered (an ordered pair sum `sum_{i<j in B}` is handled by the caller only when its body is
 //! symmetric).
 
+use super::super::limits::MAX_BATCH_POSITIONS;
 use super::frac::{Frac, Origin};
 use super::term::{outside, Atom, Canon, Param, Poly, SResult, SlotKind};
-use super::super::limits::MAX_BATCH_POSITIONS;
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{One, Zero};
+use num_traits::One;
 use std::collections::BTreeMap;
 
 /// The set partitions of `{0..k}` as block labels (restricted growth strings).
@@ -125,7 +125,11 @@ fn weight(m: usize, sampling: Sampling, sizes: Sizes, canon: Canon) -> SResult<F
             }
             let mut f = Frac::poly(num);
             for j in 0..m {
-                let den = if with { param(Param::N) } else { linear(Param::N, j) };
+                let den = if with {
+                    param(Param::N)
+                } else {
+                    linear(Param::N, j)
+                };
                 f = Frac::over(f.num, den, Origin::Reduction)?.mul(
                     &Frac {
                         num: Poly::one(),
@@ -163,6 +167,9 @@ pub(crate) fn expectation(
             ));
         }
         for pi in set_partitions(k) {
+            if super::super::work::exhausted() {
+                return outside("the symbolic route reached its work limit");
+            }
             let m = blocks(&pi);
             let merges: Vec<(Vec<usize>, BigInt)> = if sampling == Sampling::WithReplacement {
                 vec![((0..m).collect(), BigInt::one())]
@@ -186,7 +193,7 @@ pub(crate) fn expectation(
                 for (i, &pos) in positions.iter().enumerate() {
                     map[pos] = u8::try_from(others.len() + sigma[pi[i]]).unwrap_or(u8::MAX);
                 }
-                kinds.extend(std::iter::repeat_n(SlotKind::Sample, t));
+                kinds.extend(std::iter::repeat(SlotKind::Sample).take(t));
                 let mut nm = mono.clone();
                 nm.rename_slots(&map, kinds);
                 let coef = c * BigRational::from_integer(mu);
@@ -227,7 +234,7 @@ mod tests {
     fn mobius_of_partitions() {
         // Σ_σ μ(σ) over the partitions of a 3-set is 0 (the Möbius function sums to 0).
         let total: BigInt = set_partitions(3).iter().map(|p| mobius(p)).sum();
-        assert_eq!(total, BigInt::zero());
+        assert_eq!(total, BigInt::from(0));
         assert_eq!(mobius(&[0, 0, 0]), BigInt::from(2));
         assert_eq!(mobius(&[0, 0, 1]), BigInt::from(-1));
     }

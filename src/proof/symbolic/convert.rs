@@ -220,7 +220,13 @@ impl<'a> Conv<'a> {
         Ok((r?, idx))
     }
 
-    fn sum(&mut self, vars: &[String], rule: PairRule, kind: SlotKind, body: &Expr) -> SResult<Frac> {
+    fn sum(
+        &mut self,
+        vars: &[String],
+        rule: PairRule,
+        kind: SlotKind,
+        body: &Expr,
+    ) -> SResult<Frac> {
         let canon = self.canon();
         let (f, idx) = self.bind(vars, kind, body)?;
         let tmp = self.fresh();
@@ -317,9 +323,15 @@ impl<'a> Conv<'a> {
             return self.over_b(Frac::poly(Poly::one()));
         }
         match self.set.sizes {
-            Sizes::Fixed { n, b } => Ok(Frac::poly(Poly::constant(
-                crate::moments::batch_factor::<BigRational>(n as usize, b as usize, self.set.sampling),
-            ))),
+            Sizes::Fixed { n, b } => {
+                Ok(Frac::poly(Poly::constant(crate::moments::batch_factor::<
+                    BigRational,
+                >(
+                    n as usize,
+                    b as usize,
+                    self.set.sampling,
+                ))))
+            }
             Sizes::BatchFull => Ok(Frac::poly(Poly::zero())),
             _ => {
                 let mut num = self.n_poly();
@@ -495,7 +507,12 @@ impl<'a> Conv<'a> {
                 self.sum(&spec.vars, spec.rule, kind, body)
             }
             ExprKind::SampleMean(v, body) => {
-                let s = self.sum(std::slice::from_ref(v), PairRule::All, SlotKind::Sample, body)?;
+                let s = self.sum(
+                    std::slice::from_ref(v),
+                    PairRule::All,
+                    SlotKind::Sample,
+                    body,
+                )?;
                 self.over_n(s)
             }
             ExprKind::BatchMean(body) => {

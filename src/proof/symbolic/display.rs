@@ -26,7 +26,11 @@ fn idx(i: &Idx) -> String {
 }
 
 fn letter(l: &Letter) -> String {
-    let sub = |i: &Option<Idx>| i.as_ref().map(|i| format!("_{}", idx(i))).unwrap_or_default();
+    let sub = |i: &Option<Idx>| {
+        i.as_ref()
+            .map(|i| format!("_{}", idx(i)))
+            .unwrap_or_default()
+    };
     match l {
         Letter::Mat(m, i) => {
             let name = match m {

@@ -6,9 +6,9 @@
 //! `uᵀ D v` with `D` diagonal in the standard basis is `Σ_j u_j D_jj v_j`. Products that mix the
 //! two bases, and everything else, are outside this fragment.
 
+use super::super::ast::{Assumptions, Expr, ExprKind, Func, MulOp, Sign, Sym};
 use super::frac::Frac;
 use super::term::{outside, Atom, Canon, Entry, Idx, Param, Poly, SResult, SlotKind};
-use super::super::ast::{Assumptions, Expr, ExprKind, Func, MulOp, Sign, Sym};
 use num_rational::BigRational;
 use num_traits::One;
 
@@ -63,7 +63,8 @@ impl Eig<'_> {
                 continue;
             }
             let mut m2 = m.clone();
-            let slot = u8::try_from(m2.slots.len()).map_err(|_| super::term::Outside::Fragment("too many indices".into()))?;
+            let slot = u8::try_from(m2.slots.len())
+                .map_err(|_| super::term::Outside::Fragment("too many indices".into()))?;
             m2.substitute(&J, &Idx::Slot(slot));
             m2.slots.push(SlotKind::Coord);
             for (nm, k) in super::term::normalize(m2, self.canon)?.terms {
@@ -90,7 +91,9 @@ impl Eig<'_> {
         let c = self.canon;
         Ok(match &e.kind {
             ExprKind::Num(q) => Val::Scalar(Frac::poly(Poly::constant(q.clone()))),
-            ExprKind::Sym(Sym::Gamma) => Val::Scalar(Frac::poly(Poly::atom(Atom::Param(Param::Gamma)))),
+            ExprKind::Sym(Sym::Gamma) => {
+                Val::Scalar(Frac::poly(Poly::atom(Atom::Param(Param::Gamma))))
+            }
             ExprKind::Sym(Sym::D) => Val::Scalar(Frac::poly(if self.asm.dim_one() {
                 Poly::one()
             } else {
@@ -110,10 +113,14 @@ impl Eig<'_> {
                 row: false,
                 entry: Poly::one(),
             },
-            ExprKind::Call(Func::EigDiag, args) if matches!(args[0].kind, ExprKind::Sym(Sym::H)) => {
+            ExprKind::Call(Func::EigDiag, args)
+                if matches!(args[0].kind, ExprKind::Sym(Sym::H)) =>
+            {
                 Val::Diag(Basis::Eigen, self.vector(&args[1])?)
             }
-            ExprKind::Call(Func::Eigvals, args) if matches!(args[0].kind, ExprKind::Sym(Sym::H)) => {
+            ExprKind::Call(Func::Eigvals, args)
+                if matches!(args[0].kind, ExprKind::Sym(Sym::H)) =>
+            {
                 Val::Vector {
                     row: false,
                     entry: Self::entry(Entry::Lambda),
@@ -216,12 +223,11 @@ impl Eig<'_> {
             (Val::Scalar(x), Val::Diag(bs, p)) | (Val::Diag(bs, p), Val::Scalar(x)) => {
                 Val::Diag(bs, p.mul(&poly_scalar(&x)?, c)?)
             }
-            (Val::Scalar(x), Val::Vector { row, entry }) | (Val::Vector { row, entry }, Val::Scalar(x)) => {
-                Val::Vector {
-                    row,
-                    entry: entry.mul(&poly_scalar(&x)?, c)?,
-                }
-            }
+            (Val::Scalar(x), Val::Vector { row, entry })
+            | (Val::Vector { row, entry }, Val::Scalar(x)) => Val::Vector {
+                row,
+                entry: entry.mul(&poly_scalar(&x)?, c)?,
+            },
             (Val::Diag(p, x), Val::Diag(q, y)) => Val::Diag(meet(p, q)?, x.mul(&y, c)?),
             (Val::Vector { row: true, entry }, Val::Diag(bs, p)) => {
                 meet(bs, Basis::Standard)?;
@@ -237,9 +243,16 @@ impl Eig<'_> {
                     entry: p.mul(&entry, c)?,
                 }
             }
-            (Val::Vector { row: true, entry: x }, Val::Vector { row: false, entry: y }) => {
-                Val::Scalar(Frac::poly(self.close(&x.mul(&y, c)?)?))
-            }
+            (
+                Val::Vector {
+                    row: true,
+                    entry: x,
+                },
+                Val::Vector {
+                    row: false,
+                    entry: y,
+                },
+            ) => Val::Scalar(Frac::poly(self.close(&x.mul(&y, c)?)?)),
             _ => return outside("an outer product or a vector times a matrix of the eigenbasis"),
         })
     }

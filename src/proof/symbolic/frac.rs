@@ -68,10 +68,7 @@ impl Frac {
     }
 
     /// The product of `factors` with multiplicities `mult` (as a polynomial).
-    fn expand(
-        factors: impl Iterator<Item = (Poly, u32)>,
-        canon: Canon,
-    ) -> SResult<Poly> {
+    fn expand(factors: impl Iterator<Item = (Poly, u32)>, canon: Canon) -> SResult<Poly> {
         let mut p = Poly::one();
         for (f, m) in factors {
             for _ in 0..m {

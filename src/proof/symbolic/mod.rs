@@ -52,7 +52,14 @@ impl Difference {
     pub(crate) fn text(&self) -> String {
         let at = match self.at {
             None => String::new(),
-            Some((n, b)) => format!(" at N = {n}, B = {b}"),
+            Some((n, b)) => {
+                let free: String = self
+                    .free
+                    .iter()
+                    .map(|(v, k)| format!(", {v} = {k}"))
+                    .collect();
+                format!(" at N = {n}, B = {b}{free}")
+            }
         };
         format!("lhs − rhs = {}{at}", display::frac(&self.diff, 4))
     }
@@ -309,7 +316,11 @@ fn den_positive(f: &Frac, asm: &Assumptions) -> bool {
 
 /// `αN + βB + κ ≥ 0` for all `1 ≤ B ≤ N` allowed by `asm`.
 fn linear_nonneg(p: &Poly, asm: &Assumptions) -> bool {
-    let mut l = [BigRational::zero(), BigRational::zero(), BigRational::zero()];
+    let mut l = [
+        BigRational::zero(),
+        BigRational::zero(),
+        BigRational::zero(),
+    ];
     for (m, c) in &p.terms {
         if !m.comps.is_empty() || !m.slots.is_empty() {
             return false;
@@ -324,7 +335,12 @@ fn linear_nonneg(p: &Poly, asm: &Assumptions) -> bool {
     let [alpha, beta, kappa] = &l;
     let zero = BigRational::zero();
     let b0 = BigRational::from_integer(
-        if asm.batch == BatchSize::TwoOrMore { 2 } else { 1 }.into(),
+        if asm.batch == BatchSize::TwoOrMore {
+            2
+        } else {
+            1
+        }
+        .into(),
     );
     match asm.batch {
         BatchSize::One => alpha >= &zero && alpha + beta + kappa >= zero,
@@ -476,4 +492,3 @@ pub(crate) fn sign_related(
         if both { "second" } else { "conclusion" },
     ))
 }
-

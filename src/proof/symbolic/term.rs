@@ -123,12 +123,6 @@ impl Letter {
         }
     }
 
-    pub(crate) fn idx(&self) -> Option<&Idx> {
-        match self {
-            Self::Mat(_, i) | Self::Vec(_, i, _) => i.as_ref(),
-        }
-    }
-
     fn idx_mut(&mut self) -> Option<&mut Idx> {
         match self {
             Self::Mat(_, i) | Self::Vec(_, i, _) => i.as_mut(),
@@ -471,7 +465,11 @@ impl Poly {
         }
         let mut out = Poly::zero();
         for (a, ca) in &self.terms {
+            if super::super::work::exhausted() {
+                return outside("the symbolic route reached its work limit");
+            }
             for (b, cb) in &other.terms {
+                super::super::work::charge(4 * (mono_size(a) + mono_size(b)));
                 let m = mul_mono(a, b)?;
                 let c = ca * cb;
                 for (m, k) in normalize(m, canon)?.terms {
@@ -607,7 +605,11 @@ impl Poly {
     }
 
     /// The parameters in `values` replaced by numbers (atoms inside arguments are kept).
-    pub(crate) fn with_params(&self, values: &[(Param, BigRational)], canon: Canon) -> SResult<Poly> {
+    pub(crate) fn with_params(
+        &self,
+        values: &[(Param, BigRational)],
+        canon: Canon,
+    ) -> SResult<Poly> {
         let mut out = Poly::zero();
         for (m, c) in &self.terms {
             let mut m2 = m.clone();
@@ -685,6 +687,12 @@ fn mul_mono(a: &Mono, b: &Mono) -> SResult<Mono> {
     Ok(m)
 }
 
+/// A size measure of a monomial (letters, atoms, slots).
+fn mono_size(m: &Mono) -> u64 {
+    let letters: usize = m.comps.iter().map(|w| w.letters.len()).sum();
+    (1 + letters + m.atoms.len() + m.slots.len()) as u64
+}
+
 /// The junction dimensions of a word: `dims[t]` is the size (as a power of `d`) between letters
 /// `t − 1` and `t`; `dims[0]` the rows, `dims[len]` the columns.
 fn junctions(w: &Word) -> Vec<u8> {
@@ -740,7 +748,7 @@ fn least_cyclic(w: &[Letter]) -> Vec<Letter> {
         for k in 0..src.len() {
             let mut r = src[k..].to_vec();
             r.extend_from_slice(&src[..k]);
-            if best.as_ref().is_none_or(|b| r < *b) {
+            if best.as_ref().map_or(true, |b| r < *b) {
                 best = Some(r);
             }
         }
@@ -758,6 +766,10 @@ fn scalar_word(w: Vec<Letter>) -> Atom {
 /// atoms; drop scalar factors; then the pair rules of the opaque functions; then the canonical
 /// slot names. The result is a polynomial because `norm(v)² = vᵀv` expands.
 pub(crate) fn normalize(mut m: Mono, canon: Canon) -> SResult<Poly> {
+    if super::super::work::exhausted() {
+        return outside("the symbolic route reached its work limit");
+    }
+    super::super::work::charge(8 * mono_size(&m));
     let mut comps = Vec::with_capacity(m.comps.len());
     for w in std::mem::take(&mut m.comps) {
         let dims = junctions(&w);
@@ -812,7 +824,11 @@ pub(crate) fn normalize(mut m: Mono, canon: Canon) -> SResult<Poly> {
 fn pair_rule(m: &Mono, canon: Canon) -> SResult<Option<Poly>> {
     for (k, a) in m.atoms.iter().enumerate() {
         let Atom::Func(f, arg) = a else { continue };
-        let Some(j) = m.atoms[k + 1..].iter().position(|b| b == a).map(|j| j + k + 1) else {
+        let Some(j) = m.atoms[k + 1..]
+            .iter()
+            .position(|b| b == a)
+            .map(|j| j + k + 1)
+        else {
             continue;
         };
         let mut rest = m.clone();
@@ -955,8 +971,12 @@ fn canonical(mut m: Mono, canon: Canon) -> Mono {
     let mut best: Option<Mono> = None;
     let mut perm: Vec<u8> = (0..k).filter_map(|s| u8::try_from(s).ok()).collect();
     loop {
+        super::super::work::charge(4 * mono_size(&m));
+        if super::super::work::exhausted() {
+            break;
+        }
         let cand = apply(&m, &perm);
-        if best.as_ref().is_none_or(|b| cand < *b) {
+        if best.as_ref().map_or(true, |b| cand < *b) {
             best = Some(cand);
         }
         if !next_permutation(&mut perm) {
