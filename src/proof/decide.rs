@@ -148,6 +148,32 @@ pub(crate) struct Witness {
     pub rational: Option<BigRational>,
 }
 
+/// The simplest fraction (smallest denominator, then numerator) in `(lo, hi]`, by continued
+/// fractions.
+fn simplest_in(lo: &BigRational, hi: &BigRational) -> BigRational {
+    // The simplest rational in the closed interval [a, b] with 0 < a ≤ b.
+    fn closed(a: &BigRational, b: &BigRational, depth: u32) -> BigRational {
+        let fa = a.floor();
+        if fa == *a || depth > 200 {
+            return fa;
+        }
+        if fa.clone() + q(1) <= *b {
+            return fa + q(1);
+        }
+        // Same integer part: recurse on the reciprocals of the fractional parts.
+        let (ra, rb) = (a - &fa, b - &fa);
+        fa + q(1) / closed(&(q(1) / rb), &(q(1) / ra), depth + 1)
+    }
+    let a = lo + (hi - lo) / q(1 << 20);
+    if a.is_positive() {
+        closed(&a, hi, 0)
+    } else if !hi.is_positive() {
+        -closed(&-hi.clone(), &-a, 0)
+    } else {
+        q(0)
+    }
+}
+
 /// Halve the isolating interval of the only root of the square-free `r` in `(lo, hi]`.
 fn refine(r: &UPoly, pt: &mut Point) {
     if let Point::Root { lo, hi, .. } = pt {
@@ -201,7 +227,12 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
         .into_iter()
         .map(|(lo, hi)| {
             if lo == hi {
-                Point::Rational(lo)
+                return Point::Rational(lo);
+            }
+            // A rational root is usually the simplest fraction of its interval.
+            let s = simplest_in(&lo, &hi);
+            if r.eval(&s).is_zero() {
+                Point::Rational(s)
             } else {
                 Point::Root {
                     poly: r.clone(),
@@ -264,8 +295,14 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
             None => points.push(Point::Rational(upper(pt) + q(1))),
         }
     }
-    for pt in &points {
-        if !eval(f, pt) {
+    // A failing point, rational ones first (a rational point gives a concrete instance).
+    let failing: Vec<&Point> = points.iter().filter(|pt| !eval(f, pt)).collect();
+    let first = failing
+        .iter()
+        .find(|p| matches!(p, Point::Rational(_)))
+        .or(failing.first());
+    if let Some(pt) = first {
+        {
             return Err(Some(match pt {
                 Point::Rational(x) => Witness {
                     text: super::print::rational(x),

@@ -427,12 +427,14 @@ impl Parser<'_> {
             let (base, k) = match e.kind {
                 ExprKind::Pow(base, a) => match a.checked_mul(k).filter(|&m| m <= MAX_EXPONENT) {
                     Some(m) => (base, m),
-                    None => return self.err(
-                        col,
-                        format!(
+                    None => {
+                        return self.err(
+                            col,
+                            format!(
                             "exponent {a}·{k} of a repeated power exceeds {MAX_EXPONENT} (limit)"
                         ),
-                    ),
+                        )
+                    }
                 },
                 other => (
                     Box::new(Expr {

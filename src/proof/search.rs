@@ -410,6 +410,9 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
     let raw = genes.build(a);
     let s = genes.shape;
     let show = |m: &Mat<BigRational>| {
+        if m.rows == 1 && m.cols == 1 {
+            return super::print::rational(m.get(0, 0));
+        }
         if m.cols == 1 {
             let v: Vec<String> = (0..m.rows)
                 .map(|i| super::print::rational(m.get(i, 0)))
@@ -534,14 +537,17 @@ pub(crate) fn scalar_instance(
         if a.hessians != super::ast::HessianClass::Symmetric || a.rank == Rank::One {
             return None;
         }
-        // Symmetric H_i = S + Sᵀ: S = −I/2 is not integral; use S = −I, H_i = −2I, γ = |u|/2.
+        // Symmetric H_i = S + Sᵀ: S = −I/2 is not integral; use S = −I, H_i = −2I, γ = |u|/2
+        // (drawn diagonal when the H_i commute: H_i = −I, γ = |u|).
         for h in &mut g.h {
             for x in h.iter_mut() {
                 *x = -*x;
             }
         }
-        g.gamma = (p.abs(), q.checked_mul(2)?);
-    } else if a.hessians == super::ast::HessianClass::Symmetric && a.rank != Rank::One {
+        if !commute {
+            g.gamma = (p.abs(), q.checked_mul(2)?);
+        }
+    } else if a.hessians == super::ast::HessianClass::Symmetric && a.rank != Rank::One && !commute {
         // H_i = S + Sᵀ = 2I: halve γ.
         g.gamma = (p.abs(), q.checked_mul(2)?);
     }

@@ -367,7 +367,10 @@ pub(crate) fn decide(
             Truth::Unknown => 1,
             Truth::True => 0,
         };
-        if worst.as_ref().map_or(true, |w| rank(d.truth) > rank(w.truth)) {
+        if worst
+            .as_ref()
+            .map_or(true, |w| rank(d.truth) > rank(w.truth))
+        {
             worst = Some(d);
         }
     }
