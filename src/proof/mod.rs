@@ -66,7 +66,7 @@ pub use file::parse_file;
 pub use parser::parse_claim;
 pub use search::Counterexample;
 use verdict::check_step_within;
-pub use verdict::{check_step, Class, Method, StepReport, Verdict, VerifyParams};
+pub use verdict::{check_step, sample, Class, Method, StepReport, Verdict, VerifyParams};
 
 use crate::error::{Error, Result};
 use serde::Serialize;

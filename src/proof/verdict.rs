@@ -231,6 +231,21 @@ pub fn check_step(step: &Step, params: &VerifyParams, seed: u64) -> StepReport {
     check_step_within(step, params, seed, super::limits::MAX_STEP_WORK)
 }
 
+/// Evaluate a step's claim exactly on `count` random instances and nothing else (no symbolic
+/// route, no search): the first counterexample among them, if any. An independent route for
+/// tests of the checker's verdicts.
+#[must_use]
+pub fn sample(step: &Step, seed: u64, count: usize) -> Option<Counterexample> {
+    let Ok(claim) = &step.claim else {
+        return None;
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut ctx = Ctx::new(claim, &step.assumptions, super::limits::MAX_STEP_WORK);
+    let t = test_instances(&mut ctx, &mut rng, count, None, Precision::Full);
+    let found = t.failures.into_iter().next()?;
+    Some(counterexample(&ctx, &found, &mentions(claim)))
+}
+
 /// Check one step with at most `budget` work units for its evaluations.
 pub(crate) fn check_step_within(
     step: &Step,

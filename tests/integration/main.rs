@@ -11,6 +11,7 @@ mod fixtures;
 mod mean_square;
 mod mean_square_more;
 mod proof;
+mod proof_properties;
 mod proof_regressions;
 mod properties;
 mod report;

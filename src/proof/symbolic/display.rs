@@ -89,7 +89,10 @@ fn atom(a: &Atom) -> String {
 /// A rational coefficient polynomial in the parameters.
 fn coef_poly(terms: &BTreeMap<Vec<Param>, BigRational>) -> String {
     let mut s = String::new();
-    for (k, (params, c)) in terms.iter().enumerate() {
+    // Highest degree first.
+    let mut sorted: Vec<(&Vec<Param>, &BigRational)> = terms.iter().collect();
+    sorted.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    for (k, (params, c)) in sorted.into_iter().enumerate() {
         let neg = c.is_negative();
         let mag = c.abs();
         if k > 0 {

@@ -45,6 +45,24 @@ impl Frac {
     }
 
     fn divide_by_factor(&mut self, factor: Poly, origin: Origin) -> SResult<()> {
+        // A monomial in the parameters: one factor per parameter (N² is N·N).
+        if factor.len() == 1 {
+            let (m, c) = factor.terms.iter().next().expect("one term");
+            if m.comps.is_empty()
+                && m.slots.is_empty()
+                && m.atoms.len() > 1
+                && m.atoms
+                    .iter()
+                    .all(|a| matches!(a, super::term::Atom::Param(_)))
+            {
+                let c = c.clone();
+                for a in m.atoms.clone() {
+                    self.divide_by_factor(Poly::atom(a), origin)?;
+                }
+                self.num = std::mem::take(&mut self.num).scaled(&(BigRational::one() / c));
+                return Ok(());
+            }
+        }
         if let Some(c) = factor.as_constant() {
             if c.is_zero() {
                 return Err(super::term::Outside::Undefined);
