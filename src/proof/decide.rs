@@ -343,9 +343,9 @@ mod tests {
 
     #[test]
     fn irrational_boundaries() {
-        // t² ≤ 2 ⟹ t ≤ 3/2 fails at t = √2 > 3/2 (on t ≥ 0)…
+        // t² ≤ 2 ⟹ t ≤ 7/5 fails between 7/5 and √2 (on t ≥ 0)…
         let a = Formula::Atom(p(&[-2, 0, 1]), Cmp::Le);
-        let b = Formula::Atom(p(&[-3, 2]), Cmp::Le);
+        let b = Formula::Atom(p(&[-7, 5]), Cmp::Le);
         assert!(valid(
             &Formula::Implies(Box::new(a.clone()), Box::new(b)),
             Domain::NonNeg

@@ -253,6 +253,6 @@ mod tests {
     #[test]
     fn the_claim_column_is_recorded() {
         let f = parse_file("proof \"t\"\nstep (1):   H = H\n").unwrap();
-        assert_eq!(f.steps().next().unwrap().col, 12);
+        assert_eq!(f.steps().next().unwrap().col, 13);
     }
 }

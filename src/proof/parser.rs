@@ -880,11 +880,13 @@ mod tests {
 
     #[test]
     fn deep_nesting_and_big_exponents_are_refused() {
-        let deep = format!("{}H{} = H", "(".repeat(5000), ")".repeat(5000));
+        let deep = format!("{}H{} = H", "(".repeat(100), ")".repeat(100));
         assert!(err(&deep).message.contains("nesting"));
+        let long = format!("{}H{} = H", "(".repeat(5000), ")".repeat(5000));
+        assert!(err(&long).message.contains("limit"));
         assert!(err("H^100000 = H").message.contains("exponent"));
         assert!(err("((H^64)^64)^64 = H").message.contains("exponent"));
-        let minus = format!("{}H = H", "-".repeat(5000));
+        let minus = format!("{}H = H", "-".repeat(500));
         assert!(err(&minus).message.contains("nesting"));
     }
 
