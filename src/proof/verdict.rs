@@ -328,6 +328,7 @@ fn refuted(ctx: &mut Ctx, failures: Vec<Found>, evidence: String) -> Decision {
     let (all_le, all_ge) = failures
         .iter()
         .fold((true, true), |(l, g), (_, d)| (l && d.le, g && d.ge));
+    let count = failures.len();
     let first = failures.into_iter().next().expect("a failure");
     let found = shrink(ctx, first);
     let cx = counterexample(ctx, &found, &mentions(claim));
@@ -340,7 +341,8 @@ fn refuted(ctx: &mut Ctx, failures: Vec<Found>, evidence: String) -> Decision {
     } else {
         ("≤", "≥")
     };
-    let equality = matches!(claim, Claim::Rel(r) if r.op == RelOp::Eq);
+    // "Holds only as" is a tested statement: it needs several failing instances.
+    let equality = matches!(claim, Claim::Rel(r) if r.op == RelOp::Eq) && count >= 3;
     let verdict = if equality && all_le {
         Verdict::HoldsOnlyAs {
             relation: le.to_owned(),
@@ -354,7 +356,7 @@ fn refuted(ctx: &mut Ctx, failures: Vec<Found>, evidence: String) -> Decision {
     };
     let evidence = match &verdict {
         Verdict::HoldsOnlyAs { relation } => {
-            format!("{evidence}; lhs {relation} rhs on every failing instance found")
+            format!("{evidence}; lhs {relation} rhs on all {count} failing instances found")
         }
         _ => evidence,
     };

@@ -45,18 +45,25 @@ fn class_counts(files: &[FileReport]) -> Vec<(Class, usize)> {
         .collect()
 }
 
-/// The steps that correct `label` in the same file.
+/// The steps that correct the step labelled `label` in the same file: `correction of (15)`
+/// corrects `(15)` and `(15) ordered pairs`.
 fn corrections<'a>(f: &'a FileReport, label: &str) -> Vec<&'a StepReport> {
     f.steps()
-        .filter(|s| s.correction_of.as_deref() == Some(label))
+        .filter(|s| {
+            s.correction_of.as_deref().is_some_and(|c| {
+                // `correction of (27), s² = Σ`: the label is before the comma.
+                let c = c.split(',').next().unwrap_or(c).trim();
+                label == c || label.strip_prefix(c).is_some_and(|rest| rest.starts_with(' '))
+            })
+        })
         .collect()
 }
 
-/// `(16') proved (normal form); (16'') …`, or `no correction step`.
+/// `(16') proved (normal form); (16'') …`, or `no correction in the file`.
 fn corrections_text(f: &FileReport, label: &str) -> String {
     let c = corrections(f, label);
     if c.is_empty() {
-        return "no correction step".to_owned();
+        return "no correction in the file".to_owned();
     }
     c.iter()
         .map(|s| format!("{} {}", s.label, s.verdict))
