@@ -104,6 +104,7 @@ pub mod mean_square;
 pub mod moments;
 pub mod output;
 pub mod proof;
+pub mod reduction;
 pub mod report;
 pub mod simulate;
 pub mod tolerance;

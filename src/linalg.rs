@@ -51,6 +51,46 @@ pub fn add_product(c: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alp
     matmul(c.as_mut(), Accum::Add, a, b, alpha, Par::Seq);
 }
 
+/// The Gram matrix `a aᵀ` (`n×n` for `a` of `n` rows), formed block by block: the lower
+/// triangle of `128×128` blocks, each a sequential faer product, spread over rayon's threads,
+/// then mirrored. Every block is computed the same way whatever the thread count, so the result
+/// does not depend on it.
+#[must_use]
+pub fn gram(a: MatRef<'_, f64>) -> Mat<f64> {
+    use rayon::prelude::*;
+    const BLOCK: usize = 128;
+    let n = a.nrows();
+    let blocks = n.div_ceil(BLOCK);
+    let pairs: Vec<(usize, usize)> = (0..blocks)
+        .flat_map(|i| (0..=i).map(move |j| (i, j)))
+        .collect();
+    let range = |b: usize| (b * BLOCK, ((b + 1) * BLOCK).min(n));
+    let products: Vec<Mat<f64>> = pairs
+        .par_iter()
+        .map(|&(i, j)| {
+            let (i0, i1) = range(i);
+            let (j0, j1) = range(j);
+            product(
+                a.subrows(i0, i1 - i0),
+                a.subrows(j0, j1 - j0).transpose(),
+                1.0,
+            )
+        })
+        .collect();
+    let mut out = Mat::<f64>::zeros(n, n);
+    for (&(i, j), p) in pairs.iter().zip(&products) {
+        let (i0, _) = range(i);
+        let (j0, _) = range(j);
+        for c in 0..p.ncols() {
+            for r in 0..p.nrows() {
+                out[(i0 + r, j0 + c)] = p[(r, c)];
+                out[(j0 + c, i0 + r)] = p[(r, c)];
+            }
+        }
+    }
+    out
+}
+
 /// `(a + aᵀ)/2`: removes rounding asymmetry from a product that is symmetric in exact arithmetic.
 #[must_use]
 pub fn symmetrized(a: MatRef<'_, f64>) -> Mat<f64> {

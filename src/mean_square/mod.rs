@@ -121,22 +121,38 @@ impl MeanSquare {
     /// whose batches are not independent (see [`reshuffling`]).
     pub fn of(instance: &Instance, tol: &Tolerances) -> Result<Self> {
         instance.require_iid("the exact mean-square criterion ρ(L_γ) ≤ 1")?;
+        let red = crate::reduction::Reduction::of(instance, tol)?;
+        let reduced = red.instance();
         let c = batch_factor(
-            instance.n(),
-            instance.batch_size().get(),
-            instance.sampling(),
+            reduced.n(),
+            reduced.batch_size().get(),
+            reduced.sampling(),
         );
-        let moments = Moments::of(instance.samples());
+        let moments = Moments::of(reduced.samples());
         let spec = HSpectrum::of(&moments.h, tol.null_space)?;
-        mean_square(
-            instance.samples(),
+        Ok(mean_square(
+            reduced.samples(),
             &moments,
             &spec,
             c,
-            instance.gamma().get(),
+            reduced.gamma().get(),
             tol,
             &Params::default(),
-        )
+        )?
+        .lifted(&red))
+    }
+
+    /// The check of a reduced instance ([`crate::reduction`]) lifted to its input:
+    /// `ρ(L_γ) = max(ρ̃, 1)` when directions were dropped, `γ*` at the input's scale.
+    #[must_use]
+    pub fn lifted(self, red: &crate::reduction::Reduction<'_>) -> Self {
+        Self {
+            check: red.lift_factor_criterion(self.check),
+            radius: SpectralRadius {
+                value: red.radius(self.radius.value),
+                ..self.radius
+            },
+        }
     }
 }
 

@@ -177,6 +177,22 @@ pub struct Reshuffling {
     pub route: EpochRoute,
 }
 
+impl Reshuffling {
+    /// The result for a reduced instance ([`crate::reduction`]) lifted to its input: the radii
+    /// are at least 1 when directions were dropped (their factor is exactly 1, epoch after
+    /// epoch), `γ` and `γ*` at the input's scale; the verdict is unchanged.
+    #[must_use]
+    pub fn lifted(self, red: &crate::reduction::Reduction<'_>) -> Self {
+        Self {
+            gamma: red.gamma(self.gamma),
+            epoch_radius: red.radius(self.epoch_radius),
+            per_step_radius: red.radius(self.per_step_radius),
+            critical_gamma: red.critical(self.critical_gamma),
+            ..self
+        }
+    }
+}
+
 /// Every ordered partition of `0..n` into consecutive batches of size `b` (`b | n`), as the
 /// sequence of batches; calls `f` with a slice of `n/b` batches.
 fn for_each_ordering(n: usize, b: usize, f: &mut impl FnMut(&[Vec<usize>])) {
