@@ -190,6 +190,7 @@ impl Analysis {
             gamma,
             tolerances,
             &mean_square::Params::default(),
+            red.null_part(),
         )?
         .lifted(&red);
         let thm33 = criteria::thm33(&moments, &spec, c, gamma, tolerances)?;

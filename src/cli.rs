@@ -88,6 +88,10 @@ struct SweepArgs {
     /// file's batch size is not used.
     #[arg(long, value_name = "S")]
     sampling: Option<Sampling>,
+    /// The batch sizes to tabulate, comma-separated (e.g. `1,8,32`); default: every B = 1..N
+    /// up to N = 64, and 1, 2, 4, …, N (powers of two, and N) above.
+    #[arg(long, value_name = "B,...", value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
+    batch_sizes: Option<Vec<u64>>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -575,9 +579,11 @@ fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
 
 /// Tabulate every criterion's critical γ against the batch size.
 fn sweep(args: &SweepArgs) -> Result<String> {
-    use crate::mean_square::{self, SweepReshuffling};
+    use crate::mean_square::{self, BatchSizes, SweepReshuffling};
+    // The file's batch size is not used (a .npy file has none): every B asked for is tabulated.
     let overrides = Overrides {
         gamma: args.gamma,
+        batch_size: Some(1),
         ..Overrides::default()
     };
     let tol = args.tolerances.to_tolerances();
@@ -591,8 +597,23 @@ fn sweep(args: &SweepArgs) -> Result<String> {
     } else {
         SweepReshuffling::Off
     };
-    let s = mean_square::sweep(&inst, &tol, &mean_square::Params::default(), with)
-        .map_err(|e| e.in_file(&origin))?;
+    let sizes = match &args.batch_sizes {
+        None => BatchSizes::Auto,
+        Some(list) => BatchSizes::List(
+            list.iter()
+                .map(|&b| usize::try_from(b).unwrap_or(usize::MAX))
+                .collect(),
+        ),
+    };
+    let s = mean_square::sweep(
+        &inst,
+        &tol,
+        &mean_square::Params::default(),
+        with,
+        &sizes,
+        crate::enumerate::Progress::bar_if_terminal(),
+    )
+    .map_err(|e| e.in_file(&origin))?;
     Ok(match args.format {
         Format::Text => crate::report::sweep_text(&s),
         Format::Json => crate::report::sweep_json(&s),

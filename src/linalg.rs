@@ -51,6 +51,35 @@ pub fn add_product(c: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alp
     matmul(c.as_mut(), Accum::Add, a, b, alpha, Par::Seq);
 }
 
+/// `alpha · a · b` with the columns of the result spread over rayon's threads in fixed chunks
+/// of 64, each a sequential faer product: for the large products of the matrix-free
+/// operators. The chunks do not depend on the thread count, so neither does the result.
+#[must_use]
+pub fn product_par(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 64;
+    let (m, n) = (a.nrows(), b.ncols());
+    if n <= CHUNK || (m as u128) * (n as u128) * (a.ncols() as u128) < 1 << 20 {
+        return product(a, b, alpha);
+    }
+    let mut c = Mat::<f64>::zeros(m, n);
+    let mut chunks: Vec<(usize, faer::MatMut<'_, f64>)> = Vec::new();
+    let mut rest = c.as_mut();
+    let mut start = 0;
+    while start < n {
+        let w = CHUNK.min(n - start);
+        let (left, right) = rest.split_at_col_mut(w);
+        chunks.push((start, left));
+        rest = right;
+        start += w;
+    }
+    chunks.into_par_iter().for_each(|(j0, out)| {
+        let w = out.ncols();
+        matmul(out, Accum::Replace, a, b.subcols(j0, w), alpha, Par::Seq);
+    });
+    c
+}
+
 /// The Gram matrix `a aᵀ` (`n×n` for `a` of `n` rows), formed block by block: the lower
 /// triangle of `128×128` blocks, each a sequential faer product, spread over rayon's threads,
 /// then mirrored. Every block is computed the same way whatever the thread count, so the result
@@ -119,6 +148,35 @@ mod tests {
         let w = sym_eigenvalues(a.as_ref()).unwrap();
         assert_eq!(w.len(), 3);
         assert!((w[0] + 1.0).abs() < 1e-14 && (w[2] - 3.0).abs() < 1e-14);
+    }
+
+    /// The chunked parallel product gives the sequential product's bits, whatever the thread
+    /// count.
+    #[test]
+    fn parallel_product_matches_sequential_bits() {
+        let a = Mat::from_fn(150, 200, |i, j| ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.4);
+        let b = Mat::from_fn(200, 300, |i, j| ((i * 13 + j * 7) % 89) as f64 / 89.0 - 0.6);
+        let seq = product(a.as_ref(), b.as_ref(), 0.7);
+        for threads in [1, 2, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let par = pool.install(|| product_par(a.as_ref(), b.as_ref(), 0.7));
+            for j in 0..300 {
+                for i in 0..150 {
+                    assert_eq!(par[(i, j)].to_bits(), seq[(i, j)].to_bits(), "({i}, {j})");
+                }
+            }
+        }
+        let g = gram(a.as_ref());
+        let want = product(a.as_ref(), a.transpose(), 1.0);
+        for j in 0..150 {
+            for i in 0..150 {
+                assert!((g[(i, j)] - want[(i, j)]).abs() <= 1e-13, "({i}, {j})");
+                assert_eq!(g[(i, j)].to_bits(), g[(j, i)].to_bits());
+            }
+        }
     }
 
     #[test]

@@ -301,9 +301,13 @@ pub fn instance_from_npy(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let (shape, data) = read_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    let npy = open_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    let shape = npy.shape.clone();
     let samples = match shape.as_slice() {
         &[n, d, d2] => {
+            let data = npy
+                .into_c_order()
+                .map_err(|m| input(origin, "array", m))?;
             if d != d2 {
                 return Err(input(
                     origin,
@@ -322,10 +326,7 @@ pub fn instance_from_npy(
                 .collect();
             Samples::hessians_from_rows(&rows, symmetry)
         }
-        &[n, d] => {
-            let rows: Vec<Vec<f64>> = (0..n).map(|i| data[i * d..(i + 1) * d].to_vec()).collect();
-            Samples::gradients_from_rows(&rows)
-        }
+        &[n, d] => gradients_from_npy(npy, n, d),
         other => {
             return Err(input(
                 origin,
@@ -359,9 +360,65 @@ pub fn instance_from_npy(
     )
 }
 
-/// The shape and the entries (in C order) of a numeric `.npy` array.
-fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
-    use npyz::{DType, NpyFile, Order, TypeChar};
+/// A checked `.npy` array: its shape, memory order, and an entry reader.
+struct Npy<'b> {
+    shape: Vec<usize>,
+    order: npyz::Order,
+    file: npyz::NpyFile<std::io::Cursor<&'b [u8]>>,
+    kind: (npyz::TypeChar, usize),
+}
+
+impl Npy<'_> {
+    /// Every entry as f64, in storage order (C or Fortran), passed to `f` with its storage
+    /// index; no intermediate copy of the array.
+    fn for_each(self, mut f: impl FnMut(usize, f64)) -> std::result::Result<(), String> {
+        use npyz::TypeChar;
+        let err = |e: std::io::Error| format!("reading the array data: {e}");
+        let derr = |e: npyz::DTypeError| format!("reading the array data: {e}");
+        match self.kind {
+            (TypeChar::Float, 8) => {
+                for (k, x) in self.file.data::<f64>().map_err(derr)?.enumerate() {
+                    f(k, x.map_err(err)?);
+                }
+            }
+            (TypeChar::Float, _) => {
+                for (k, x) in self.file.data::<f32>().map_err(derr)?.enumerate() {
+                    f(k, f64::from(x.map_err(err)?));
+                }
+            }
+            // Integer entries convert exactly up to 2^53; larger ones round, as NumPy's
+            // float64 cast.
+            #[allow(clippy::cast_precision_loss)]
+            (TypeChar::Int, 8) => {
+                for (k, x) in self.file.data::<i64>().map_err(derr)?.enumerate() {
+                    f(k, x.map_err(err)? as f64);
+                }
+            }
+            _ => {
+                for (k, x) in self.file.data::<i32>().map_err(derr)?.enumerate() {
+                    f(k, f64::from(x.map_err(err)?));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries in C order (last index fastest).
+    fn into_c_order(self) -> std::result::Result<Vec<f64>, String> {
+        let count = self.shape.iter().product();
+        let (order, shape) = (self.order, self.shape.clone());
+        let mut flat = Vec::with_capacity(count);
+        self.for_each(|_, x| flat.push(x))?;
+        Ok(match order {
+            npyz::Order::C => flat,
+            npyz::Order::Fortran => fortran_to_c(&flat, &shape),
+        })
+    }
+}
+
+/// Open a numeric `.npy` array: check the preamble, the header, the dtype and the data length.
+fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<'_>, String> {
+    use npyz::{DType, NpyFile, TypeChar};
     precheck_npy_header(bytes)?;
     let mut cursor = std::io::Cursor::new(bytes);
     let header = npyz::NpyHeader::from_reader(&mut cursor)
@@ -403,36 +460,36 @@ fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String>
             "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
         ));
     }
-    let order = file.order();
-    let err = |e: std::io::Error| format!("reading the array data: {e}");
-    let flat: Vec<f64> = match (ts.type_char(), width) {
-        (TypeChar::Float, 8) => file.into_vec::<f64>().map_err(err)?,
-        (TypeChar::Float, _) => file
-            .into_vec::<f32>()
-            .map_err(err)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        // Integer entries convert exactly up to 2^53; larger ones round, as NumPy's float64 cast.
-        #[allow(clippy::cast_precision_loss)]
-        (TypeChar::Int, 8) => file
-            .into_vec::<i64>()
-            .map_err(err)?
-            .into_iter()
-            .map(|x| x as f64)
-            .collect(),
-        _ => file
-            .into_vec::<i32>()
-            .map_err(err)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-    };
-    let flat = match order {
-        Order::C => flat,
-        Order::Fortran => fortran_to_c(&flat, &shape),
-    };
-    Ok((shape, flat))
+    Ok(Npy {
+        shape,
+        order: file.order(),
+        kind: (ts.type_char(), width),
+        file,
+    })
+}
+
+/// `N×d` gradients read straight into `Gᵀ` (`d×N`, each `g_i` a contiguous column): one copy of
+/// `G` in memory, whatever the file's dtype and order.
+fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
+    let fortran = npy.order == npyz::Order::Fortran;
+    let mut gt = faer::Mat::<f64>::zeros(d, n);
+    let mut bad: Option<(usize, usize, f64)> = None;
+    npy.for_each(|k, x| {
+        // C order: entry k is (i, j) = (k / d, k % d); Fortran: (k % n, k / n).
+        let (i, j) = if fortran { (k % n, k / n) } else { (k / d, k % d) };
+        if !x.is_finite() && bad.is_none_or(|(bi, bj, _)| (i, j) < (bi, bj)) {
+            bad = Some((i, j, x));
+        }
+        gt[(j, i)] = x;
+    })
+    .map_err(|m| Error::input("array", m))?;
+    if let Some((i, j, x)) = bad {
+        return Err(Error::input(
+            format!("gradients[{i}][{j}]"),
+            format!("is {x}, entries must be finite"),
+        ));
+    }
+    Ok(Samples::Gradients(crate::instance::Gradients::from_transposed(gt)))
 }
 
 /// The deepest bracket nesting a real `.npy` header needs: the dict, and the shape tuple in it.

@@ -78,6 +78,16 @@ impl Route {
     }
 }
 
+/// Whether an instance has directions on which every `H_i` vanishes (dropped by the
+/// reduction), where the factor of `I − γH_B` is exactly 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NullPart {
+    /// `r = d`.
+    Absent,
+    /// `r < d`.
+    Present,
+}
+
 /// What a report says about the reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ReductionInfo {
@@ -206,6 +216,16 @@ impl<'a> Reduction<'a> {
     #[must_use]
     pub fn has_null_part(&self) -> bool {
         self.info.rank < self.info.d
+    }
+
+    /// [`NullPart::Present`] when directions were dropped.
+    #[must_use]
+    pub fn null_part(&self) -> NullPart {
+        if self.has_null_part() {
+            NullPart::Present
+        } else {
+            NullPart::Absent
+        }
     }
 
     /// `2^{-e}`: a learning rate of the reduced instance times this is one of the input.

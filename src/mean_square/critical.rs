@@ -2,12 +2,13 @@
 //! `2/λ_max(C†D)`), computed in the eigenbasis of `H`.
 
 use super::basis::{mirror_lower, SymBasis};
+use super::eigenbasis::InEigenbasis;
 use super::lanczos;
-use super::operator::{dense_mean_congruence, mean_congruence};
+use super::operator::{dense_mean_congruence, Computed};
 use super::Params;
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum};
 use crate::error::Result;
-use crate::instance::{Gradients, Samples};
+use crate::instance::Samples;
 use crate::linalg;
 use crate::moments::Moments;
 use crate::tolerance::RelTol;
@@ -34,6 +35,7 @@ use faer::Mat;
 ///   `H̃_i = U_rᵀ H_i U_r` (gradients: `g̃_i = U_rᵀ g_i`). `λ_max > 0` there, since
 ///   `D̃ ⪰ λ_i²` on `E_ii`.
 /// - `H = 0` and every `H_i` vanishes: every `γ` is stable.
+/// - `c = 0` (`B = N` without replacement: GD): `D̃ = S(Λ)` is diagonal and `γ* = 2/λ_max(H)`.
 ///
 /// A leak of the `H_i` into `null(H)` below the tolerance is treated as zero, as in
 /// Theorem 3.3 (the cross terms it would add are dropped).
@@ -42,8 +44,8 @@ use faer::Mat;
 /// Lanczos runs on `C̃^{-1/2} D̃ C̃^{-1/2}` applied matrix-free.
 ///
 /// # Errors
-/// A numerical failure of an eigenvalue computation, or Lanczos not converging (the error
-/// states the residual reached).
+/// A numerical failure of a dense eigenvalue computation. Lanczos does not fail: an unconverged
+/// run is reported in [`CriticalSolve::computed`] with its residual.
 pub fn critical_gamma_exact(
     samples: &Samples,
     moments: &Moments,
@@ -51,20 +53,27 @@ pub fn critical_gamma_exact(
     c: f64,
     null_space: RelTol,
     params: &Params,
-) -> Result<CriticalGamma> {
+) -> Result<CriticalSolve> {
+    let closed = |gamma| CriticalSolve {
+        gamma,
+        computed: Computed::ClosedForm,
+    };
     if thm33_critical_gamma(moments, spec, c, null_space)? == CriticalGamma::NoneAccepted {
         // H not PSD, or the H_i do not vanish on null(H): no γ > 0 is stable (see above).
-        return Ok(CriticalGamma::NoneAccepted);
+        return Ok(closed(CriticalGamma::NoneAccepted));
     }
     let pos = spec.positive_indices();
     if pos.is_empty() {
-        return Ok(CriticalGamma::Unbounded);
+        return Ok(closed(CriticalGamma::Unbounded));
     }
-    let d = samples.d();
-    let u = Mat::from_fn(d, pos.len(), |i, k| spec.eigenvectors[(i, pos[k])]);
-    let lambda: Vec<f64> = pos.iter().map(|&j| spec.eigenvalues[j]).collect();
-    let reduced = rotated(samples, &u);
-    let basis = SymBasis::new(pos.len());
+    if c == 0.0 {
+        // D̃ = S(Λ) is diagonal: λ_iλ_j · 2/(λ_i + λ_j) on (i, j), largest at i = j = max.
+        return Ok(closed(CriticalGamma::two_over(spec.sharpness(), 0.0)));
+    }
+    let r = pos.len();
+    let basis = SymBasis::new(r);
+    let eig = InEigenbasis::of(samples, spec, &pos);
+    let lambda = &eig.lambda;
     // s_p = C̃_pp^{-1/2} = (2/(λ_i + λ_j))^{1/2}.
     let s: Vec<f64> = (0..basis.dim())
         .map(|p| {
@@ -72,8 +81,8 @@ pub fn critical_gamma_exact(
             (2.0 / (lambda[i] + lambda[j])).sqrt()
         })
         .collect();
-    let k_max = if params.dense_for(pos.len()) {
-        let mut k = dense_mean_congruence(&basis, &reduced, c);
+    if params.dense_for(r) {
+        let mut k = dense_mean_congruence(&basis, &eig.samples, c);
         for p in 0..basis.dim() {
             let (i, j) = basis.pair(p);
             // (1 − c) S(Λ) is diagonal: λ_i λ_j on the pair (i, j).
@@ -85,45 +94,35 @@ pub fn critical_gamma_exact(
             }
         }
         mirror_lower(&mut k);
-        linalg::sym_lambda_max(k.as_ref())?.expect("r ≥ 1")
-    } else {
-        let r = pos.len();
-        let apply = |x: &[f64]| {
-            let scaled: Vec<f64> = x.iter().zip(&s).map(|(a, b)| a * b).collect();
-            let xm = basis.matrix(&scaled);
-            let mut y = mean_congruence(&reduced, xm.as_ref()) * faer::Scale(c);
-            for i in 0..r {
-                for j in 0..r {
-                    y[(i, j)] += (1.0 - c) * lambda[i] * xm[(i, j)] * lambda[j];
-                }
-            }
-            let mut out = basis.coordinates(y.as_ref());
-            out.iter_mut().zip(&s).for_each(|(a, b)| *a *= b);
-            out
-        };
-        let start = basis.coordinates(Mat::<f64>::identity(r, r).as_ref());
-        lanczos::largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos)?.value
+        let k_max = linalg::sym_lambda_max(k.as_ref())?.expect("r ≥ 1");
+        return Ok(CriticalSolve {
+            gamma: CriticalGamma::two_over(k_max, 0.0),
+            computed: Computed::Dense { dim: basis.dim() },
+        });
+    }
+    let apply = |x: &[f64]| {
+        let scaled: Vec<f64> = x.iter().zip(&s).map(|(a, b)| a * b).collect();
+        let xm = basis.matrix(&scaled);
+        let y = eig.apply_d(xm.as_ref(), c);
+        let mut out = basis.coordinates(y.as_ref());
+        out.iter_mut().zip(&s).for_each(|(a, b)| *a *= b);
+        out
     };
-    Ok(CriticalGamma::two_over(k_max, 0.0))
+    let start = basis.coordinates(Mat::<f64>::identity(r, r).as_ref());
+    let info = lanczos::largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
+    Ok(CriticalSolve {
+        gamma: CriticalGamma::two_over(info.value, 0.0),
+        computed: Computed::Lanczos(info),
+    })
 }
 
-/// The samples in the coordinates `u` (`d×r`, orthonormal columns): `UᵀH_iU`, or rows
-/// `g_iᵀU`.
-fn rotated(samples: &Samples, u: &Mat<f64>) -> Samples {
-    match samples {
-        Samples::Hessians(hs) => Samples::Hessians(
-            hs.iter()
-                .map(|h| {
-                    let t = linalg::product(u.transpose(), h.as_ref(), 1.0);
-                    linalg::symmetrized(linalg::product(t.as_ref(), u.as_ref(), 1.0).as_ref())
-                })
-                .collect(),
-        ),
-        // (G U)ᵀ = Uᵀ Gᵀ: the reduced gradients U ᵀg_i, stored transposed.
-        Samples::Gradients(g) => Samples::Gradients(Gradients::from_transposed(linalg::product(
-            u.transpose(),
-            g.matrix().transpose(),
-            1.0,
-        ))),
-    }
+/// `γ*_exact` and how its eigenvalue was found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CriticalSolve {
+    /// `γ*_exact`. From an unconverged Lanczos run ([`Computed::Lanczos`] with
+    /// `converged = false`) it is an upper bound: the Ritz value is at most `λ_max`.
+    pub gamma: CriticalGamma,
+    /// The route: closed form (`H` not PSD, `H = 0`, or `c = 0`), dense, or Lanczos with its
+    /// residual.
+    pub computed: Computed,
 }

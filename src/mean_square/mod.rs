@@ -55,19 +55,23 @@
 mod basis;
 pub mod certified;
 mod critical;
+mod eigenbasis;
 mod lanczos;
 mod operator;
 pub mod reshuffling;
 mod sweep;
 
 pub use basis::SymBasis;
-pub use critical::critical_gamma_exact;
+pub use critical::{critical_gamma_exact, CriticalSolve};
 pub use lanczos::{largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
 pub use reshuffling::Reshuffling;
-pub use sweep::{sweep, Sweep, SweepReshuffling, SweepRow};
+pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
 
-use crate::criteria::{CriterionResult, HSpectrum};
+use crate::criteria::{CriterionResult, HSpectrum, Verdict};
+use crate::reduction::NullPart;
+use eigenbasis::InEigenbasis;
+use faer::Mat;
 use crate::error::Result;
 use crate::instance::{Instance, Samples};
 use crate::moments::{batch_factor, Moments};
@@ -111,6 +115,8 @@ pub struct MeanSquare {
     pub check: CriterionResult,
     /// How `ρ(L_γ)` was computed.
     pub radius: SpectralRadius,
+    /// How `γ*_exact`'s eigenvalue was computed.
+    pub critical: Computed,
 }
 
 impl MeanSquare {
@@ -138,6 +144,7 @@ impl MeanSquare {
             reduced.gamma().get(),
             tol,
             &Params::default(),
+            red.null_part(),
         )?
         .lifted(&red))
     }
@@ -152,15 +159,25 @@ impl MeanSquare {
                 value: red.radius(self.radius.value),
                 ..self.radius
             },
+            critical: self.critical,
         }
     }
 }
 
-/// The exact mean-square check at learning rate `gamma` with batch factor `c`:
-/// `ρ(L_γ)` ([`MeanSquareOperator::spectral_radius`]) and `γ*` ([`critical_gamma_exact`]).
+/// The exact mean-square check at learning rate `gamma` with batch factor `c`: `γ*`
+/// ([`critical_gamma_exact`]) first, then `ρ(L_γ)`:
+/// - `γ < γ*` (stable) and a null part — `null` is [`NullPart::Present`] (directions dropped
+///   by the reduction) or `H` has null directions — gives `ρ = 1` exactly
+///   ([`Computed::NullSpace`]): the null directions' factor is 1 and the range part is
+///   `≤ 1`. This is the common case of an over-parameterized minimum, where the top of
+///   `L_γ` is a huge eigenspace at 1 that no iterative solver resolves.
+/// - `c = 0` (`B = N` without replacement): `L_γ = S(I − γH)`, `ρ = max_j (1 − γλ_j)²`.
+/// - otherwise the dense operator (`d ≤` [`Params::dense_max_d`]) or restarted Lanczos in the
+///   eigenbasis of `H`, with its residual.
 ///
 /// # Errors
-/// A numerical failure of an eigenvalue computation, or the matrix-free route not converging.
+/// A numerical failure of a dense eigenvalue computation.
+#[allow(clippy::too_many_arguments)]
 pub fn mean_square(
     samples: &Samples,
     moments: &Moments,
@@ -169,18 +186,53 @@ pub fn mean_square(
     gamma: f64,
     tol: &Tolerances,
     params: &Params,
+    null: NullPart,
 ) -> Result<MeanSquare> {
-    let radius = MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?;
     let critical = critical_gamma_exact(samples, moments, spec, c, tol.null_space, params)?;
+    let verdict = critical.gamma.verdict_at(gamma, tol.boundary);
+    let has_null = null == NullPart::Present || spec.null_dim() > 0;
+    let radius = if verdict == Verdict::Accepts && has_null {
+        SpectralRadius {
+            value: 1.0,
+            computed: Computed::NullSpace,
+        }
+    } else if c == 0.0 {
+        let value = spec
+            .eigenvalues
+            .iter()
+            .map(|l| (1.0 - gamma * l) * (1.0 - gamma * l))
+            .fold(0.0, f64::max);
+        SpectralRadius {
+            value,
+            computed: Computed::ClosedForm,
+        }
+    } else if params.dense_for(samples.d()) {
+        MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?
+    } else {
+        let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
+        let eig = InEigenbasis::of(samples, spec, &all);
+        let basis = SymBasis::new(eig.dim());
+        let apply = |x: &[f64]| {
+            let y = eig.apply_l(basis.matrix(x).as_ref(), c, gamma);
+            basis.coordinates(y.as_ref())
+        };
+        let start = basis.coordinates(Mat::<f64>::identity(eig.dim(), eig.dim()).as_ref());
+        let info = largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
+        SpectralRadius {
+            value: info.value,
+            computed: Computed::Lanczos(info),
+        }
+    };
     Ok(MeanSquare {
         check: CriterionResult {
             value: radius.value,
             threshold: 1.0,
             margin: 1.0 - radius.value,
-            critical_gamma: critical,
-            verdict: critical.verdict_at(gamma, tol.boundary),
+            critical_gamma: critical.gamma,
+            verdict,
         },
         radius,
+        critical: critical.computed,
     })
 }
 

@@ -52,7 +52,9 @@ fn critical(inst: &Instance, params: &Params) -> CriticalGamma {
     let c = batch_factor(inst.n(), inst.batch_size().get(), inst.sampling());
     let m = Moments::of(inst.samples());
     let spec = HSpectrum::of(&m.h, tol().null_space).unwrap();
-    critical_gamma_exact(inst.samples(), &m, &spec, c, tol().null_space, params).unwrap()
+    critical_gamma_exact(inst.samples(), &m, &spec, c, tol().null_space, params)
+        .unwrap()
+        .gamma
 }
 
 /// A random symmetric matrix with entries in `[-1, 1]`.
