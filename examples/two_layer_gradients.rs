@@ -43,9 +43,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(|_| {
             let v: Vec<f64> = (0..d_in).map(|_| normal(1.0)).collect();
             let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-            v.iter()
-                .map(|x| x / norm * (d_in as f64).sqrt())
-                .collect()
+            v.iter().map(|x| x / norm * (d_in as f64).sqrt()).collect()
         })
         .collect();
     let tmp = format!("{out}.tmp");

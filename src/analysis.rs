@@ -273,8 +273,8 @@ impl ReshufflingAnalysis {
         })?;
         let (summary, _, spec) = Summary::of(&red, tolerances)?;
         let reduced_gamma = red.instance().gamma().get();
-        let exact = reshuffling::reshuffling(red.instance(), b, reduced_gamma, tolerances)?
-            .lifted(&red);
+        let exact =
+            reshuffling::reshuffling(red.instance(), b, reduced_gamma, tolerances)?.lifted(&red);
         // One batch of random reshuffling is a uniform B-subset: its one-step second moment is
         // the one without replacement.
         let one_step = red

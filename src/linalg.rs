@@ -154,7 +154,9 @@ mod tests {
     /// count.
     #[test]
     fn parallel_product_matches_sequential_bits() {
-        let a = Mat::from_fn(150, 200, |i, j| ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.4);
+        let a = Mat::from_fn(150, 200, |i, j| {
+            ((i * 31 + j * 17) % 97) as f64 / 97.0 - 0.4
+        });
         let b = Mat::from_fn(200, 300, |i, j| ((i * 13 + j * 7) % 89) as f64 / 89.0 - 0.6);
         let seq = product(a.as_ref(), b.as_ref(), 0.7);
         for threads in [1, 2, 3] {

@@ -305,9 +305,7 @@ pub fn instance_from_npy(
     let shape = npy.shape.clone();
     let samples = match shape.as_slice() {
         &[n, d, d2] => {
-            let data = npy
-                .into_c_order()
-                .map_err(|m| input(origin, "array", m))?;
+            let data = npy.into_c_order().map_err(|m| input(origin, "array", m))?;
             if d != d2 {
                 return Err(input(
                     origin,
@@ -476,7 +474,11 @@ fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
     let mut bad: Option<(usize, usize, f64)> = None;
     npy.for_each(|k, x| {
         // C order: entry k is (i, j) = (k / d, k % d); Fortran: (k % n, k / n).
-        let (i, j) = if fortran { (k % n, k / n) } else { (k / d, k % d) };
+        let (i, j) = if fortran {
+            (k % n, k / n)
+        } else {
+            (k / d, k % d)
+        };
         if !x.is_finite() && bad.is_none_or(|(bi, bj, _)| (i, j) < (bi, bj)) {
             bad = Some((i, j, x));
         }
@@ -489,7 +491,9 @@ fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
             format!("is {x}, entries must be finite"),
         ));
     }
-    Ok(Samples::Gradients(crate::instance::Gradients::from_transposed(gt)))
+    Ok(Samples::Gradients(
+        crate::instance::Gradients::from_transposed(gt),
+    ))
 }
 
 /// The deepest bracket nesting a real `.npy` header needs: the dict, and the shape tuple in it.

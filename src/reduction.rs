@@ -433,11 +433,7 @@ fn rebuild(instance: &Instance, samples: Samples, gamma: f64) -> Result<Instance
 }
 
 /// The reduced samples (`None` when `r = d`), the route, and the basis map.
-fn reduce(
-    samples: &Samples,
-    e: i32,
-    tol: &Tolerances,
-) -> Result<(Option<Samples>, Route, Basis)> {
+fn reduce(samples: &Samples, e: i32, tol: &Tolerances) -> Result<(Option<Samples>, Route, Basis)> {
     let (n, d) = (samples.n(), samples.d());
     match samples {
         Samples::Gradients(g) if n < d => {
@@ -447,7 +443,7 @@ fn reduce(
             let (mu, v) = linalg::sym_eigen(k.as_ref())?;
             let keep = kept(&mu, tol);
             if keep.is_empty() {
-                return Ok((None, Route::Unreduced, Basis::Identity));
+                return Ok(zero_instance(samples, Route::GramOfGradients));
             }
             // g̃_i = (V_r S_r)_i with S_r = diag(√μ_j), ordered by decreasing μ.
             let r = keep.len();
@@ -467,7 +463,7 @@ fn reduce(
             let h = mean_h(samples);
             let (mu, u) = linalg::sym_eigen(h.as_ref())?;
             let keep = kept(&mu, tol);
-            if keep.len() == d || keep.is_empty() {
+            if keep.len() == d {
                 return Ok((None, Route::Unreduced, Basis::Identity));
             }
             // H is rank-deficient. Its range holds every H_i's when they are PSD; otherwise
@@ -483,6 +479,9 @@ fn reduce(
                     (u, keep, Route::EigenOfMeanAbsH)
                 }
             };
+            if keep.is_empty() {
+                return Ok(zero_instance(samples, route));
+            }
             let ur = Mat::from_fn(d, keep.len(), |i, k| u[(i, keep[k])]);
             let reduced = rotated(samples, &ur);
             Ok((Some(reduced), route, Basis::Explicit(ur)))
@@ -490,11 +489,27 @@ fn reduce(
     }
 }
 
-/// Indices of the eigenvalues above `null_space · max|μ|`, largest first.
+/// Every `H_i` vanishes (within the tolerance): one direction is kept, on which every sample is
+/// zero, so that the reduced instance is a valid `1`-dimensional one (`H = 0`: every `γ` is
+/// stable; the other `d − 1` directions are lifted as null directions).
+fn zero_instance(samples: &Samples, route: Route) -> (Option<Samples>, Route, Basis) {
+    let (n, d) = (samples.n(), samples.d());
+    let reduced = match samples {
+        Samples::Gradients(_) => {
+            Samples::Gradients(Gradients::from_transposed(Mat::<f64>::zeros(1, n)))
+        }
+        Samples::Hessians(_) => Samples::Hessians(vec![Mat::<f64>::zeros(1, 1); n]),
+    };
+    let e1 = Mat::from_fn(d, 1, |i, _| if i == 0 { 1.0 } else { 0.0 });
+    (Some(reduced), route, Basis::Explicit(e1))
+}
+
+/// Indices of the eigenvalues with `|μ|` above `null_space · max|μ|` (the range, of either
+/// sign), from the largest `μ` down.
 fn kept(mu: &[f64], tol: &Tolerances) -> Vec<usize> {
     let scale = mu.iter().fold(0.0_f64, |m, x| m.max(x.abs()));
     let cut = tol.null_space.at_scale(scale);
-    (0..mu.len()).rev().filter(|&j| mu[j] > cut).collect()
+    (0..mu.len()).rev().filter(|&j| mu[j].abs() > cut).collect()
 }
 
 /// `H = mean_i H_i` (`GᵀG/N` for gradients).

@@ -98,7 +98,7 @@ pub(crate) fn mean_congruence_par(samples: &Samples, x: MatRef<'_, f64>) -> Mat<
         Samples::Hessians(_) => super::operator::mean_congruence(samples, x),
         Samples::Gradients(g) => {
             let gt = g.matrix().transpose(); // r×N, column i = g_i
-            // X Gᵀ (r×N): column i is X g_i.
+                                             // X Gᵀ (r×N): column i is X g_i.
             let xg = linalg::product_par(x, gt, 1.0);
             let r = gt.nrows();
             let w: Vec<f64> = (0..gt.ncols())

@@ -264,7 +264,10 @@ mod tests {
             &start,
             &LanczosParams::default(),
         );
-        assert!(info.converged && (info.value - 16.9).abs() < 1e-9, "{info:?}");
+        assert!(
+            info.converged && (info.value - 16.9).abs() < 1e-9,
+            "{info:?}"
+        );
     }
 
     #[test]
@@ -294,7 +297,13 @@ mod tests {
     fn restarts_converge_on_a_clustered_top() {
         let n = 20_000;
         let diag: Vec<f64> = (0..n)
-            .map(|i| if i == 7 { 1.001 } else { 1.0 - (i as f64) * 1e-6 })
+            .map(|i| {
+                if i == 7 {
+                    1.001
+                } else {
+                    1.0 - (i as f64) * 1e-6
+                }
+            })
             .collect();
         let start = vec![1.0; n];
         let params = LanczosParams {
@@ -330,11 +339,18 @@ mod tests {
         };
         let info = largest_eigenvalue(
             n,
-            |x| (0..n).map(|i| (0..n).map(|j| a[(i, j)] * x[j]).sum()).collect(),
+            |x| {
+                (0..n)
+                    .map(|i| (0..n).map(|j| a[(i, j)] * x[j]).sum())
+                    .collect()
+            },
             &vec![1.0; n],
             &params,
         );
         assert!(info.converged, "{info:?}");
-        assert!((info.value - dense).abs() < 1e-9 * dense.abs(), "{info:?} vs {dense}");
+        assert!(
+            (info.value - dense).abs() < 1e-9 * dense.abs(),
+            "{info:?} vs {dense}"
+        );
     }
 }

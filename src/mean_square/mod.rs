@@ -69,13 +69,13 @@ pub use reshuffling::Reshuffling;
 pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
 
 use crate::criteria::{CriterionResult, HSpectrum, Verdict};
-use crate::reduction::NullPart;
-use eigenbasis::InEigenbasis;
-use faer::Mat;
 use crate::error::Result;
 use crate::instance::{Instance, Samples};
 use crate::moments::{batch_factor, Moments};
+use crate::reduction::NullPart;
 use crate::tolerance::Tolerances;
+use eigenbasis::InEigenbasis;
+use faer::Mat;
 
 /// Dense or matrix-free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -129,11 +129,7 @@ impl MeanSquare {
         instance.require_iid("the exact mean-square criterion ρ(L_γ) ≤ 1")?;
         let red = crate::reduction::Reduction::of(instance, tol)?;
         let reduced = red.instance();
-        let c = batch_factor(
-            reduced.n(),
-            reduced.batch_size().get(),
-            reduced.sampling(),
-        );
+        let c = batch_factor(reduced.n(), reduced.batch_size().get(), reduced.sampling());
         let moments = Moments::of(reduced.samples());
         let spec = HSpectrum::of(&moments.h, tol.null_space)?;
         Ok(mean_square(

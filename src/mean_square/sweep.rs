@@ -136,7 +136,10 @@ pub fn sweep(
     let n = instance.n();
     let sizes = batch_sizes.for_n(n);
     if sizes.first() == Some(&0) {
-        return Err(Error::input("batch_sizes", "a batch size must be at least 1"));
+        return Err(Error::input(
+            "batch_sizes",
+            "a batch size must be at least 1",
+        ));
     }
     let red = Reduction::of(instance, tol)?;
     let reduced = red.instance();
@@ -161,7 +164,8 @@ pub fn sweep(
                 .map(move |&b| (sampling, b))
         })
         .collect();
-    let ticker = crate::enumerate::Ticker::start(progress, jobs.len() as u128, "sweep: batch sizes");
+    let ticker =
+        crate::enumerate::Ticker::start(progress, jobs.len() as u128, "sweep: batch sizes");
     let mut rows = Vec::with_capacity(jobs.len());
     for (sampling, b) in jobs {
         let c = batch_factor(n, b, sampling);
@@ -196,9 +200,7 @@ pub fn sweep(
         SweepReshuffling::Off => Vec::new(),
         SweepReshuffling::On => (1..=n)
             .filter(|b| n % b == 0)
-            .map(|b| {
-                reshuffling::reshuffling(reduced, b, gamma, tol).map(|r| r.lifted(&red))
-            })
+            .map(|b| reshuffling::reshuffling(reduced, b, gamma, tol).map(|r| r.lifted(&red)))
             .collect::<Result<_>>()?,
     };
     Ok(Sweep {
