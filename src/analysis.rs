@@ -95,9 +95,8 @@ impl Analysis {
                 CriticalGamma::Finite(g) => g.is_finite() && g > 0.0,
                 _ => true,
             };
-            if !(c.value.is_finite() && c.threshold.is_finite() && c.margin.is_finite())
-                || !critical_ok
-            {
+            let finite = c.value.is_finite() && c.threshold.is_finite() && c.margin.is_finite();
+            if !(finite && critical_ok) {
                 return Err(crate::Error::input(
                     "gamma",
                     format!(
@@ -301,6 +300,8 @@ impl ReshufflingAnalysis {
 }
 
 /// One instance analyzed under its own sampling scheme.
+// Both variants are a few hundred bytes, held one per instance: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum InstanceAnalysis {
     /// Without or with replacement: the lecture's criteria and the exact operator `L_γ`.

@@ -479,7 +479,11 @@ fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
         } else {
             (k / d, k % d)
         };
-        if !x.is_finite() && bad.is_none_or(|(bi, bj, _)| (i, j) < (bi, bj)) {
+        let earlier = match bad {
+            None => true,
+            Some((bi, bj, _)) => (i, j) < (bi, bj),
+        };
+        if !x.is_finite() && earlier {
             bad = Some((i, j, x));
         }
         gt[(j, i)] = x;
