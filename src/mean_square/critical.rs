@@ -57,6 +57,7 @@ pub fn critical_gamma_exact(
     let closed = |gamma| CriticalSolve {
         gamma,
         computed: Computed::ClosedForm,
+        influence: None,
     };
     if thm33_critical_gamma(moments, spec, c, null_space)? == CriticalGamma::NoneAccepted {
         // H not PSD, or the H_i do not vanish on null(H): no γ > 0 is stable (see above).
@@ -94,10 +95,14 @@ pub fn critical_gamma_exact(
             }
         }
         mirror_lower(&mut k);
-        let k_max = linalg::sym_lambda_max(k.as_ref())?.expect("r ≥ 1");
+        let (values, vectors) = linalg::sym_eigen(k.as_ref())?;
+        let top = values.len() - 1;
+        let k_max = values[top];
+        let z: Vec<f64> = (0..basis.dim()).map(|p| vectors[(p, top)]).collect();
         return Ok(CriticalSolve {
             gamma: CriticalGamma::two_over(k_max, 0.0),
             computed: Computed::Dense { dim: basis.dim() },
+            influence: Some(influence(&eig, &basis, &s, &z, k_max, c)),
         });
     }
     let apply = |x: &[f64]| {
@@ -109,15 +114,77 @@ pub fn critical_gamma_exact(
         out
     };
     let start = basis.coordinates(Mat::<f64>::identity(r, r).as_ref());
-    let info = lanczos::largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
+    let (info, z) = lanczos::largest_eigenpair(basis.dim(), apply, &start, &params.lanczos);
     Ok(CriticalSolve {
         gamma: CriticalGamma::two_over(info.value, 0.0),
         computed: Computed::Lanczos(info),
+        influence: Some(influence(&eig, &basis, &s, &z, info.value, c)),
     })
 }
 
+/// `dγ*/dw_i` for every sample: the derivative of `γ* = 2/μ` with respect to sample `i`'s weight
+/// in every mean (`H = (1/N) Σ w_i H_i`, `mean H_iXH_i = (1/N) Σ w_i H_iXH_i`), at `w = 1`.
+///
+/// With the top generalized eigenvector `Y` of `DY = μCY` normalized by `⟨Y, CY⟩ = 1`
+/// (`Y = C̃^{-1/2}z` for the unit eigenvector `z` of `C̃^{-1/2}D̃C̃^{-1/2}`), first-order
+/// perturbation theory gives `dμ/dw_i = ⟨Y, (∂D/∂w_i − μ ∂C/∂w_i) Y⟩` with
+/// `⟨Y, ∂C/∂w_i Y⟩ = tr(H_iY²)/N` and
+/// `⟨Y, ∂D/∂w_i Y⟩ = (2(1 − c) tr(H_iYHY) + c tr(H_iYH_iY))/N`; then
+/// `dγ*/dw_i = −(2/μ²) dμ/dw_i`. Negative: up-weighting sample `i` lowers `γ*`. (Valid when `μ`
+/// is a simple eigenvalue.)
+fn influence(
+    eig: &InEigenbasis,
+    basis: &SymBasis,
+    s: &[f64],
+    z: &[f64],
+    mu: f64,
+    c: f64,
+) -> Vec<f64> {
+    let scaled: Vec<f64> = z.iter().zip(s).map(|(a, b)| a * b).collect();
+    let y = basis.matrix(&scaled);
+    let (r, lambda) = (eig.dim(), &eig.lambda);
+    let n = eig.samples.n() as f64;
+    let per_sample = |t_hyhy: f64, t_hiy_sq: f64, t_hy2: f64| {
+        let dmu = (2.0 * (1.0 - c) * t_hyhy + c * t_hiy_sq - mu * t_hy2) / n;
+        -2.0 / (mu * mu) * dmu
+    };
+    match &eig.samples {
+        Samples::Gradients(g) => {
+            let gt = g.matrix().transpose(); // r×N
+            let yg = linalg::product_par(y.as_ref(), gt, 1.0); // column i: Y g_i
+            (0..gt.ncols())
+                .map(|i| {
+                    let (mut hyhy, mut giy, mut y2) = (0.0, 0.0, 0.0);
+                    for j in 0..r {
+                        let v = yg[(j, i)];
+                        hyhy += lambda[j] * v * v;
+                        giy += gt[(j, i)] * v;
+                        y2 += v * v;
+                    }
+                    per_sample(hyhy, giy * giy, y2)
+                })
+                .collect()
+        }
+        Samples::Hessians(hs) => hs
+            .iter()
+            .map(|h| {
+                let m = linalg::product(h.as_ref(), y.as_ref(), 1.0); // H_i Y
+                let (mut hyhy, mut sq, mut y2) = (0.0, 0.0, 0.0);
+                for j in 0..r {
+                    for k in 0..r {
+                        hyhy += m[(j, k)] * lambda[k] * y[(k, j)];
+                        sq += m[(j, k)] * m[(k, j)];
+                        y2 += m[(j, k)] * y[(k, j)];
+                    }
+                }
+                per_sample(hyhy, sq, y2)
+            })
+            .collect(),
+    }
+}
+
 /// `γ*_exact` and how its eigenvalue was found.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CriticalSolve {
     /// `γ*_exact`. From an unconverged Lanczos run ([`Computed::Lanczos`] with
     /// `converged = false`) it is an upper bound: the Ritz value is at most `λ_max`.
@@ -125,4 +192,7 @@ pub struct CriticalSolve {
     /// The route: closed form (`H` not PSD, `H = 0`, or `c = 0`), dense, or Lanczos with its
     /// residual.
     pub computed: Computed,
+    /// `dγ*/dw_i` for every sample `i` (see [`critical_gamma_exact`]'s eigenvector): which
+    /// samples set `γ*`. `None` in closed form (`c = 0`: `γ* = 2/λ_max(H)`; `H` not PSD; `H = 0`).
+    pub influence: Option<Vec<f64>>,
 }

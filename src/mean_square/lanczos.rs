@@ -146,10 +146,23 @@ fn norm(a: &[f64]) -> f64 {
 /// length.
 pub fn largest_eigenvalue(
     dim: usize,
-    mut apply: impl FnMut(&[f64]) -> Vec<f64>,
+    apply: impl FnMut(&[f64]) -> Vec<f64>,
     start: &[f64],
     params: &LanczosParams,
 ) -> Info {
+    largest_eigenpair(dim, apply, start, params).0
+}
+
+/// [`largest_eigenvalue`] with its unit Ritz vector `y` (`‖Ay − θy‖ = Info::residual`).
+///
+/// # Panics
+/// As [`largest_eigenvalue`].
+pub fn largest_eigenpair(
+    dim: usize,
+    mut apply: impl FnMut(&[f64]) -> Vec<f64>,
+    start: &[f64],
+    params: &LanczosParams,
+) -> (Info, Vec<f64>) {
     assert_eq!(start.len(), dim, "start vector length");
     let s = norm(start);
     assert!(s > 0.0, "the start vector must be non-zero");
@@ -199,7 +212,12 @@ pub fn largest_eigenvalue(
             converged: residual <= required || invariant || v.len() >= dim,
         };
         if info.converged || iterations >= cap {
-            return info;
+            let mut y = vec![0.0; dim];
+            for (i, vi) in v.iter().enumerate() {
+                let c = vectors[(i, top)];
+                y.iter_mut().zip(vi).for_each(|(a, b)| *a += c * b);
+            }
+            return (info, y);
         }
         v.push(w.iter().map(|x| x / beta).collect());
         if v.len() > size {

@@ -63,7 +63,7 @@ mod sweep;
 
 pub use basis::SymBasis;
 pub use critical::{critical_gamma_exact, CriticalSolve};
-pub use lanczos::{largest_eigenvalue, Info, LanczosParams, NotConverged};
+pub use lanczos::{largest_eigenpair, largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
 pub use reshuffling::Reshuffling;
 pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
@@ -107,7 +107,7 @@ impl Params {
 }
 
 /// Exact mean-square stability at one instance.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeanSquare {
     /// Value `ρ(L_γ)`, threshold `1`, margin `1 − ρ`, `γ*_exact`, and the verdict from `γ/γ*`
     /// with the boundary tolerance, as for the other criteria (so null directions, whose
@@ -117,6 +117,33 @@ pub struct MeanSquare {
     pub radius: SpectralRadius,
     /// How `γ*_exact`'s eigenvalue was computed.
     pub critical: Computed,
+    /// `dγ*_exact/dw_i`, sample `i`'s influence on `γ*_exact` through its weight in every
+    /// mean ([`CriticalSolve::influence`]): which samples set the critical learning rate.
+    pub influence: Option<Vec<f64>>,
+}
+
+impl MeanSquare {
+    /// The `k` samples whose up-weighting lowers `γ*_exact` the most: `(i, dγ*/dw_i)`, most
+    /// negative first.
+    #[must_use]
+    pub fn most_influential(&self, k: usize) -> Vec<(usize, f64)> {
+        let Some(inf) = &self.influence else {
+            return Vec::new();
+        };
+        let mut v: Vec<(usize, f64)> = inf.iter().copied().enumerate().collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        v.truncate(k);
+        v
+    }
+
+    /// The mean-square prediction of how many steps `E‖x_k‖²` takes to grow by `factor`:
+    /// `ln(factor)/ln ρ(L_γ)`, when `ρ > 1` (the asymptotic rate of the top eigenvector of
+    /// `L_γ`; a single run escapes at its Lyapunov rate, usually later). `None` when stable.
+    #[must_use]
+    pub fn steps_to_grow(&self, factor: f64) -> Option<f64> {
+        let rho = self.check.value;
+        (rho > 1.0 && factor > 1.0).then(|| factor.ln() / rho.ln())
+    }
 }
 
 impl MeanSquare {
@@ -156,6 +183,9 @@ impl MeanSquare {
                 ..self.radius
             },
             critical: self.critical,
+            influence: self
+                .influence
+                .map(|v| v.into_iter().map(|x| red.gamma(x)).collect()),
         }
     }
 }
@@ -229,6 +259,7 @@ pub fn mean_square(
         },
         radius,
         critical: critical.computed,
+        influence: critical.influence,
     })
 }
 

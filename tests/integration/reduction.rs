@@ -560,3 +560,181 @@ fn reduced_lanczos_agrees_with_the_full_dense_operator() {
         assert_eq!(a.mean_square.check.verdict, Verdict::Rejects);
     }
 }
+
+/// `γ*` of the weighted means `H = (1/N) Σ w_i H_i`, `D(Q) = (1 − c) HQH + (c/N) Σ w_i H_iQH_i`,
+/// `C(Q) = ½(HQ + QH)`, built entry by entry on an orthonormal basis of `Sym(d)` (naive loops,
+/// nothing from the crate's operators): `2/λ_max(C^{-1/2} D C^{-1/2})`, for `H ≻ 0`.
+fn weighted_critical(hs: &[Vec<Vec<f64>>], w: &[f64], c: f64) -> f64 {
+    let d = hs[0].len();
+    let n = hs.len() as f64;
+    let mul = |a: &Vec<Vec<f64>>, b: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        (0..d)
+            .map(|i| {
+                (0..d)
+                    .map(|j| (0..d).map(|k| a[i][k] * b[k][j]).sum())
+                    .collect()
+            })
+            .collect()
+    };
+    let mut h = vec![vec![0.0; d]; d];
+    for (hi, wi) in hs.iter().zip(w) {
+        for i in 0..d {
+            for j in 0..d {
+                h[i][j] += wi * hi[i][j] / n;
+            }
+        }
+    }
+    let mut basis: Vec<Vec<Vec<f64>>> = Vec::new();
+    for i in 0..d {
+        for j in i..d {
+            let mut e = vec![vec![0.0; d]; d];
+            let v = if i == j {
+                1.0
+            } else {
+                std::f64::consts::FRAC_1_SQRT_2
+            };
+            e[i][j] = v;
+            e[j][i] = v;
+            basis.push(e);
+        }
+    }
+    let inner = |a: &Vec<Vec<f64>>, b: &Vec<Vec<f64>>| -> f64 {
+        (0..d)
+            .map(|i| (0..d).map(|j| a[i][j] * b[i][j]).sum::<f64>())
+            .sum()
+    };
+    let dop = |q: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        let hqh = mul(&mul(&h, q), &h);
+        let mut out: Vec<Vec<f64>> = hqh
+            .iter()
+            .map(|r| r.iter().map(|x| (1.0 - c) * x).collect())
+            .collect();
+        for (hi, wi) in hs.iter().zip(w) {
+            let t = mul(&mul(hi, q), hi);
+            for i in 0..d {
+                for j in 0..d {
+                    out[i][j] += c * wi * t[i][j] / n;
+                }
+            }
+        }
+        out
+    };
+    let cop = |q: &Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        let (a, b) = (mul(&h, q), mul(q, &h));
+        (0..d)
+            .map(|i| (0..d).map(|j| 0.5 * (a[i][j] + b[i][j])).collect())
+            .collect()
+    };
+    let m = basis.len();
+    let dm = faer::Mat::from_fn(m, m, |p, q| inner(&basis[p], &dop(&basis[q])));
+    let cm = faer::Mat::from_fn(m, m, |p, q| inner(&basis[p], &cop(&basis[q])));
+    // C^{-1/2} by its eigen-decomposition.
+    let (cw, cu) = linalg::sym_eigen(cm.as_ref()).unwrap();
+    let s = faer::Mat::from_fn(m, m, |p, q| {
+        (0..m)
+            .map(|k| cu[(p, k)] * cu[(q, k)] / cw[k].sqrt())
+            .sum::<f64>()
+    });
+    let t = linalg::product(
+        linalg::product(s.as_ref(), dm.as_ref(), 1.0).as_ref(),
+        s.as_ref(),
+        1.0,
+    );
+    let t = faer::Mat::from_fn(m, m, |p, q| 0.5 * (t[(p, q)] + t[(q, p)]));
+    2.0 / linalg::sym_lambda_max(t.as_ref()).unwrap().unwrap()
+}
+
+/// The influence `dγ*/dw_i` reported for each sample equals a central finite difference of
+/// `γ*` in that sample's weight, computed independently ([`weighted_critical`]); for
+/// Hessians and for gradients, both samplings.
+#[test]
+fn influence_matches_finite_differences() {
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    for (gradients, b, sampling) in [
+        (true, 1, Sampling::WithoutReplacement),
+        (false, 2, Sampling::WithReplacement),
+        (true, 3, Sampling::WithoutReplacement),
+    ] {
+        let (n, d) = (6, 3);
+        let hs: Vec<Vec<Vec<f64>>> = if gradients {
+            (0..n)
+                .map(|_| {
+                    let g: Vec<f64> = (0..d).map(|_| rng.random_range(-1.0..1.0)).collect();
+                    (0..d)
+                        .map(|i| (0..d).map(|j| g[i] * g[j]).collect())
+                        .collect()
+                })
+                .collect()
+        } else {
+            crate::common::random_hessians(rng.random(), n, d, 2)
+        };
+        let samples = Samples::hessians_from_rows(&hs, RelTol::new(1e-12).unwrap()).unwrap();
+        let inst = instance(samples, 0.1, b, sampling);
+        let a = Analysis::of(&inst, &tol()).unwrap();
+        let c: f64 = batch_factor(n, b, sampling);
+        let inf = a
+            .mean_square
+            .influence
+            .clone()
+            .expect("influence at finite γ*");
+        let g0 = weighted_critical(&hs, &vec![1.0; n], c);
+        assert_close(
+            "γ* (independent)",
+            a.mean_square.check.critical_gamma.as_f64(),
+            g0,
+            1e-10,
+            0.0,
+        );
+        let h = 1e-5;
+        for i in 0..n {
+            let mut wp = vec![1.0; n];
+            let mut wm = vec![1.0; n];
+            wp[i] += h;
+            wm[i] -= h;
+            let fd = (weighted_critical(&hs, &wp, c) - weighted_critical(&hs, &wm, c)) / (2.0 * h);
+            assert_close(&format!("dγ*/dw_{i}"), inf[i], fd, 1e-6, g0);
+        }
+        // It says "no": a wrong sign or a dropped term would not match.
+        assert!(inf.iter().any(|x| x.abs() > 1e-4 * g0), "{inf:?}");
+    }
+}
+
+/// On the Lanczos route (`r = 42`) the influence equals the dense route's.
+#[test]
+fn influence_on_the_lanczos_route_matches_the_dense_route() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let rows: Vec<Vec<f64>> = (0..42)
+        .map(|_| (0..60).map(|_| rng.random_range(-1.0..1.0)).collect())
+        .collect();
+    let inst = instance(
+        Samples::gradients_from_rows(&rows).unwrap(),
+        0.01,
+        1,
+        Sampling::WithoutReplacement,
+    );
+    let red = Reduction::of(&inst, &tol()).unwrap();
+    let r = red.instance();
+    let m = Moments::of(r.samples());
+    let spec = HSpectrum::of(&m.h, tol().null_space).unwrap();
+    let c = 1.0;
+    let dense = Params {
+        method: Method::Dense,
+        ..Params::default()
+    };
+    let x = critical_gamma_exact(
+        r.samples(),
+        &m,
+        &spec,
+        c,
+        tol().null_space,
+        &Params::default(),
+    )
+    .unwrap();
+    let y = critical_gamma_exact(r.samples(), &m, &spec, c, tol().null_space, &dense).unwrap();
+    assert!(matches!(x.computed, Computed::Lanczos(_)));
+    let (xi, yi) = (x.influence.unwrap(), y.influence.unwrap());
+    let scale = yi.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    for (p, q) in xi.iter().zip(&yi) {
+        assert_close("influence, Lanczos vs dense", *p, *q, 1e-7, scale);
+    }
+}
