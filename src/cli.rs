@@ -387,8 +387,29 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
             .collect::<Result<Vec<_>>>()?;
         return certified_report(&args.files, &overrides, &tol, &analyses, args.format);
     }
-    let analyses = analyze_files(&args.files, &overrides, &tol)?;
-    Ok(render(&analyses, args.format))
+    let mut seconds = Vec::with_capacity(args.files.len());
+    let mut analyses = Vec::with_capacity(args.files.len());
+    for f in &args.files {
+        let start = std::time::Instant::now();
+        analyses.extend(analyze_files(std::slice::from_ref(f), &overrides, &tol)?);
+        seconds.push(start.elapsed().as_secs_f64());
+    }
+    if args.format != Format::Json {
+        return Ok(render(&analyses, args.format));
+    }
+    // JSON: each object also carries the wall time of its load and analysis.
+    let mut values: serde_json::Value = serde_json::from_str(&render(&analyses, args.format))
+        .expect("the JSON renderer writes JSON");
+    if let Some(list) = values.as_array_mut() {
+        for (v, t) in list.iter_mut().zip(&seconds) {
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("wall_time_seconds".to_owned(), serde_json::json!(t));
+            }
+        }
+    }
+    let mut s = serde_json::to_string_pretty(&values).expect("JSON values always serialize");
+    s.push('\n');
+    Ok(s)
 }
 
 /// Enumerate and compare; exit code 1 when a quantity differs from its closed form.

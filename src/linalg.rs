@@ -51,15 +51,16 @@ pub fn add_product(c: &mut Mat<f64>, a: MatRef<'_, f64>, b: MatRef<'_, f64>, alp
     matmul(c.as_mut(), Accum::Add, a, b, alpha, Par::Seq);
 }
 
-/// `alpha · a · b` with the columns of the result spread over rayon's threads in fixed chunks
-/// of 64, each a sequential faer product: for the large products of the matrix-free
-/// operators. The chunks do not depend on the thread count, so neither does the result.
+/// `alpha · a · b` with the columns of the result spread over rayon's threads in eight fixed
+/// chunks (at least 64 columns each), each a sequential faer product: for the large products of
+/// the matrix-free operators. The chunks do not depend on the thread count, so neither does the
+/// result.
 #[must_use]
 pub fn product_par(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f64> {
     use rayon::prelude::*;
-    const CHUNK: usize = 64;
     let (m, n) = (a.nrows(), b.ncols());
-    if n <= CHUNK || (m as u128) * (n as u128) * (a.ncols() as u128) < 1 << 20 {
+    let chunk = n.div_ceil(8).max(64);
+    if n <= chunk || (m as u128) * (n as u128) * (a.ncols() as u128) < 1 << 20 {
         return product(a, b, alpha);
     }
     let mut c = Mat::<f64>::zeros(m, n);
@@ -67,7 +68,7 @@ pub fn product_par(a: MatRef<'_, f64>, b: MatRef<'_, f64>, alpha: f64) -> Mat<f6
     let mut rest = c.as_mut();
     let mut start = 0;
     while start < n {
-        let w = CHUNK.min(n - start);
+        let w = chunk.min(n - start);
         let (left, right) = rest.split_at_col_mut(w);
         chunks.push((start, left));
         rest = right;

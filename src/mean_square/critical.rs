@@ -54,10 +54,28 @@ pub fn critical_gamma_exact(
     null_space: RelTol,
     params: &Params,
 ) -> Result<CriticalSolve> {
+    critical_gamma_exact_from(samples, moments, spec, c, null_space, params, None)
+}
+
+/// [`critical_gamma_exact`], with Lanczos started from `warm` (the eigenvector
+/// [`CriticalSolve::vector`] of a nearby problem with the same samples, e.g. the previous batch
+/// size of a sweep) mixed with the identity, which keeps the start from being orthogonal to the
+/// top eigenvector. The answer does not depend on the start, only the iteration count does.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn critical_gamma_exact_from(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    null_space: RelTol,
+    params: &Params,
+    warm: Option<&[f64]>,
+) -> Result<CriticalSolve> {
     let closed = |gamma| CriticalSolve {
         gamma,
         computed: Computed::ClosedForm,
         influence: None,
+        vector: None,
     };
     if thm33_critical_gamma(moments, spec, c, null_space)? == CriticalGamma::NoneAccepted {
         // H not PSD, or the H_i do not vanish on null(H): no γ > 0 is stable (see above).
@@ -103,6 +121,7 @@ pub fn critical_gamma_exact(
             gamma: CriticalGamma::two_over(k_max, 0.0),
             computed: Computed::Dense { dim: basis.dim() },
             influence: Some(influence(&eig, &basis, &s, &z, k_max, c)),
+            vector: None,
         });
     }
     let apply = |x: &[f64]| {
@@ -113,12 +132,18 @@ pub fn critical_gamma_exact(
         out.iter_mut().zip(&s).for_each(|(a, b)| *a *= b);
         out
     };
-    let start = basis.coordinates(Mat::<f64>::identity(r, r).as_ref());
+    let mut start = basis.coordinates(Mat::<f64>::identity(r, r).as_ref());
+    if let Some(w) = warm.filter(|w| w.len() == start.len()) {
+        // The identity has norm √r; the warm vector, norm 1, dominates the mix.
+        let f = 1e-3 / (r as f64).sqrt();
+        start.iter_mut().zip(w).for_each(|(a, b)| *a = f * *a + b);
+    }
     let (info, z) = lanczos::largest_eigenpair(basis.dim(), apply, &start, &params.lanczos);
     Ok(CriticalSolve {
         gamma: CriticalGamma::two_over(info.value, 0.0),
         computed: Computed::Lanczos(info),
         influence: Some(influence(&eig, &basis, &s, &z, info.value, c)),
+        vector: Some(z),
     })
 }
 
@@ -195,4 +220,7 @@ pub struct CriticalSolve {
     /// `dγ*/dw_i` for every sample `i` (see [`critical_gamma_exact`]'s eigenvector): which
     /// samples set `γ*`. `None` in closed form (`c = 0`: `γ* = 2/λ_max(H)`; `H` not PSD; `H = 0`).
     pub influence: Option<Vec<f64>>,
+    /// The unit top eigenvector of `C̃^{-1/2}D̃C̃^{-1/2}` from the Lanczos route (`None` on the
+    /// others): a warm start for a nearby problem.
+    pub vector: Option<Vec<f64>>,
 }

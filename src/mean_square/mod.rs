@@ -214,7 +214,32 @@ pub fn mean_square(
     params: &Params,
     null: NullPart,
 ) -> Result<MeanSquare> {
-    let critical = critical_gamma_exact(samples, moments, spec, c, tol.null_space, params)?;
+    Ok(mean_square_from(samples, moments, spec, c, gamma, tol, params, null, None)?.0)
+}
+
+/// [`mean_square`] with `γ*`'s Lanczos run warm-started from `warm`
+/// ([`CriticalSolve::vector`] of a nearby problem); also returns this run's vector.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mean_square_from(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    gamma: f64,
+    tol: &Tolerances,
+    params: &Params,
+    null: NullPart,
+    warm: Option<&[f64]>,
+) -> Result<(MeanSquare, Option<Vec<f64>>)> {
+    let critical = critical::critical_gamma_exact_from(
+        samples,
+        moments,
+        spec,
+        c,
+        tol.null_space,
+        params,
+        warm,
+    )?;
     let verdict = critical.gamma.verdict_at(gamma, tol.boundary);
     let has_null = null == NullPart::Present || spec.null_dim() > 0;
     let radius = if verdict == Verdict::Accepts && has_null {
@@ -249,18 +274,21 @@ pub fn mean_square(
             computed: Computed::Lanczos(info),
         }
     };
-    Ok(MeanSquare {
-        check: CriterionResult {
-            value: radius.value,
-            threshold: 1.0,
-            margin: 1.0 - radius.value,
-            critical_gamma: critical.gamma,
-            verdict,
+    Ok((
+        MeanSquare {
+            check: CriterionResult {
+                value: radius.value,
+                threshold: 1.0,
+                margin: 1.0 - radius.value,
+                critical_gamma: critical.gamma,
+                verdict,
+            },
+            radius,
+            critical: critical.computed,
+            influence: critical.influence,
         },
-        radius,
-        critical: critical.computed,
-        influence: critical.influence,
-    })
+        critical.vector,
+    ))
 }
 
 /// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).

@@ -9,7 +9,7 @@
 //! so the moments and the spectrum of `H` are computed once.
 
 use super::reshuffling::{self, Reshuffling};
-use super::{mean_square, Computed, Params};
+use super::{mean_square_from, Computed, Params};
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum, SampleShapes, Verdict};
 use crate::enumerate::Progress;
 use crate::error::{Error, Result};
@@ -167,9 +167,11 @@ pub fn sweep(
     let ticker =
         crate::enumerate::Ticker::start(progress, jobs.len() as u128, "sweep: batch sizes");
     let mut rows = Vec::with_capacity(jobs.len());
+    // Neighbouring batch sizes have nearby top eigenvectors: each γ* run starts from the last.
+    let mut warm: Option<Vec<f64>> = None;
     for (sampling, b) in jobs {
         let c = batch_factor(n, b, sampling);
-        let ms = mean_square(
+        let (ms, vector) = mean_square_from(
             samples,
             &moments,
             &spec,
@@ -178,8 +180,12 @@ pub fn sweep(
             tol,
             params,
             red.null_part(),
-        )?
-        .lifted(&red);
+            warm.as_deref(),
+        )?;
+        if vector.is_some() {
+            warm = vector;
+        }
+        let ms = ms.lifted(&red);
         rows.push(SweepRow {
             sampling,
             batch_size: b,

@@ -18,9 +18,24 @@ pub fn markdown(analyses: &[Analysis]) -> String {
         summary_row(&mut out, &a.summary, &sgd_summary(a), &exact_summary(a));
     }
     for a in analyses {
-        criteria_section(&mut out, &a.summary, &rows(a), None);
+        let note = iid_note(a);
+        criteria_section(&mut out, &a.summary, &rows(a), note.as_deref());
     }
     out
+}
+
+/// The paragraph under an i.i.d. instance's criteria: the reduction, the solves, the samples
+/// that set `γ*_exact`, the growth prediction.
+pub(crate) fn iid_note(a: &Analysis) -> Option<String> {
+    let mut lines: Vec<String> = super::reduction_line(&a.summary).into_iter().collect();
+    lines.extend(super::exact_detail_lines(a));
+    (!lines.is_empty()).then(|| {
+        lines
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// One row of the table of instances: the summary `s`, then `sgd` and `exact` (the
@@ -49,7 +64,11 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
 /// One instance's section under any scheme: its table of criteria, the paragraph `note` if
 /// any, and the warnings.
 pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note: Option<&str>) {
-    let _ = writeln!(out, "\n### {}\n", s.name);
+    let _ = writeln!(
+        out,
+        "\n### {} (N = {} × d = {})\n",
+        s.name, s.n, s.d
+    );
     out.push_str(CRITERIA_HEADER);
     for r in rows {
         let _ = writeln!(

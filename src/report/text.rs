@@ -22,7 +22,14 @@ pub fn text(analyses: &[Analysis]) -> String {
 /// the batch factor `c` (and, under random reshuffling, the epoch), `H`, `Σ`, whether it is a
 /// minimum, and the warnings.
 pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
-    let _ = writeln!(out, "== {} ==", s.name);
+    let _ = writeln!(
+        out,
+        "== {}: N = {} {} × d = {} parameters ==",
+        s.name,
+        s.n,
+        if s.n == 1 { "sample" } else { "samples" },
+        s.d
+    );
     let form = if s.gradient_form {
         "gradients g_i (H_i = g_i g_iᵀ)"
     } else {
@@ -38,6 +45,9 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
         s.sampling,
         sig(s.gamma)
     );
+    if let Some(line) = super::reduction_line(s) {
+        let _ = writeln!(out, "{line}");
+    }
     match s.sampling {
         Sampling::WithoutReplacement => {
             let _ = writeln!(
@@ -133,6 +143,9 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
             out,
             "   (λ_max{{…}} = 1 is attained on the null space of H, where the factor is exactly 1; on the range of H it is below 1 for γ < γ*)"
         );
+    }
+    for line in super::exact_detail_lines(a) {
+        let _ = writeln!(out, "   {line}");
     }
     let _ = writeln!(out, "SGD, by the lecture's criteria: {}", sgd_summary(a));
     let _ = writeln!(out, "SGD, exactly (mean square): {}", exact_summary(a));
