@@ -137,6 +137,10 @@ struct SimulateArgs {
         allow_hyphen_values = true
     )]
     x0: Option<Vec<f64>>,
+    /// Starting point from a `.npy` file (a vector of length d, e.g. a direction out of a
+    /// trained model's minimum); instead of --x0.
+    #[arg(long, value_name = "FILE.npy", conflicts_with = "x0")]
+    x0_file: Option<PathBuf>,
     /// Escape radius r: report the first k with ‖x_k‖ ≥ r, for SGD and for GD (B = N) from the
     /// same starts.
     #[arg(long, value_name = "R")]
@@ -468,6 +472,9 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     params.escape_radius = args.escape;
     if let Some(x0) = &args.x0 {
         params.x0 = X0::Given(x0.clone());
+    }
+    if let Some(path) = &args.x0_file {
+        params.x0 = X0::Given(crate::load::vector_from_npy(path)?);
     }
     let runs = if args.escape.is_some() { 2 } else { 1 };
     let bar = std::io::stderr()

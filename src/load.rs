@@ -358,6 +358,39 @@ pub fn instance_from_npy(
     )
 }
 
+/// A vector from a `.npy` file (shape `(d,)`, `(1, d)` or `(d, 1)`; float or int): a starting
+/// point `x_0` for `simulate --x0-file`.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; [`Error::Input`] naming the file for anything
+/// malformed (another shape, NaN or infinite entries).
+pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: origin.clone(),
+        message: e.to_string(),
+    })?;
+    let npy = open_npy(&bytes).map_err(|m| input(&origin, "array", m))?;
+    let shape = npy.shape.clone();
+    let ok = matches!(shape.as_slice(), [_] | [1, _] | [_, 1]);
+    if !ok {
+        return Err(input(
+            &origin,
+            "array",
+            format!("shape {shape:?}: expected a vector of shape (d,), (1, d) or (d, 1)"),
+        ));
+    }
+    let v = npy.into_c_order().map_err(|m| input(&origin, "array", m))?;
+    if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+        return Err(input(
+            &origin,
+            format!("x0[{k}]"),
+            format!("is {}, entries must be finite", v[k]),
+        ));
+    }
+    Ok(v)
+}
+
 /// A checked `.npy` array: its shape, memory order, and an entry reader.
 struct Npy<'b> {
     shape: Vec<usize>,

@@ -161,7 +161,9 @@ fn project(v: &[Vec<f64>], w: &[f64]) -> Vec<f64> {
         .into_par_iter()
         .map(|b| {
             let r = b * BLOCK..((b + 1) * BLOCK).min(w.len());
-            v.iter().map(|u| dot(&u[r.clone()], &w[r.clone()])).collect()
+            v.iter()
+                .map(|u| dot(&u[r.clone()], &w[r.clone()]))
+                .collect()
         })
         .collect();
     let mut h = vec![0.0; v.len()];

@@ -247,32 +247,8 @@ pub(crate) fn mean_square_from(
             value: 1.0,
             computed: Computed::NullSpace,
         }
-    } else if c == 0.0 {
-        let value = spec
-            .eigenvalues
-            .iter()
-            .map(|l| (1.0 - gamma * l) * (1.0 - gamma * l))
-            .fold(0.0, f64::max);
-        SpectralRadius {
-            value,
-            computed: Computed::ClosedForm,
-        }
-    } else if params.dense_for(samples.d()) {
-        MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?
     } else {
-        let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
-        let eig = InEigenbasis::of(samples, spec, &all);
-        let basis = SymBasis::new(eig.dim());
-        let apply = |x: &[f64]| {
-            let y = eig.apply_l(basis.matrix(x).as_ref(), c, gamma);
-            basis.coordinates(y.as_ref())
-        };
-        let start = basis.coordinates(Mat::<f64>::identity(eig.dim(), eig.dim()).as_ref());
-        let info = largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
-        SpectralRadius {
-            value: info.value,
-            computed: Computed::Lanczos(info),
-        }
+        radius(samples, moments, spec, c, gamma, params)?
     };
     Ok((
         MeanSquare {
@@ -291,13 +267,71 @@ pub(crate) fn mean_square_from(
     ))
 }
 
+/// `ρ(L_γ)` itself, whatever the verdict: in closed form when `c = 0` (`L_γ = S(I − γH)`,
+/// `ρ = max_j (1 − γλ_j)²`), dense when `d ≤` [`Params::dense_max_d`], else restarted Lanczos
+/// in the eigenbasis of `H` (an unconverged run is reported with its residual). On a
+/// reduced instance this is the range part's radius `ρ̃`.
+///
+/// # Errors
+/// A numerical failure of a dense eigenvalue computation.
+pub fn radius(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    gamma: f64,
+    params: &Params,
+) -> Result<SpectralRadius> {
+    if c == 0.0 {
+        let value = spec
+            .eigenvalues
+            .iter()
+            .map(|l| (1.0 - gamma * l) * (1.0 - gamma * l))
+            .fold(0.0, f64::max);
+        return Ok(SpectralRadius {
+            value,
+            computed: Computed::ClosedForm,
+        });
+    }
+    if params.dense_for(samples.d()) {
+        return MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params);
+    }
+    let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
+    let eig = InEigenbasis::of(samples, spec, &all);
+    let basis = SymBasis::new(eig.dim());
+    let apply = |x: &[f64]| {
+        let y = eig.apply_l(basis.matrix(x).as_ref(), c, gamma);
+        basis.coordinates(y.as_ref())
+    };
+    let start = basis.coordinates(Mat::<f64>::identity(eig.dim(), eig.dim()).as_ref());
+    let info = largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
+    Ok(SpectralRadius {
+        value: info.value,
+        computed: Computed::Lanczos(info),
+    })
+}
+
 /// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).
 ///
 /// # Errors
 /// As [`MeanSquareOperator::of`] (random reshuffling is refused) and
 /// [`MeanSquareOperator::spectral_radius`].
 pub fn spectral_radius(instance: &Instance) -> Result<f64> {
-    Ok(MeanSquareOperator::of(instance)?
-        .spectral_radius(&Params::default())?
-        .value)
+    instance.require_iid("the second-moment operator L_γ")?;
+    let c = batch_factor(
+        instance.n(),
+        instance.batch_size().get(),
+        instance.sampling(),
+    );
+    let moments = Moments::of(instance.samples());
+    let spec = HSpectrum::of(&moments.h, Tolerances::default().null_space)?;
+    Ok(radius(
+        instance.samples(),
+        &moments,
+        &spec,
+        c,
+        instance.gamma().get(),
+        &Params::default(),
+    )?
+    .value)
 }

@@ -261,7 +261,9 @@ pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
     if informative(&ms.radius.computed) {
         v.push(format!("ρ(L_γ): {}", solve_words(&ms.radius.computed)));
     }
-    if let (Computed::Lanczos(i), CriticalGamma::Finite(g)) = (&ms.critical, ms.check.critical_gamma) {
+    if let (Computed::Lanczos(i), CriticalGamma::Finite(g)) =
+        (&ms.critical, ms.check.critical_gamma)
+    {
         if !i.converged {
             v.push(format!(
                 "warning: γ*_exact ≤ {} is an upper bound only (Lanczos did not converge)",
@@ -277,7 +279,13 @@ pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
     if let (false, CriticalGamma::Finite(g)) = (top.is_empty(), ms.check.critical_gamma) {
         let list: Vec<String> = top
             .iter()
-            .map(|(i, x)| format!("#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)", sig(*x), 100.0 * x / g))
+            .map(|(i, x)| {
+                format!(
+                    "#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)",
+                    sig(*x),
+                    100.0 * x / g
+                )
+            })
             .collect();
         v.push(format!(
             "samples that set γ*_exact (up-weighting them lowers it most; indices from 0): {}",

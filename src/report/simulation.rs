@@ -104,6 +104,30 @@ fn header(c: &Comparison) -> String {
     )
 }
 
+/// Where the trajectories ran, when it was the range of the `H_i`.
+fn space_note(c: &Comparison) -> Option<String> {
+    let crate::simulate::SimSpace::Range {
+        reduction,
+        null_part_sq,
+    } = c.simulation.space
+    else {
+        return None;
+    };
+    let start = match c.simulation.params.x0 {
+        X0::RandomUnit => "the random start is a uniform unit vector in the range of H (a start spread over the null space would only dilute the growth and the Lyapunov estimates)".to_owned(),
+        X0::Given(_) => format!(
+            "the given x0 is split as x0 = U y0 + z0 with ‖z0‖² = {}, which never moves: ‖x_k‖² = ‖y_k‖² + ‖z0‖²",
+            sig(null_part_sq)
+        ),
+    };
+    Some(format!(
+        "simulated in the range of the H_i: r = {} of d = {} dimensions ({}); every ‖x_k‖² below is the range part ‖y_k‖²; {start}",
+        reduction.rank,
+        reduction.d,
+        reduction.route.describe()
+    ))
+}
+
 fn method(c: &Comparison) -> String {
     format!(
         "intervals: empirical Bernstein on ‖x_k‖² ≤ μ^(2k)‖x0‖², μ = {} ≥ ‖I − γH_B‖ (finite-sample, no variance assumption); Bonferroni over m = {} steps: P(rejecting the exact curve) ≤ α = {}",
@@ -246,7 +270,17 @@ fn escape_lines(c: &Comparison, gd: Option<&Comparison>) -> Vec<String> {
 #[must_use]
 pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "== {} ==\n{}", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "== {}: N = {} samples × d = {} parameters ==\n{}",
+        c.simulation.name,
+        c.simulation.n,
+        c.simulation.d,
+        header(c)
+    );
+    if let Some(note) = space_note(c) {
+        let _ = writeln!(out, "{note}");
+    }
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}");
     }
@@ -306,6 +340,9 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
 pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {}\n\n{}\n", c.simulation.name, header(c));
+    if let Some(note) = space_note(c) {
+        let _ = writeln!(out, "{note}\n");
+    }
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}\n");
     }

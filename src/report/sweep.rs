@@ -154,7 +154,10 @@ fn reduction_words(s: &Sweep) -> Option<String> {
 fn unconverged(s: &Sweep) -> Vec<String> {
     let mut v = Vec::new();
     for r in &s.rows {
-        for (what, c) in [("γ*_exact", &r.exact_computed), ("ρ(L_γ)", &r.radius_computed)] {
+        for (what, c) in [
+            ("γ*_exact", &r.exact_computed),
+            ("ρ(L_γ)", &r.radius_computed),
+        ] {
             if !c.converged() {
                 v.push(format!(
                     "{} B = {}: {what}: {}",

@@ -345,6 +345,27 @@ pub struct Simulation {
     pub lyapunov: Lyapunov,
     /// Escape times, if an escape radius was given.
     pub escape: Option<EscapeTimes>,
+    /// Where the trajectories were run ([`run`]): in the range of the `H_i` (`r < d`, see
+    /// [`crate::reduction`]) or in all of `ℝ^d`.
+    pub space: SimSpace,
+}
+
+/// Where a simulation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SimSpace {
+    /// All `d` coordinates.
+    Full,
+    /// The range of the `H_i` (`r < d`): `x = Uy + z` with `z` in the null directions, which
+    /// linearized SGD never moves, so `‖x_k‖² = ‖y_k‖² + ‖z_0‖²`. Every number of the report is
+    /// of the range part `y_k`; the random start is a uniform unit vector *in the range*
+    /// (`z_0 = 0`), a given start is split.
+    Range {
+        /// The reduction.
+        reduction: crate::reduction::ReductionInfo,
+        /// `‖z_0‖²`, the constant part of `‖x_k‖²` in the null directions.
+        null_part_sq: f64,
+    },
 }
 
 /// Simulate `params.trials` trajectories of linearized SGD on `instance` for `params.steps`
@@ -449,6 +470,7 @@ pub fn simulate_with_progress(
             radius,
             times: escapes,
         }),
+        space: SimSpace::Full,
     })
 }
 
@@ -470,33 +492,80 @@ pub fn run(
     params: &SimParams,
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::Result<Comparison> {
-    let sim = simulate_with_progress(instance, params, progress)
-        .map_err(|e| crate::Error::input(e.field(), &e))?;
-    match instance.sampling() {
+    let fail = |e: SimError| crate::Error::input(e.field(), &e);
+    validate(instance, params).map_err(fail)?;
+    // The trajectories run on the range of the H_i, at a safe scale (crate::reduction): the
+    // null directions never move, and γH_B is unchanged by the rescaling.
+    let red = crate::reduction::Reduction::of(instance, &crate::Tolerances::default())?;
+    let reduced = red.instance();
+    let mut sub = params.clone();
+    let mut null_part_sq = 0.0;
+    if red.has_null_part() {
+        if let X0::Given(x) = &params.x0 {
+            let (y, z2) = red.split(x);
+            let (y2, x2): (f64, f64) =
+                (y.iter().map(|v| v * v).sum(), x.iter().map(|v| v * v).sum());
+            let tol = crate::Tolerances::default().null_space;
+            if y2.sqrt() <= tol.at_scale(x2.sqrt()) {
+                return Err(crate::Error::input(
+                    "x0",
+                    format!(
+                        "x0 lies in the null space of every H_i (its part in their range is {:.1e} of its norm, at most the null-space tolerance {:e}): linearized SGD never moves it (‖x_k‖ = ‖x_0‖ for every k), so there is nothing to simulate",
+                        (y2 / x2).sqrt(),
+                        tol.value()
+                    ),
+                ));
+            }
+            null_part_sq = z2;
+            sub.x0 = X0::Given(y);
+            // ‖x_k‖ ≥ r ⇔ ‖y_k‖² ≥ r² − ‖z_0‖².
+            sub.escape_radius = params
+                .escape_radius
+                .map(|r| (r * r - z2).max(0.0).sqrt().max(f64::MIN_POSITIVE));
+        }
+    }
+    let sim = simulate_with_progress(reduced, &sub, progress).map_err(fail)?;
+    let mut c = match reduced.sampling() {
         Sampling::WithoutReplacement | Sampling::WithReplacement => {
-            let op = MeanSquareOperator::of(instance)?;
+            let op = MeanSquareOperator::of(reduced)?;
             let prediction = Prediction::for_simulation(&op, &sim);
-            let rho = crate::mean_square::spectral_radius(instance)?;
-            Ok(compare(sim, prediction, Some(rho.ln())))
+            let rho = crate::mean_square::spectral_radius(reduced)?;
+            compare(sim, prediction, Some(rho.ln()))
         }
         Sampling::RandomReshuffling => {
             use crate::mean_square::reshuffling;
-            let (n, b) = (instance.n(), instance.batch_size().get());
-            match reshuffling::feasibility(n, instance.d(), b) {
+            let (n, b) = (reduced.n(), reduced.batch_size().get());
+            match reshuffling::feasibility(n, reduced.d(), b) {
                 Ok(_) => {
                     let k = n / b;
-                    let epoch = reshuffling::epoch_operator(instance, b, instance.gamma().get())?;
+                    let epoch = reshuffling::epoch_operator(reduced, b, reduced.gamma().get())?;
                     let rho = crate::linalg::sym_lambda_max(epoch.as_ref())?.unwrap_or(0.0);
                     let prediction = Prediction::per_epoch(epoch.as_ref(), k, &sim);
-                    Ok(compare(sim, prediction, Some(rho.ln() / k as f64)))
+                    compare(sim, prediction, Some(rho.ln() / k as f64))
                 }
                 Err(why) => {
                     let prediction = Prediction::unavailable(why.to_string(), &sim);
-                    Ok(compare(sim, prediction, None))
+                    compare(sim, prediction, None)
                 }
             }
         }
+    };
+    // Report the input's setting: its γ, d, start and escape radius.
+    let s = &mut c.simulation;
+    s.gamma = instance.gamma().get();
+    s.d = instance.d();
+    if red.has_null_part() {
+        s.space = SimSpace::Range {
+            reduction: red.info(),
+            null_part_sq,
+        };
+        s.params.x0 = params.x0.clone();
+        if let (Some(e), Some(r)) = (&mut s.escape, params.escape_radius) {
+            e.radius = r;
+        }
+        s.params.escape_radius = params.escape_radius;
     }
+    Ok(c)
 }
 
 /// The same samples and `γ` under full-batch gradient descent (`B = N`, without replacement:

@@ -12,6 +12,7 @@ mod mean_square;
 mod mean_square_more;
 mod proof;
 mod properties;
+mod real_scale;
 mod reduction;
 mod report;
 mod reshuffling;
