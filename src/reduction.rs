@@ -358,7 +358,10 @@ fn scale_exponent(samples: &Samples) -> i32 {
             .map(|h| linalg::max_abs(h.as_ref()))
             .fold(0.0, f64::max),
         Samples::Gradients(g) => {
-            let m = linalg::max_abs(g.matrix());
+            // Contiguous rows g_i (the N×d view is strided).
+            let m = (0..g.matrix().nrows())
+                .map(|i| g.row(i).iter().fold(0.0_f64, |a, x| a.max(x.abs())))
+                .fold(0.0_f64, f64::max);
             // m² may overflow or underflow; its exponent is 2·exponent(m).
             return even_exponent_of_square(m);
         }
