@@ -32,6 +32,7 @@ echo "== N = 1000, P = 100000 (float32): analyze, B = 1 and B = 32"
 for b in 1 32; do T $BIN analyze "$DATA/g1000.npy" --gamma 0.003 --batch-size $b --format json >/dev/null; done
 echo "== N = 1000, P = 100000: sweep over B = 1, 2, 4, ..., 512, 1000 (both samplings)"
 T $BIN sweep "$DATA/g1000.npy" --gamma 0.003 --format json >/dev/null
-echo "== SciPy reference, N = 1000 (without replacement: B = 1, 32, then the sweep's B)"
-T python3 benches/span_reduction_scipy.py "$DATA/g1000.npy" 0.003 1 32 2 4 8 16 64 128 256 512 1000
+echo "== SciPy reference, N = 1000: B = 1, 32 (analyze), then the rest of the sweep's rows"
+T python3 benches/span_reduction_scipy.py "$DATA/g1000.npy" 0.003 1 32 2 4 8 16 64 128 256 512 1000 \
+  w1 w2 w4 w8 w16 w32 w64 w128 w256 w512 w1000
 echo "== window end: $(date -u +%FT%TZ), load: $(cut -d' ' -f1-3 /proc/loadavg)"

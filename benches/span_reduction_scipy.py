@@ -15,6 +15,7 @@ Route (the same mathematics as sgd-stability, independently written):
   L(X) = (I - gamma Lam) X (I - gamma Lam) + gamma^2 c (mean (g~^T X g~) g~ g~^T - Lam X Lam).
 
     python3 benches/span_reduction_scipy.py G.npy GAMMA B [B ...]    # one line per B
+    (B = "32": without replacement; "w32": with replacement)
 Prints, per B: the critical learning rates, rho, and the wall time (load excluded; printed
 separately).
 """
@@ -26,7 +27,9 @@ import scipy.linalg
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 
-def batch_factor(n, b):
+def batch_factor(n, b, with_replacement=False):
+    if with_replacement:
+        return 1.0 / b
     return 0.0 if b == n else (n - b) / (b * (n - 1))
 
 
@@ -50,10 +53,12 @@ def top(op_matvec, r, tol=1e-11):
     return eigsh(op, k=1, which="LA", v0=v0, tol=tol, maxiter=20000)[0][0]
 
 
-def criteria(Gt, lam, p, gamma, b):
+def criteria(Gt, lam, p, gamma, token):
     n, r = Gt.shape
-    c = batch_factor(n, b)
-    out = {"B": b, "c": c, "r": r}
+    w = token.startswith("w")
+    b = int(token.lstrip("w"))
+    c = batch_factor(n, b, w)
+    out = {"sampling": "with" if w else "without", "B": b, "c": c, "r": r}
     out["gamma_gd"] = 2.0 / lam.max()
     out["gamma_thm35"] = 2.0 / lam.sum()
     norms = np.einsum("ij,ij->i", Gt, Gt)
@@ -92,7 +97,7 @@ def criteria(Gt, lam, p, gamma, b):
 
 def main():
     path, gamma = sys.argv[1], float(sys.argv[2])
-    bs = [int(b) for b in sys.argv[3:]] or [1]
+    bs = sys.argv[3:] or ["1"]  # "32": without replacement, "w32": with replacement
     t0 = time.perf_counter()
     G = np.load(path).astype(np.float64)
     t1 = time.perf_counter()
