@@ -372,6 +372,7 @@ where
 }
 
 fn analyze(args: &AnalyzeArgs) -> Result<String> {
+    let _spinner = crate::progress::Spinner::start();
     let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     if args.certified {

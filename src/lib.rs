@@ -84,6 +84,9 @@
 //!   machine-checked step chains.
 //! - [`report`]: pure renderers (text, Markdown, JSON).
 //! - [`linalg`]: the only module that calls faer's decompositions.
+//! - [`reduction`]: an instance rewritten on the range of its Hessians, at a safe scale
+//!   (exact; what makes over-parameterized minima, `P ≫ N`, fast).
+//! - [`progress`]: the phase spinner of long computations (drawn only on a terminal).
 //! - [`tolerance`]: every tolerance, as values.
 //! - [`cli`]: argument parsing and dispatch.
 
@@ -103,6 +106,7 @@ pub mod load;
 pub mod mean_square;
 pub mod moments;
 pub mod output;
+pub mod progress;
 pub mod proof;
 pub mod reduction;
 pub mod report;

@@ -440,6 +440,9 @@ fn reduce(samples: &Samples, e: i32, tol: &Tolerances) -> Result<(Option<Samples
     let (n, d) = (samples.n(), samples.d());
     match samples {
         Samples::Gradients(g) if n < d => {
+            crate::progress::phase(|| {
+                format!("range reduction: Gram matrix GGᵀ ({n}×{n}, length {d})")
+            });
             // K = GGᵀ at the working scale; its eigenvalues are N times those of H.
             let g = g.matrix();
             let k = linalg::symmetrized(linalg::gram(g).as_ref());
@@ -463,6 +466,9 @@ fn reduce(samples: &Samples, e: i32, tol: &Tolerances) -> Result<(Option<Samples
             ))
         }
         _ => {
+            crate::progress::phase(|| {
+                format!("range reduction: eigen-decomposition of H ({d}×{d})")
+            });
             let h = mean_h(samples);
             let (mu, u) = linalg::sym_eigen(h.as_ref())?;
             let keep = kept(&mu, tol);

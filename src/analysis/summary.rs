@@ -69,6 +69,9 @@ impl Summary {
     ) -> Result<(Self, Moments, HSpectrum)> {
         let instance = reduction.instance();
         let samples = instance.samples();
+        crate::progress::phase(|| {
+            format!("moments and spectra on the range (r = {})", instance.d())
+        });
         let (n, b) = (instance.n(), instance.batch_size().get());
         let moments = Moments::of(samples);
         ensure_finite(&moments)?;

@@ -262,6 +262,13 @@ pub fn largest_eigenpair(
         let residual = beta * vectors[(j, top)].abs();
         let required = params.tolerance.at_scale(scale);
         let invariant = beta <= f64::EPSILON * scale.max(f64::MIN_POSITIVE);
+        crate::progress::phase(|| {
+            format!(
+                "Lanczos (dim {dim}): step {iterations}, θ = {:.6e}, residual {:.1e}",
+                theta[top],
+                residual / scale.max(f64::MIN_POSITIVE)
+            )
+        });
         let info = Info {
             value: theta[top],
             residual,

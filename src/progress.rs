@@ -1,0 +1,68 @@
+//! What a long computation is doing, on a terminal: a spinner with the current phase (the range
+//! reduction's Gram matrix, a Lanczos run's iteration and residual, …) for `analyze` on large
+//! inputs. The library only reports phases; nothing is drawn unless the command line turned the
+//! spinner on with [`Spinner::start`], which it does only when stderr is a terminal, and the
+//! spinner appears only once a run has lasted [`DELAY`] (short runs draw nothing).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a run lasts before the spinner is drawn.
+pub const DELAY: Duration = Duration::from_millis(700);
+
+struct State {
+    bar: ProgressBar,
+    started: Instant,
+    shown: bool,
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+/// The spinner of one command; cleared when dropped.
+#[must_use = "the spinner is cleared when this guard is dropped"]
+pub struct Spinner(());
+
+impl Spinner {
+    /// Turn the spinner on if stderr is a terminal (and do nothing otherwise).
+    pub fn start() -> Self {
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            if let Ok(mut s) = STATE.lock() {
+                *s = Some(State {
+                    bar,
+                    started: Instant::now(),
+                    shown: false,
+                });
+            }
+        }
+        Self(())
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if let Ok(mut s) = STATE.lock() {
+            if let Some(state) = s.take() {
+                state.bar.finish_and_clear();
+            }
+        }
+    }
+}
+
+/// Report the current phase (a no-op unless a [`Spinner`] is on).
+pub(crate) fn phase(message: impl FnOnce() -> String) {
+    let Ok(mut s) = STATE.lock() else { return };
+    let Some(state) = s.as_mut() else { return };
+    if !state.shown && state.started.elapsed() >= DELAY {
+        state.shown = true;
+        state.bar.set_draw_target(ProgressDrawTarget::stderr());
+    }
+    state.bar.set_message(message());
+    state.bar.tick();
+}
