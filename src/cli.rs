@@ -19,6 +19,11 @@ use std::path::{Path, PathBuf};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The most memory that input may make a command allocate (`4G`, `512M`, bytes); requests
+    /// above it are refused with their size, and input files are capped at a share of it.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4G",
+          value_parser = crate::limits::MemoryBudget::parse)]
+    memory_limit: crate::limits::MemoryBudget,
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,6 +346,7 @@ where
             return code;
         }
     };
+    cli.memory_limit.make_current();
     let result = match cli.command {
         Some(Command::Analyze(args)) => analyze(&args).map(|r| (r, 0)),
         Some(Command::Enumerate(args)) => enumerate(&args),
@@ -351,11 +357,16 @@ where
         None => main_job(),
     };
     match result {
-        Ok((report, code)) => {
+        Ok((report, code)) => match out.write_all(report.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => code,
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(report.as_bytes());
-            code
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+            // A full disk or a failing device: the report was not delivered.
+            Err(e) => {
+                let _ = writeln!(err, "error: writing the report to standard output: {e}");
+                2
+            }
+        },
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             e.exit_code()

@@ -60,18 +60,21 @@ pub struct Overrides {
 /// Load an instance from `path`, by its extension (`.json` or `.npy`).
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read or has another extension; [`Error::Input`] naming
-/// the file and field for anything malformed.
+/// [`Error::Io`] if the file cannot be read, is not a regular file or has another extension;
+/// [`Error::Limit`] if it is larger than the memory budget allows
+/// ([`crate::limits::read_file`]); [`Error::Input`] naming the file and field for anything
+/// malformed.
 pub fn load_path(path: &Path, overrides: &Overrides, symmetry: RelTol) -> Result<Instance> {
     let origin = path.display().to_string();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let kind = match ext.as_deref() {
+        Some("npy") => crate::limits::FileKind::Npy,
+        _ => crate::limits::FileKind::Json,
+    };
+    let bytes = crate::limits::read_file(path, kind)?;
     let stem = path
         .file_stem()
         .map_or_else(|| origin.clone(), |s| s.to_string_lossy().into_owned());
