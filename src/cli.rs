@@ -556,7 +556,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     for a in &doc.analyses {
         s.push_str(&format!(
             "  {:<40} SGD exactly: {}\n",
-            a.summary.name,
+            crate::report::text_name(&a.summary.name),
             crate::report::exact_summary_line(a)
         ));
     }

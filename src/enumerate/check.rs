@@ -107,7 +107,8 @@ impl EnumerationCheck {
                     .into_iter()
                     .zip(c.named())
                     .map(|((name, got), (_, want))| float_check(name, got, want, agreement))
-                    .collect();
+                    .collect::<Vec<_>>();
+                refuse_non_finite(&q)?;
                 (e.route, e.visits, q)
             }
             Arithmetic::Exact => {
@@ -145,6 +146,27 @@ fn rows<T: Scalar>(m: &Square<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// In `f64`, a quantity with a NaN or infinite entry cannot be compared: say so (an error on
+/// the input's scale) instead of reporting agreement or a difference.
+fn refuse_non_finite(checks: &[QuantityCheck]) -> Result<()> {
+    for q in checks {
+        for (side, m) in [("enumerated", &q.enumerated), ("closed form", &q.closed_form)] {
+            for (i, row) in m.iter().enumerate() {
+                if let Some(j) = row.iter().position(|x| !x.is_finite()) {
+                    return Err(crate::Error::input(
+                        "hessians",
+                        format!(
+                            "{} ({side}) has entry [{i}][{j}] = {} in f64: the data's scale is beyond the f64 range for this quantity, so f64 cannot decide whether the routes agree; use --exact, or rescale the data (multiplying every H_i by s and γ by 1/s changes no verdict)",
+                            q.name, row[j]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn float_check(
     name: &'static str,
     got: &Square<f64>,
@@ -167,6 +189,7 @@ fn float_check(
         closed_form_exact: None,
         max_abs_difference: diff,
         tolerance,
+        // NaN never agrees: a NaN difference (or tolerance) fails this comparison.
         agrees: diff <= tolerance,
     }
 }
@@ -205,7 +228,12 @@ fn exact_check(
     }
 }
 
+/// The largest `|a − b|`, or NaN when any entry of either side is not finite (`f64::max`
+/// would skip a NaN, and `∞ − ∞` is NaN: neither may read as agreement).
 fn max_abs_diff(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    if !a.iter().chain(b).flatten().all(|x| x.is_finite()) {
+        return f64::NAN;
+    }
     a.iter()
         .flatten()
         .zip(b.iter().flatten())
@@ -232,6 +260,19 @@ mod tests {
             !c.agrees,
             "a 1e-8 perturbation of a quantity of size 2 must be caught"
         );
+    }
+
+    #[test]
+    fn nan_and_infinity_never_agree() {
+        let a = Square::from_fn(1, |_, _| f64::NAN);
+        let c = float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap());
+        assert!(!c.agrees, "NaN against NaN");
+        assert!(c.max_abs_difference.is_nan());
+        let inf = Square::from_fn(1, |_, _| f64::INFINITY);
+        assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap()).agrees);
+        let one = Square::from_fn(1, |_, _| 1.0);
+        assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap()).agrees);
+        assert!(refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap())]).is_err());
     }
 
     #[test]

@@ -246,7 +246,12 @@ fn escape_lines(c: &Comparison, gd: Option<&Comparison>) -> Vec<String> {
 #[must_use]
 pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "== {} ==\n{}", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "== {} ==\n{}",
+        super::text_name(&c.simulation.name),
+        header(c)
+    );
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}");
     }
@@ -305,7 +310,12 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
 #[must_use]
 pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## {}\n\n{}\n", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "## {}\n\n{}\n",
+        super::md_name(&c.simulation.name),
+        header(c)
+    );
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}\n");
     }

@@ -98,7 +98,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "== {}: critical learning rates against the batch size ==",
-        s.name
+        super::text_name(&s.name)
     );
     let _ = writeln!(
         out,
@@ -138,7 +138,7 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "### {}: critical learning rates against the batch size\n",
-        s.name
+        super::md_name(&s.name)
     );
     let _ = writeln!(
         out,

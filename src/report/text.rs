@@ -22,7 +22,7 @@ pub fn text(analyses: &[Analysis]) -> String {
 /// the batch factor `c` (and, under random reshuffling, the epoch), `H`, `Σ`, whether it is a
 /// minimum, and the warnings.
 pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
-    let _ = writeln!(out, "== {} ==", s.name);
+    let _ = writeln!(out, "== {} ==", super::text_name(&s.name));
     let form = if s.gradient_form {
         "gradients g_i (H_i = g_i g_iᵀ)"
     } else {
