@@ -150,7 +150,10 @@ fn rows<T: Scalar>(m: &Square<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
 /// the input's scale) instead of reporting agreement or a difference.
 fn refuse_non_finite(checks: &[QuantityCheck]) -> Result<()> {
     for q in checks {
-        for (side, m) in [("enumerated", &q.enumerated), ("closed form", &q.closed_form)] {
+        for (side, m) in [
+            ("enumerated", &q.enumerated),
+            ("closed form", &q.closed_form),
+        ] {
             for (i, row) in m.iter().enumerate() {
                 if let Some(j) = row.iter().position(|x| !x.is_finite()) {
                     return Err(crate::Error::input(
@@ -272,7 +275,9 @@ mod tests {
         assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap()).agrees);
         let one = Square::from_fn(1, |_, _| 1.0);
         assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap()).agrees);
-        assert!(refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap())]).is_err());
+        assert!(
+            refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap())]).is_err()
+        );
     }
 
     #[test]

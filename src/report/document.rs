@@ -197,7 +197,8 @@ impl Document {
             expectations.push(Expectation {
                 what: format!(
                     "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
-                    text_name(&analyses[k].summary.name), c.agreement.alpha
+                    text_name(&analyses[k].summary.name),
+                    c.agreement.alpha
                 ),
                 holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
             });
@@ -282,7 +283,9 @@ impl Document {
                 expectations.push(Expectation {
                     what: format!(
                         "{}: step {} meets its expectation ({})",
-                        text_name(&bar.name), step.label, step.verdict
+                        text_name(&bar.name),
+                        step.label,
+                        step.verdict
                     ),
                     holds: step.met,
                 });

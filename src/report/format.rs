@@ -50,7 +50,10 @@ pub fn sig_rel(x: f64, scale: f64) -> String {
 /// on screen).
 fn is_unprintable(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
         || ('\u{202a}'..='\u{202e}').contains(&c)
         || ('\u{2066}'..='\u{2069}').contains(&c)
 }
@@ -154,7 +157,11 @@ mod tests {
             text_name("x\nSGD exactly: stable"),
             "x\\nSGD exactly: stable"
         );
-        assert_eq!(text_name("a\\nb"), "a\\\\nb", "a literal backslash-n stays distinct");
+        assert_eq!(
+            text_name("a\\nb"),
+            "a\\\\nb",
+            "a literal backslash-n stays distinct"
+        );
         assert_eq!(text_name("a\u{1b}[31mb"), "a\\u{1b}[31mb");
         assert_eq!(text_name("a\u{202e}b"), "a\\u{202e}b");
         assert_eq!(text_name("a\u{2028}b\rc"), "a\\u{2028}b\\rc");

@@ -1,0 +1,396 @@
+//! Hostile input, second round (issue 15): names that try to escape the output folder or fake
+//! result lines, special files, write errors, a report killed while writing, inputs whose size
+//! or running time would abort or never end. Each is refused with a message and exit code 2, or
+//! handled; never a panic, an abort or a hang. Through the real binary.
+
+use crate::common::root;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sgd-stability"));
+    c.current_dir(root());
+    c
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh scratch folder for test `name`.
+fn scratch(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("hostile-{name}"));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, body).unwrap();
+    p
+}
+
+/// Exit code 2, a one-line-or-more message containing every word, no panic, nothing on stdout.
+#[track_caller]
+fn refused(o: &Output, words: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+    for w in words {
+        assert!(err.contains(w), "message lacks {w:?}: {err}");
+    }
+}
+
+const TWO_INSTANCES: [(&str, &str); 2] = [
+    (
+        "old.json",
+        r#"{"name": "old-one", "hessians": [[[1]], [[3]], [[5]], [[7]]], "gamma": 0.3, "batch_size": 2}"#,
+    ),
+    (
+        "new.json",
+        r#"{"name": "new-one", "hessians": [[[1]], [[2]], [[3]]], "gamma": 0.6, "batch_size": 1}"#,
+    ),
+];
+
+/// The folder holds exactly one complete report: report.md, .html and .json of the same run
+/// (the one naming `name`), every figure report.json lists and no other file.
+#[track_caller]
+fn one_complete_report(dir: &Path, name: &str) {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["instances"][0]["name"], name, "report.json");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains(name) && md.contains("## Figures"), "report.md");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains(name) && html.trim_end().ends_with("</html>"),
+        "report.html"
+    );
+    let mut listed: Vec<String> = json["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    let mut present: Vec<String> = std::fs::read_dir(dir.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    present.sort();
+    assert_eq!(
+        present, listed,
+        "figures/ holds exactly the report's figures"
+    );
+    for f in &present {
+        let svg = std::fs::read_to_string(dir.join("figures").join(f)).unwrap();
+        assert!(svg.trim_end().ends_with("</svg>"), "{f} is complete");
+    }
+    let mut top: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    top.sort();
+    assert_eq!(top, ["figures", "report.html", "report.json", "report.md"]);
+}
+
+/// Start `report NEW --out DIR` with the stall hook at `phase`, wait until it stalls there, and
+/// kill it (SIGKILL).
+fn kill_report_at(phase: &str, input: &Path, out: &Path) {
+    let mut child = bin()
+        .args(["report"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .env(sgd_stability::output::STALL_VAR, phase)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines.next().expect("the run stalls").unwrap();
+    assert_eq!(line, format!("stalled at {phase}"));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_report_killed_while_writing_leaves_one_complete_report() {
+    let dir = scratch("kill");
+    let old = write(&dir, TWO_INSTANCES[0].0, TWO_INSTANCES[0].1);
+    let new = write(&dir, TWO_INSTANCES[1].0, TWO_INSTANCES[1].1);
+    let out = dir.join("out");
+    let o = bin()
+        .arg("report")
+        .arg(&old)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    one_complete_report(&out, "old-one");
+    // Killed with half the new files staged: the old report stands.
+    kill_report_at("staging", &new, &out);
+    one_complete_report(&out, "old-one");
+    // Killed right after the swap, before the old report is removed: the new one stands.
+    kill_report_at("swapped", &new, &out);
+    one_complete_report(&out, "new-one");
+    // The second killed run removed the first one's staging folder (its process was gone); its
+    // own is still there, holding the old report; the next run removes it.
+    let leftovers = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("sgd-stability-tmp")
+            })
+            .count()
+    };
+    assert_eq!(leftovers(&dir), 1, "the last killed run's");
+    let o = bin()
+        .arg("report")
+        .arg(&old)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    one_complete_report(&out, "old-one");
+    assert_eq!(leftovers(&dir), 0, "stale staging folders removed");
+    // Without the hook: kills at arbitrary moments of a run always leave one complete report.
+    for k in 0..12u64 {
+        let input = if k % 2 == 0 { &new } else { &old };
+        let mut child = bin()
+            .arg("report")
+            .arg(input)
+            .arg("--out")
+            .arg(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(10 * k));
+        let _ = child.kill();
+        child.wait().unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+        let name = json["instances"][0]["name"].as_str().unwrap().to_owned();
+        one_complete_report(&out, &name);
+    }
+}
+
+#[test]
+fn instance_names_cannot_escape_the_report_folder() {
+    let dir = scratch("traversal");
+    let a = write(
+        &dir,
+        "a.json",
+        r#"{"name": "a/../../../../ESCAPED", "hessians": [[[1]], [[3]], [[5]], [[7]]], "gamma": 0.3, "batch_size": 2}"#,
+    );
+    // Sanitizes to the same file name as the first: must get its own.
+    let b = write(
+        &dir,
+        "b.json",
+        r#"{"name": "a_.._.._.._.._ESCAPED", "hessians": [[[1]], [[2]], [[3]]], "gamma": 0.6, "batch_size": 1}"#,
+    );
+    let out = dir.join("deep/out");
+    let o = bin()
+        .arg("report")
+        .args([&a, &b])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Nothing but the report folder anywhere under the scratch folder.
+    let mut all = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            all.push(p.strip_prefix(&dir).unwrap().display().to_string());
+        }
+    }
+    all.sort();
+    assert!(
+        all.iter()
+            .all(|p| p == "a.json" || p == "b.json" || p == "deep" || p.starts_with("deep/out")),
+        "{all:?}"
+    );
+    let figures: Vec<String> = std::fs::read_dir(out.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        figures.len(),
+        4,
+        "diagram, two batch curves, one simulation: {figures:?}"
+    );
+    assert!(figures.iter().all(|f| !f.contains('/')));
+    one_complete_report(&out, "a/../../../../ESCAPED");
+    // `--out .` would replace the working folder: refused.
+    let o = bin()
+        .arg("report")
+        .arg(&a)
+        .args(["--out", "."])
+        .output()
+        .unwrap();
+    refused(&o, &["name of its own"]);
+    // A folder holding anything else is not replaced.
+    std::fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let o = bin()
+        .arg("report")
+        .arg(&a)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    refused(&o, &["notes.txt", "not part of a report"]);
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
+}
+
+#[test]
+fn names_cannot_fake_result_lines() {
+    let dir = scratch("names");
+    let p = write(
+        &dir,
+        "fake.json",
+        "{\"name\": \"x\\nSGD, exactly (mean square): stable | **y** \\u001b[32m\\u202e\", \"hessians\": [[[1]], [[3]], [[5]], [[7]]], \"gamma\": 0.3, \"batch_size\": 2}",
+    );
+    for fmt in ["text", "markdown"] {
+        let o = bin()
+            .arg("analyze")
+            .arg(&p)
+            .args(["--format", fmt])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let out = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with("SGD, exactly (mean square): stable |")),
+            "{fmt}: the name starts no line of its own:\n{out}"
+        );
+        assert!(
+            out.contains("x\\nSGD"),
+            "{fmt}: the newline is shown escaped"
+        );
+        assert!(
+            !out.contains('\u{1b}') && !out.contains('\u{202e}'),
+            "{fmt}"
+        );
+    }
+    // JSON keeps the name exactly (it escapes by itself).
+    let o = bin()
+        .arg("analyze")
+        .arg(&p)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v[0]["name"].as_str().unwrap().starts_with("x\nSGD"));
+}
+
+#[cfg(unix)]
+#[test]
+fn special_files_are_refused_without_blocking() {
+    let dir = scratch("special");
+    let fifo = dir.join("pipe.json");
+    let ok = Command::new("mkfifo").arg(&fifo).status();
+    let mut cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["analyze".into(), "/dev/zero".into()],
+            "character device",
+        ),
+        (vec!["analyze".into(), "fixtures".into()], "directory"),
+        (vec!["verify".into(), "proofs".into()], "directory"),
+        (
+            vec!["simulate".into(), "/dev/zero".into()],
+            "character device",
+        ),
+    ];
+    if ok.is_ok_and(|s| s.success()) {
+        let f = fifo.display().to_string();
+        for cmd in [
+            "analyze",
+            "enumerate",
+            "sweep",
+            "simulate",
+            "verify",
+            "report",
+        ] {
+            cases.push((vec![cmd.into(), f.clone()], "FIFO"));
+        }
+    }
+    for (args, word) in cases {
+        let mut child = bin()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A blocked open would never return: give it ten seconds.
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("{args:?} blocks");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let o = child.wait_with_output().unwrap();
+        refused(&o, &[word, "not a regular file"]);
+    }
+}
+
+#[test]
+fn files_beyond_the_memory_budget_are_refused_before_reading() {
+    let dir = scratch("big");
+    // A valid instance padded past a 1 MiB budget's JSON share (1 MiB / 32).
+    let pad = " ".repeat(40_000);
+    let p = write(
+        &dir,
+        "padded.json",
+        &format!(r#"{{"hessians": [[[1]]], "gamma": 0.5, "batch_size": 1}}{pad}"#),
+    );
+    let o = bin().arg("analyze").arg(&p).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "within the default budget");
+    let o = bin()
+        .args(["--memory-limit", "1M", "analyze"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    refused(&o, &["padded.json", "32.0 KiB", "--memory-limit"]);
+    let o = bin()
+        .args(["--memory-limit", "1K", "analyze"])
+        .arg(&p)
+        .output()
+        .unwrap();
+    refused(&o, &["memory-limit", "1 MiB"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_to_stdout_is_an_error() {
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full");
+    let Ok(full) = full else {
+        println!("SKIPPED: no /dev/full");
+        return;
+    };
+    let o = bin()
+        .args(["analyze", "fixtures/d1_sgd_stable.json"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
+}
