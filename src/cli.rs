@@ -455,6 +455,14 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     if let Some(x0) = &args.x0 {
         params.x0 = X0::Given(x0.clone());
     }
+    let need = simulate::resources(&inst, &params);
+    if need.work <= crate::limits::WorkBudget::default().get()
+        && need.memory <= u128::from(crate::limits::MemoryBudget::current().get())
+    {
+        if let Some(note) = crate::limits::WorkBudget::announcement("simulate", need.work) {
+            eprintln!("{note}; progress (per 512 trials) is shown on a terminal");
+        }
+    }
     let runs = if args.escape.is_some() { 2 } else { 1 };
     let bar = std::io::stderr()
         .is_terminal()

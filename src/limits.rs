@@ -47,25 +47,25 @@ impl fmt::Display for LimitExceeded {
             Resource::Memory => (
                 bytes(self.needed),
                 bytes(self.limit),
-                "of memory, more than the limit of",
+                " of memory, more than the limit of",
             ),
             Resource::FileSize => (
                 bytes(self.needed),
                 bytes(self.limit),
-                "to read, more than the limit of",
+                " to read, more than the limit of",
             ),
             Resource::Work => (
                 operations(self.needed),
                 operations(self.limit),
-                "more than the limit of",
+                ", more than the limit of",
             ),
         };
         write!(
             f,
-            "{}: {}: {} needs {needed} {how} {limit}",
+            "{}: {}: {} needs {needed}{how} {limit}",
             self.location.origin, self.location.field, self.what
         )?;
-        if self.resource == Resource::Work {
+        if self.resource == Resource::Work && self.needed < u128::MAX {
             write!(f, " (about {} at 10⁹ per second)", duration(self.needed))?;
         }
         if !self.hint.is_empty() {

@@ -96,6 +96,12 @@ impl EnumerationCheck {
                 "`enumerate` does not enumerate random_reshuffling: one of its batches is a uniform B-subset, so its one-step quantities are exactly those of without_replacement (run `enumerate` with --sampling without_replacement), and its multi-step behaviour is the per-epoch operator of `analyze` and `sweep` (small N) or the Monte Carlo of `simulate`",
             ));
         }
+        match arithmetic {
+            Arithmetic::Float => super::limit::check_memory::<f64>(instance.n(), instance.d()),
+            Arithmetic::Exact => {
+                super::limit::check_memory::<BigRational>(instance.n(), instance.d())
+            }
+        }?;
         let (route, visits, quantities) = match arithmetic {
             Arithmetic::Float => {
                 let p = Problem::from_instance(instance);
