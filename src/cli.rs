@@ -197,8 +197,8 @@ struct AnalyzeArgs {
 #[derive(Debug, Args, Default)]
 struct OverrideArgs {
     /// Learning rate γ > 0; replaces the file's value.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
+    #[arg(long, value_parser = parse_gamma_arg)]
+    gamma: Option<GammaArg>,
     /// Batch size B ≥ 1; replaces the file's value.
     #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: Option<u64>,
@@ -215,7 +215,7 @@ struct OverrideArgs {
 impl OverrideArgs {
     fn to_overrides(&self) -> Overrides {
         Overrides {
-            gamma: self.gamma,
+            gamma: self.gamma.as_ref().map(|g| g.value),
             batch_size: self
                 .batch_size
                 .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
@@ -262,6 +262,20 @@ fn parse_gamma(s: &str) -> std::result::Result<f64, String> {
             "the learning rate must be a finite number > 0, got {s}"
         ))
     }
+}
+
+/// `--gamma` as a number and as typed (the certified mode reads the decimal exactly).
+#[derive(Debug, Clone)]
+struct GammaArg {
+    value: f64,
+    text: String,
+}
+
+fn parse_gamma_arg(s: &str) -> std::result::Result<GammaArg, String> {
+    parse_gamma(s).map(|value| GammaArg {
+        value,
+        text: s.trim().to_owned(),
+    })
 }
 
 fn parse_tol(s: &str) -> std::result::Result<f64, String> {
@@ -378,21 +392,30 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
     let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     if args.certified {
-        let analyses = args
+        use crate::mean_square::certified::{certified_exact, DEFAULT_PRECISION_DIGITS};
+        let gamma_text = args.overrides.gamma.as_ref().map(|g| g.text.as_str());
+        let (analyses, certs): (Vec<_>, Vec<_>) = args
             .files
             .iter()
             .map(|f| {
                 let origin = f.display().to_string();
-                let inst = load_path(f, &overrides, tol.symmetry)?;
+                // The numbers as written (decimals in JSON), read from the same bytes.
+                let (inst, exact) =
+                    crate::load::load_path_exact(f, &overrides, tol.symmetry, gamma_text)?;
                 refuse_reshuffling(
                     &inst,
                     &origin,
                     "analyze --certified (exact rational arithmetic on the i.i.d. operator L_γ)",
                 )?;
-                Analysis::of(&inst, &tol).map_err(|e| e.in_file(&origin))
+                let a = Analysis::of(&inst, &tol).map_err(|e| e.in_file(&origin))?;
+                let c = certified_exact(&inst, Some(exact), DEFAULT_PRECISION_DIGITS)
+                    .map_err(|e| e.in_file(&origin))?;
+                Ok((a, c))
             })
-            .collect::<Result<Vec<_>>>()?;
-        return certified_report(&args.files, &overrides, &tol, &analyses, args.format);
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        return Ok(certified_report(&analyses, &certs, args.format));
     }
     let analyses = analyze_files(&args.files, &overrides, &tol)?;
     Ok(render(&analyses, args.format))
@@ -622,27 +645,16 @@ fn sweep(args: &SweepArgs) -> Result<String> {
 /// `analyze --certified`: the usual report with the certified (exact rational) answers added —
 /// a section per instance in text and Markdown, three fields per object in JSON.
 fn certified_report(
-    files: &[PathBuf],
-    overrides: &Overrides,
-    tol: &Tolerances,
     analyses: &[Analysis],
+    certs: &[crate::mean_square::certified::Certified],
     format: Format,
-) -> Result<String> {
-    use crate::mean_square::certified::{certified, DEFAULT_PRECISION_DIGITS};
+) -> String {
     use crate::report::certified as rc;
-    let certs = files
-        .iter()
-        .map(|f| {
-            let origin = f.display().to_string();
-            let inst = load_path(f, overrides, tol.symmetry)?;
-            certified(&inst, DEFAULT_PRECISION_DIGITS).map_err(|e| e.in_file(&origin))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(match format {
+    match format {
         Format::Json => {
             let values: Vec<serde_json::Value> = analyses
                 .iter()
-                .zip(&certs)
+                .zip(certs)
                 .map(|(a, c)| {
                     let mut v = crate::report::json_value(a);
                     if let Some(obj) = v.as_object_mut() {
@@ -661,17 +673,17 @@ fn certified_report(
         Format::Text => {
             let mut s = crate::report::text(analyses);
             s.push('\n');
-            for (a, c) in analyses.iter().zip(&certs) {
+            for (a, c) in analyses.iter().zip(certs) {
                 s.push_str(&rc::certified_text(&a.summary.name, c));
             }
             s
         }
         Format::Markdown => {
             let mut s = crate::report::markdown(analyses);
-            for (a, c) in analyses.iter().zip(&certs) {
+            for (a, c) in analyses.iter().zip(certs) {
                 s.push_str(&rc::certified_markdown(&a.summary.name, c));
             }
             s
         }
-    })
+    }
 }
