@@ -3,7 +3,7 @@
 //!
 //! JSON: `{"name": "...", "hessians": [[[..]..]..]` *or* `"gradients": [[..]..]`,
 //! `"gamma": 0.5, "batch_size": 2, "sampling": "without_replacement"}`; other keys (such as
-//! `"note"`) are ignored. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
+//! `"note"`) are ignored; a key repeated in one object is refused. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
 //! (float64, float32, int32 or int64; C or Fortran order), with `γ` and `B` from [`Overrides`].
 
 use crate::error::{Error, Result};
@@ -172,6 +172,96 @@ fn vector(origin: &str, field: &str, v: &Value) -> Result<Vec<f64>> {
         .collect()
 }
 
+/// The start of the message for a key that appears twice in one object.
+const DUPLICATE_KEY: &str = "duplicate key";
+
+/// Parse JSON text into a [`Value`] as `serde_json::from_slice` does, except that an object with
+/// a repeated key is an error (serde_json would keep the last value silently).
+fn parse_json(bytes: &[u8]) -> serde_json::Result<Value> {
+    use serde::de::DeserializeSeed as _;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let v = UniqueKeys.deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
+/// A JSON value whose objects have unique keys (see [`parse_json`]).
+struct UniqueKeys;
+
+impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, b: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(b))
+    }
+
+    fn visit_i64<E>(self, i: i64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(i.into()))
+    }
+
+    fn visit_u64<E>(self, u: u64) -> std::result::Result<Value, E> {
+        Ok(Value::Number(u.into()))
+    }
+
+    fn visit_f64<E>(self, x: f64) -> std::result::Result<Value, E> {
+        Ok(serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, s: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(s.to_owned()))
+    }
+
+    fn visit_string<E>(self, s: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(s))
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = seq.next_element_seed(UniqueKeys)? {
+            v.push(x);
+        }
+        Ok(Value::Array(v))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Value, A::Error> {
+        let mut m = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if m.contains_key(&k) {
+                return Err(serde::de::Error::custom(format!("{DUPLICATE_KEY} {k:?}")));
+            }
+            let v = map.next_value_seed(UniqueKeys)?;
+            m.insert(k, v);
+        }
+        Ok(Value::Object(m))
+    }
+}
+
 /// Parse an instance from JSON text.
 ///
 /// `origin` names the file in errors; `default_name` is used when the file has no `"name"`.
@@ -185,7 +275,7 @@ pub fn instance_from_json(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let root: Value = parse_json(bytes).map_err(|e| {
         // serde_json's message ends with " at line L column C": the field already says where.
         let text = e.to_string();
         let what = text
@@ -193,6 +283,8 @@ pub fn instance_from_json(
             .map_or(text.as_str(), |(head, _)| head);
         let message = if what.contains("number out of range") {
             "a number is beyond the f64 range (entries must be finite)".to_owned()
+        } else if what.starts_with(DUPLICATE_KEY) {
+            format!("{what}: a key may appear only once (JSON readers disagree on which value would count)")
         } else {
             format!("malformed JSON: {what}")
         };
