@@ -191,7 +191,10 @@ struct UniqueKeys;
 impl<'de> serde::de::DeserializeSeed<'de> for UniqueKeys {
     type Value = Value;
 
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Value, D::Error> {
         d.deserialize_any(self)
     }
 }

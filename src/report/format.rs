@@ -1,11 +1,14 @@
 //! Number formatting at fixed significant digits.
 
+/// How a NaN is shown: in words, so that it never reads as a number in a table.
+pub const NOT_A_NUMBER: &str = "undefined (NaN)";
+
 /// `x` at six significant digits, trailing zeros trimmed; scientific notation outside
-/// `[1e-4, 1e6)`; `∞`, `−∞` and `NaN` spelled out.
+/// `[1e-4, 1e6)`; `∞` and `−∞` spelled out, NaN as [`NOT_A_NUMBER`].
 #[must_use]
 pub fn sig(x: f64) -> String {
     if x.is_nan() {
-        return "NaN".to_owned();
+        return NOT_A_NUMBER.to_owned();
     }
     if x.is_infinite() {
         return if x > 0.0 { "∞" } else { "−∞" }.to_owned();
@@ -147,6 +150,7 @@ mod tests {
         assert_eq!(sig(1.234_567e-7), "1.23457e-7");
         assert_eq!(sig(12_345_678.0), "1.23457e7");
         assert_eq!(sig(f64::INFINITY), "∞");
+        assert_eq!(sig(f64::NAN), "undefined (NaN)");
         assert_eq!(sig(0.0), "0");
     }
 

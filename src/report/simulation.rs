@@ -9,10 +9,13 @@ use std::fmt::Write as _;
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
 fn sig_exp(ln: f64) -> String {
     if ln.is_nan() {
-        return "NaN".to_owned();
+        return super::format::NOT_A_NUMBER.to_owned();
     }
     if ln == f64::NEG_INFINITY {
         return "0".to_owned();
+    }
+    if ln == f64::INFINITY {
+        return "∞".to_owned();
     }
     if ln.abs() < 700.0 {
         return sig(ln.exp());
@@ -357,6 +360,8 @@ mod tests {
     fn huge_and_tiny_values_print() {
         assert_eq!(sig_exp(0.0), "1");
         assert_eq!(sig_exp(f64::NEG_INFINITY), "0");
+        assert_eq!(sig_exp(f64::INFINITY), "∞", "never NaNeinf");
+        assert_eq!(sig_exp(f64::NAN), "undefined (NaN)");
         assert_eq!(sig_exp(1000.0 * std::f64::consts::LN_10), "1e1000");
         assert_eq!(
             sig_exp(-1000.0 * std::f64::consts::LN_10 + 2f64.ln()),

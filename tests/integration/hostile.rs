@@ -394,3 +394,227 @@ fn a_failed_write_to_stdout_is_an_error() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("standard output"), "{}", stderr(&o));
 }
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().args(args).current_dir(dir).output().unwrap()
+}
+
+#[test]
+fn sizes_that_do_not_fit_are_refused_with_size_and_limit() {
+    let dir = scratch("sizes");
+    write(
+        &dir,
+        "bmax.json",
+        r#"{"gradients": [[1, 2], [3, 4]], "gamma": 0.1, "batch_size": 18446744073709551615, "sampling": "with_replacement"}"#,
+    );
+    // d = 200: the d²×d² operator alone is 12.8 GB.
+    let g: Vec<String> = (0..2)
+        .map(|i| format!("[{}]", vec![format!("{}", i + 1); 200].join(",")))
+        .collect();
+    write(
+        &dir,
+        "d200.json",
+        &format!(
+            r#"{{"gradients": [{}], "gamma": 0.001, "batch_size": 1}}"#,
+            g.join(",")
+        ),
+    );
+    let fixture = root().join("fixtures/d1_sgd_unstable.json");
+    let fx = fixture.to_str().unwrap();
+    let cases: Vec<(Vec<&str>, &[&str])> = vec![
+        (
+            vec!["simulate", "bmax.json"],
+            &["batch_size", "of memory", "limit of 4.0 GiB"],
+        ),
+        (vec!["enumerate", "bmax.json"], &["batch_size", "2^128"]),
+        (
+            vec!["simulate", fx, "--trials", "1000000000000", "--escape", "2"],
+            &["trials", "of memory", "4294967296 bytes"],
+        ),
+        (
+            vec!["simulate", fx, "--steps", "1000000000000"],
+            &["steps/trials", "operations", "years"],
+        ),
+        (
+            vec![
+                "simulate",
+                fx,
+                "--steps",
+                "18446744073709551615",
+                "--trials",
+                "18446744073709551615",
+            ],
+            &["more than 2^128 operations"],
+        ),
+        (
+            vec!["enumerate", "d200.json"],
+            &["d200.json", "hessians", "40000 × 40000", "of memory"],
+        ),
+        (
+            vec!["enumerate", "d200.json", "--exact"],
+            &["exact rationals", "of memory"],
+        ),
+        (
+            vec!["verify", "--effort", "4294967295"],
+            &["effort", "years", "10000"],
+        ),
+    ];
+    for (args, words) in cases {
+        let o = run_in(&dir, &args);
+        refused(&o, words);
+    }
+    // With a larger budget the same enumeration is only refused further on (here: still too
+    // large for 64 GiB, and the message follows the new limit).
+    let o = run_in(&dir, &["--memory-limit", "64G", "enumerate", "d200.json"]);
+    refused(&o, &["limit of 64.0 GiB"]);
+    // Within the budget and the work limit: runs.
+    let o = run_in(&dir, &["simulate", fx, "--trials", "100", "--steps", "10"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn enumerate_in_f64_never_agrees_on_nan() {
+    let dir = scratch("nan");
+    write(
+        &dir,
+        "nan.json",
+        r#"{"hessians": [[[1e200]], [[3e100]]], "gamma": 1e-200, "batch_size": 1}"#,
+    );
+    let o = run_in(&dir, &["enumerate", "nan.json"]);
+    refused(&o, &["nan.json", "E[H_B²]", "f64 cannot decide", "--exact"]);
+    // The exact route decides it.
+    let o = run_in(&dir, &["enumerate", "nan.json", "--exact"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("yes, for every quantity"));
+}
+
+#[test]
+fn x0_beyond_the_f64_range_is_refused_and_within_it_scale_free() {
+    let fixture = root().join("fixtures/d2_with_replacement.json");
+    let fx = fixture.to_str().unwrap();
+    for x0 in ["1e200,1", "1e-200,0", "1e-160,1e-160"] {
+        let o = bin().args(["simulate", fx, "--x0", x0]).output().unwrap();
+        refused(&o, &["x0", "beyond the f64 range", "rescale"]);
+    }
+    // E‖x_k‖² is proportional to ‖x0‖²: the verdicts and the growth of the estimate do not
+    // depend on the scale.
+    let summary = |x0: &str| {
+        let o = bin()
+            .args([
+                "simulate", fx, "--steps", "20", "--trials", "500", "--format", "json", "--x0", x0,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{x0}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let rows = v["sgd"]["rows"].as_array().unwrap().clone();
+        assert_eq!(rows.len(), 21, "{x0}");
+        let verdicts: Vec<serde_json::Value> = rows.iter().map(|r| r["verdict"].clone()).collect();
+        let ln0 = rows[0]["ln_estimate"].as_f64().unwrap();
+        let growth: Vec<f64> = rows
+            .iter()
+            .map(|r| r["ln_estimate"].as_f64().unwrap() - ln0)
+            .collect();
+        (v["sgd"]["agreement"].clone(), verdicts, growth)
+    };
+    let one = summary("1,1");
+    assert_eq!(one.0["verdict"], "consistent");
+    for x0 in ["1e150,1e150", "1e-150,1e-150"] {
+        let other = summary(x0);
+        assert_eq!((&other.0, &other.1), (&one.0, &one.1), "{x0}");
+        for (a, b) in other.2.iter().zip(&one.2) {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0), "{x0}: {a} vs {b}");
+        }
+    }
+}
+
+#[test]
+fn certified_reads_the_decimal_as_written() {
+    let dir = scratch("certified");
+    let text = std::fs::read_to_string(root().join("fixtures/d1_thm33_boundary.json")).unwrap();
+    assert!(text.contains("\"gamma\": 0.96,"));
+    // γ just above γ* = 24/25, written with more digits than an f64 holds (the f64 is 0.96).
+    write(
+        &dir,
+        "above.json",
+        &text.replace("\"gamma\": 0.96,", "\"gamma\": 0.96000000000000000001,"),
+    );
+    write(
+        &dir,
+        "below.json",
+        &text.replace("\"gamma\": 0.96,", "\"gamma\": 0.95999999999999999999,"),
+    );
+    write(&dir, "at.json", &text);
+    let stable = |file: &str, extra: &[&str]| {
+        let mut args = vec!["analyze", "--certified", "--format", "json", file];
+        args.extend_from_slice(extra);
+        let o = run_in(&dir, &args);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0]["certified_stable"].as_bool().unwrap()
+    };
+    assert!(stable("at.json", &[]), "γ = γ* is stable");
+    assert!(!stable("above.json", &[]), "the γ written is above γ*: no");
+    assert!(stable("below.json", &[]));
+    // --gamma as typed, too.
+    assert!(!stable("at.json", &["--gamma", "0.96000000000000000001"]));
+    assert!(stable("at.json", &["--gamma", "0.96"]));
+    // Every other output is the f64 one: the same for all three files.
+    let plain = |file: &str| run_in(&dir, &["analyze", "--format", "json", file]).stdout;
+    assert_eq!(plain("above.json"), plain("at.json"));
+}
+
+#[test]
+fn certified_with_huge_exponents_answers_promptly() {
+    let dir = scratch("certified-huge");
+    write(
+        &dir,
+        "huge.json",
+        r#"{"hessians": [[[5e-324, 0, 0], [0, 1e-310, 0], [0, 0, 1]], [[1, 0, 0], [0, 2, 0], [0, 0, 1e-310]]], "gamma": 0.1, "batch_size": 1}"#,
+    );
+    write(
+        &dir,
+        "far.json",
+        r#"{"hessians": [[[1e-99999]]], "gamma": 0.5, "batch_size": 1}"#,
+    );
+    let start = std::time::Instant::now();
+    let o = run_in(&dir, &["analyze", "--certified", "huge.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("stable at γ = 1/10: yes"),
+        "the verdict is still decided: {out}"
+    );
+    assert!(
+        out.contains("not given") && out.contains("more than the limit"),
+        "{out}"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    let o = run_in(&dir, &["analyze", "--certified", "far.json"]);
+    refused(&o, &["far.json", "hessians[0][0][0]", "exponent beyond"]);
+}
+
+#[test]
+fn duplicate_keys_are_refused() {
+    let dir = scratch("dup");
+    for (name, body, key) in [
+        (
+            "top.json",
+            r#"{"gamma": 0.1, "hessians": [[[1]]], "batch_size": 1, "gamma": 5}"#,
+            "\"gamma\"",
+        ),
+        (
+            "nested.json",
+            r#"{"hessians": [[[1]]], "batch_size": 1, "gamma": 5, "note": {"a": 1, "a": 2}}"#,
+            "\"a\"",
+        ),
+    ] {
+        write(&dir, name, body);
+        let o = run_in(&dir, &["analyze", name]);
+        refused(&o, &[name, "duplicate key", key, "line 1"]);
+    }
+}
