@@ -140,21 +140,6 @@ pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Param
     Ok(count)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn limit_is_inclusive_and_forcing_proceeds() {
-        let p = Params::with_limit(Limit::new(10));
-        assert_eq!(admit(Some(10), "x", "f", &p).unwrap(), 10);
-        let e = admit(Some(11), "x", "f", &p).unwrap_err().to_string();
-        assert!(e.contains("11 visits") && e.contains("closed form"), "{e}");
-        assert_eq!(admit(Some(11), "x", "f", &p.forced()).unwrap(), 11);
-        assert!(admit(None, "x", "f", &p.forced()).is_err());
-    }
-}
-
 /// Check that an enumeration of `n` samples in dimension `d` with entries of type `T` fits the
 /// current [`MemoryBudget`], before anything is allocated.
 ///
@@ -182,4 +167,19 @@ pub fn check_memory<T>(n: usize, d: usize) -> Result<()> {
         ),
         product(&[per_entry, entries]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_is_inclusive_and_forcing_proceeds() {
+        let p = Params::with_limit(Limit::new(10));
+        assert_eq!(admit(Some(10), "x", "f", &p).unwrap(), 10);
+        let e = admit(Some(11), "x", "f", &p).unwrap_err().to_string();
+        assert!(e.contains("11 visits") && e.contains("closed form"), "{e}");
+        assert_eq!(admit(Some(11), "x", "f", &p.forced()).unwrap(), 11);
+        assert!(admit(None, "x", "f", &p.forced()).is_err());
+    }
 }

@@ -4,7 +4,7 @@
 pub const NOT_A_NUMBER: &str = "undefined (NaN)";
 
 /// `x` at six significant digits, trailing zeros trimmed; scientific notation outside
-/// `[1e-4, 1e6)`; `∞` and `−∞` spelled out, NaN as [`NOT_A_NUMBER`].
+/// `[1e-4, 1e6)`; `∞` and `−∞` spelled out, NaN as `undefined (NaN)`.
 #[must_use]
 pub fn sig(x: f64) -> String {
     if x.is_nan() {
