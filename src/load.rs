@@ -536,6 +536,17 @@ fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String>
             "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
         ));
     }
+    // The entries as f64, their rows and the instance's matrices: three copies of 8 bytes each,
+    // beside the file's bytes.
+    let memory = crate::limits::product(&[count as u128, 24]).saturating_add(bytes.len() as u128);
+    let budget = crate::limits::MemoryBudget::current();
+    if memory > u128::from(budget.get()) {
+        return Err(format!(
+            "{count} entries need {} of memory as f64, more than the limit of {}; raise --memory-limit if the machine has the memory",
+            crate::limits::bytes(memory),
+            crate::limits::bytes(u128::from(budget.get()))
+        ));
+    }
     let order = file.order();
     let err = |e: std::io::Error| format!("reading the array data: {e}");
     let flat: Vec<f64> = match (ts.type_char(), width) {

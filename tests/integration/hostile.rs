@@ -376,6 +376,35 @@ fn files_beyond_the_memory_budget_are_refused_before_reading() {
         .output()
         .unwrap();
     refused(&o, &["memory-limit", "1 MiB"]);
+    // A float32 .npy within the file cap (1/4 of 1 MiB) whose entries, as f64 and copied into
+    // the instance, are not.
+    let n = 60_000usize;
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n}, 1), }}");
+    let mut header = dict.into_bytes();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(b' ');
+    }
+    header.push(b'\n');
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    npy.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    npy.extend_from_slice(&header);
+    npy.extend((0..n).flat_map(|_| 1.0f32.to_le_bytes()));
+    let f = dir.join("wide.npy");
+    std::fs::write(&f, &npy).unwrap();
+    let o = bin()
+        .args([
+            "--memory-limit",
+            "1M",
+            "analyze",
+            "--gamma",
+            "0.1",
+            "--batch-size",
+            "1",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap();
+    refused(&o, &["wide.npy", "60000 entries", "limit of 1.0 MiB"]);
 }
 
 #[cfg(target_os = "linux")]
