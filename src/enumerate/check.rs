@@ -107,12 +107,24 @@ impl EnumerationCheck {
                 let p = Problem::from_instance(instance);
                 let e = expectations(&p, params)?;
                 let c = closed_form(&p);
+                // Each quantity's natural size, a floor for its tolerance: s = max |(H_i)_jk|
+                // for E[H_B], s² for E[H_B²], and 1 (the identity in M_B = I − γH_B) for the
+                // other two. A floor of 1 for all would make the check vacuous at small scales.
+                let s = p
+                    .hessians()
+                    .iter()
+                    .flat_map(|h| rows(h, |x| *x).into_iter().flatten())
+                    .fold(0.0_f64, |m, x| m.max(x.abs()));
+                let floors = [s, s * s, 1.0, 1.0];
                 let q = e
                     .expectations
                     .named()
                     .into_iter()
                     .zip(c.named())
-                    .map(|((name, got), (_, want))| float_check(name, got, want, agreement))
+                    .zip(floors)
+                    .map(|(((name, got), (_, want)), floor)| {
+                        float_check(name, got, want, agreement, floor)
+                    })
                     .collect::<Vec<_>>();
                 refuse_non_finite(&q)?;
                 (e.route, e.visits, q)
@@ -181,6 +193,7 @@ fn float_check(
     got: &Square<f64>,
     want: &Square<f64>,
     agreement: RelTol,
+    floor: f64,
 ) -> QuantityCheck {
     let (enumerated, closed_form) = (rows(got, |x| *x), rows(want, |x| *x));
     let scale = closed_form
@@ -188,8 +201,9 @@ fn float_check(
         .flatten()
         .fold(0.0_f64, |m, x| m.max(x.abs()));
     let diff = max_abs_diff(&enumerated, &closed_form);
-    // The floor 1 keeps an all-zero quantity from demanding exact zeros of rounded sums.
-    let tolerance = agreement.at_scale(scale.max(1.0));
+    // The floor (the quantity's natural size from the inputs) keeps an all-zero quantity from
+    // demanding exact zeros of rounded sums.
+    let tolerance = agreement.at_scale(scale.max(floor));
     QuantityCheck {
         name,
         enumerated,
@@ -262,9 +276,9 @@ mod tests {
     fn float_check_says_no_beyond_tolerance() {
         let a = Square::from_fn(2, |i, j| if i == j { 2.0 } else { 0.5 });
         let mut b = a.clone();
-        assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap()).agrees);
+        assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0).agrees);
         b = &b + &Square::from_fn(2, |i, j| if (i, j) == (0, 1) { 1e-8 } else { 0.0 });
-        let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap());
+        let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0);
         assert!(
             !c.agrees,
             "a 1e-8 perturbation of a quantity of size 2 must be caught"
@@ -272,17 +286,27 @@ mod tests {
     }
 
     #[test]
+    fn small_quantities_are_not_compared_against_a_floor_of_one() {
+        // Entries of size 1e-200 that differ by 25%: the floor is their own size, not 1.
+        let a = Square::from_fn(1, |_, _| 4e-200);
+        let b = Square::from_fn(1, |_, _| 5e-200);
+        assert!(!float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 7e-200).agrees);
+        assert!(float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 7e-200).agrees);
+    }
+
+    #[test]
     fn nan_and_infinity_never_agree() {
         let a = Square::from_fn(1, |_, _| f64::NAN);
-        let c = float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap());
+        let c = float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 1.0);
         assert!(!c.agrees, "NaN against NaN");
         assert!(c.max_abs_difference.is_nan());
         let inf = Square::from_fn(1, |_, _| f64::INFINITY);
-        assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap()).agrees);
+        assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap(), 1.0).agrees);
         let one = Square::from_fn(1, |_, _| 1.0);
-        assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap()).agrees);
+        assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap(), 1.0).agrees);
         assert!(
-            refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap())]).is_err()
+            refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap(), 1.0)])
+                .is_err()
         );
     }
 

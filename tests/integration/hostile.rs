@@ -515,6 +515,21 @@ fn enumerate_in_f64_never_agrees_on_nan() {
     let o = run_in(&dir, &["enumerate", "nan.json", "--exact"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("yes, for every quantity"));
+    // At a small scale the tolerance follows the quantity's size (not a floor of 1, which would
+    // accept anything below 1e-10).
+    write(
+        &dir,
+        "small.json",
+        r#"{"hessians": [[[1e-100]], [[3e-100]], [[5e-100]], [[7e-100]]], "gamma": 4.8e99, "batch_size": 2}"#,
+    );
+    let o = run_in(&dir, &["enumerate", "small.json", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let q = &v[0]["quantities"];
+    assert_eq!(q[0]["name"], "E[H_B]");
+    assert!(q[0]["tolerance"].as_f64().unwrap() < 1e-100, "{}", q[0]);
+    assert!(q[1]["tolerance"].as_f64().unwrap() < 1e-200, "{}", q[1]);
+    assert_eq!(v[0]["agrees"], true);
 }
 
 #[test]
