@@ -443,8 +443,16 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
         .iter()
         .map(|f| {
             let origin = f.display().to_string();
-            let inst = load_path(f, &overrides, tol.symmetry)?;
-            EnumerationCheck::run(&inst, arithmetic, &params, tol.agreement)
+            // Exact: the numbers as written (decimals in JSON, --gamma as typed).
+            let (inst, exact) = if args.exact {
+                let gamma_text = args.overrides.gamma.as_ref().map(|g| g.text.as_str());
+                let (inst, e) =
+                    crate::load::load_path_exact(f, &overrides, tol.symmetry, gamma_text)?;
+                (inst, Some(e))
+            } else {
+                (load_path(f, &overrides, tol.symmetry)?, None)
+            };
+            EnumerationCheck::run_as_written(&inst, exact, arithmetic, &params, tol.agreement)
                 .map_err(|e| e.in_file(&origin))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -90,6 +90,22 @@ impl EnumerationCheck {
         params: &Params,
         agreement: RelTol,
     ) -> Result<Self> {
+        Self::run_as_written(instance, None, arithmetic, params, agreement)
+    }
+
+    /// [`EnumerationCheck::run`], in exact arithmetic on the numbers as written (`exact`: a JSON
+    /// file's decimals, `--gamma` as typed; see [`crate::load::load_path_exact`]) instead of the
+    /// shortest decimals of the instance's `f64`s. `exact` is ignored in `f64`.
+    ///
+    /// # Errors
+    /// As [`EnumerationCheck::run`].
+    pub fn run_as_written(
+        instance: &Instance,
+        exact: Option<crate::load::ExactInputs>,
+        arithmetic: Arithmetic,
+        params: &Params,
+        agreement: RelTol,
+    ) -> Result<Self> {
         if instance.sampling() == Sampling::RandomReshuffling {
             return Err(crate::Error::input(
                 "sampling",
@@ -130,7 +146,15 @@ impl EnumerationCheck {
                 (e.route, e.visits, q)
             }
             Arithmetic::Exact => {
-                let p = Problem::<BigRational>::exact_from_instance(instance);
+                let p = match exact {
+                    Some(e) => Problem::new(
+                        e.hessians,
+                        instance.batch_size().get(),
+                        instance.sampling(),
+                        e.gamma,
+                    )?,
+                    None => Problem::<BigRational>::exact_from_instance(instance),
+                };
                 let e = expectations(&p, params)?;
                 let c = closed_form(&p);
                 let q = e

@@ -603,6 +603,20 @@ fn certified_reads_the_decimal_as_written() {
     // --gamma as typed, too.
     assert!(!stable("at.json", &["--gamma", "0.96000000000000000001"]));
     assert!(stable("at.json", &["--gamma", "0.96"]));
+    // enumerate --exact reads them as written too: at γ* the second moment is exactly 1, just
+    // above it exactly 1 + 1/24·10⁻¹⁸ (for d = 1, E[(1 − γH_B)²] is the Theorem 3.3 value).
+    let second_moment = |file: &str| {
+        let o = run_in(&dir, &["enumerate", "--exact", "--format", "json", file]);
+        assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v[0]["quantities"][2]["name"], "E[(I − γH_B)²]");
+        v[0]["quantities"][2]["closed_form_exact"][0][0].clone()
+    };
+    assert_eq!(second_moment("at.json"), "1");
+    assert_eq!(
+        second_moment("above.json"),
+        "2400000000000000000096000000000000000001/2400000000000000000000000000000000000000"
+    );
     // Every other output is the f64 one: the same for all three files.
     let plain = |file: &str| run_in(&dir, &["analyze", "--format", "json", file]).stdout;
     assert_eq!(plain("above.json"), plain("at.json"));
