@@ -144,6 +144,13 @@ fn swap(staging: &Path, dir: &Path) -> Result<()> {
             Err(e) => return Err(io(dir, &std::io::Error::from(e))),
         }
     }
+    swap_by_renames(staging, dir)
+}
+
+/// [`swap`] where the exchange is not available: the old folder aside, the new one in, the old
+/// one to `staging`. A kill between the first two renames leaves no folder at `dir` (the old
+/// report survives as `staging-old`, removed by the next run).
+fn swap_by_renames(staging: &Path, dir: &Path) -> Result<()> {
     let aside = PathBuf::from(format!("{}-old", staging.display()));
     std::fs::rename(dir, &aside).map_err(|e| io(dir, &e))?;
     if let Err(e) = std::fs::rename(staging, dir) {
@@ -314,6 +321,21 @@ mod tests {
                 "{bad}"
             );
         }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn the_fallback_swap_leaves_the_new_folder_in_place_and_the_old_aside() {
+        let root = tmp("fallback");
+        let (staging, dir) = (root.join(".out.sgd-stability-tmp-1"), root.join("out"));
+        std::fs::create_dir_all(&staging).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(staging.join("report.md"), b"new").unwrap();
+        std::fs::write(dir.join("report.md"), b"old").unwrap();
+        swap_by_renames(&staging, &dir).unwrap();
+        assert_eq!(std::fs::read(dir.join("report.md")).unwrap(), b"new");
+        assert_eq!(std::fs::read(staging.join("report.md")).unwrap(), b"old");
+        assert_eq!(listing(&root), [".out.sgd-stability-tmp-1", "out"]);
         let _ = std::fs::remove_dir_all(&root);
     }
 
