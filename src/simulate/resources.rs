@@ -15,7 +15,7 @@ pub struct Resources {
     pub work: u128,
 }
 
-/// Estimate the memory and the work of [`run`] on `instance` with `params`: per thread one
+/// Estimate the memory and the work of [`super::run`] on `instance` with `params`: per thread one
 /// trajectory's buffers (`B` batch indices and rows, the `N`-permutation, the recorded steps),
 /// two chunks of trial records in flight, the escape times (one per trial), the packed Hessians;
 /// per step `O(B·d)` (gradients) or `O(B·d²)` (Hessians) for each of `R` trials (twice with an
