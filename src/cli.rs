@@ -19,6 +19,11 @@ use std::path::{Path, PathBuf};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The most memory that input may make a command allocate (`4G`, `512M`, bytes); requests
+    /// above it are refused with their size, and input files are capped at a share of it.
+    #[arg(long, global = true, value_name = "SIZE", default_value = "4G",
+          value_parser = crate::limits::MemoryBudget::parse)]
+    memory_limit: crate::limits::MemoryBudget,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,7 +112,8 @@ struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Search effort: scales the number of random instances and hill-climbing steps.
+    /// Search effort: scales the number of random instances and hill-climbing steps (about
+    /// 0.6 s per unit on the shipped proofs; at most 10000).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     effort: u32,
 }
@@ -200,8 +206,8 @@ struct AnalyzeArgs {
 #[derive(Debug, Args, Default)]
 struct OverrideArgs {
     /// Learning rate γ > 0; replaces the file's value.
-    #[arg(long, value_parser = parse_gamma)]
-    gamma: Option<f64>,
+    #[arg(long, value_parser = parse_gamma_arg)]
+    gamma: Option<GammaArg>,
     /// Batch size B ≥ 1; replaces the file's value.
     #[arg(long, value_name = "B", value_parser = clap::value_parser!(u64).range(1..))]
     batch_size: Option<u64>,
@@ -218,7 +224,7 @@ struct OverrideArgs {
 impl OverrideArgs {
     fn to_overrides(&self) -> Overrides {
         Overrides {
-            gamma: self.gamma,
+            gamma: self.gamma.as_ref().map(|g| g.value),
             batch_size: self
                 .batch_size
                 .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
@@ -265,6 +271,20 @@ fn parse_gamma(s: &str) -> std::result::Result<f64, String> {
             "the learning rate must be a finite number > 0, got {s}"
         ))
     }
+}
+
+/// `--gamma` as a number and as typed (the certified mode reads the decimal exactly).
+#[derive(Debug, Clone)]
+struct GammaArg {
+    value: f64,
+    text: String,
+}
+
+fn parse_gamma_arg(s: &str) -> std::result::Result<GammaArg, String> {
+    parse_gamma(s).map(|value| GammaArg {
+        value,
+        text: s.trim().to_owned(),
+    })
 }
 
 fn parse_tol(s: &str) -> std::result::Result<f64, String> {
@@ -349,6 +369,7 @@ where
             return code;
         }
     };
+    cli.memory_limit.make_current();
     let result = match cli.command {
         Some(Command::Analyze(args)) => analyze(&args).map(|r| (r, 0)),
         Some(Command::Enumerate(args)) => enumerate(&args),
@@ -359,11 +380,16 @@ where
         None => main_job(),
     };
     match result {
-        Ok((report, code)) => {
+        Ok((report, code)) => match out.write_all(report.as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => code,
             // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = out.write_all(report.as_bytes());
-            code
-        }
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => code,
+            // A full disk or a failing device: the report was not delivered.
+            Err(e) => {
+                let _ = writeln!(err, "error: writing the report to standard output: {e}");
+                2
+            }
+        },
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             e.exit_code()
@@ -376,21 +402,30 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
     let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     if args.certified {
-        let analyses = args
+        use crate::mean_square::certified::{certified_exact, DEFAULT_PRECISION_DIGITS};
+        let gamma_text = args.overrides.gamma.as_ref().map(|g| g.text.as_str());
+        let (analyses, certs): (Vec<_>, Vec<_>) = args
             .files
             .iter()
             .map(|f| {
                 let origin = f.display().to_string();
-                let inst = load_path(f, &overrides, tol.symmetry)?;
+                // The numbers as written (decimals in JSON), read from the same bytes.
+                let (inst, exact) =
+                    crate::load::load_path_exact(f, &overrides, tol.symmetry, gamma_text)?;
                 refuse_reshuffling(
                     &inst,
                     &origin,
                     "analyze --certified (exact rational arithmetic on the i.i.d. operator L_γ)",
                 )?;
-                Analysis::of(&inst, &tol).map_err(|e| e.in_file(&origin))
+                let a = Analysis::of(&inst, &tol).map_err(|e| e.in_file(&origin))?;
+                let c = certified_exact(&inst, Some(exact), DEFAULT_PRECISION_DIGITS)
+                    .map_err(|e| e.in_file(&origin))?;
+                Ok((a, c))
             })
-            .collect::<Result<Vec<_>>>()?;
-        return certified_report(&args.files, &overrides, &tol, &analyses, args.format);
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
+        return Ok(certified_report(&analyses, &certs, args.format));
     }
     let mut seconds = Vec::with_capacity(args.files.len());
     let mut analyses = Vec::with_capacity(args.files.len());
@@ -438,8 +473,16 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
         .iter()
         .map(|f| {
             let origin = f.display().to_string();
-            let inst = load_path(f, &overrides, tol.symmetry)?;
-            EnumerationCheck::run(&inst, arithmetic, &params, tol.agreement)
+            // Exact: the numbers as written (decimals in JSON, --gamma as typed).
+            let (inst, exact) = if args.exact {
+                let gamma_text = args.overrides.gamma.as_ref().map(|g| g.text.as_str());
+                let (inst, e) =
+                    crate::load::load_path_exact(f, &overrides, tol.symmetry, gamma_text)?;
+                (inst, Some(e))
+            } else {
+                (load_path(f, &overrides, tol.symmetry)?, None)
+            };
+            EnumerationCheck::run_as_written(&inst, exact, arithmetic, &params, tol.agreement)
                 .map_err(|e| e.in_file(&origin))
         })
         .collect::<Result<Vec<_>>>()?;
@@ -476,6 +519,14 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     }
     if let Some(path) = &args.x0_file {
         params.x0 = X0::Given(crate::load::vector_from_npy(path)?);
+    }
+    let need = simulate::resources(&inst, &params);
+    if need.work <= crate::limits::WorkBudget::default().get()
+        && need.memory <= u128::from(crate::limits::MemoryBudget::current().get())
+    {
+        if let Some(note) = crate::limits::WorkBudget::announcement("simulate", need.work) {
+            eprintln!("{note}; progress (per 512 trials) is shown on a terminal");
+        }
     }
     let runs = if args.escape.is_some() { 2 } else { 1 };
     let bar = std::io::stderr()
@@ -578,7 +629,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     for a in &doc.analyses {
         s.push_str(&format!(
             "  {:<40} SGD exactly: {}\n",
-            a.summary.name,
+            crate::report::text_name(&a.summary.name),
             crate::report::exact_summary_line(a)
         ));
     }
@@ -594,6 +645,21 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
 
 /// Check the proof files; exit code 1 when a step does not meet its expectation.
 fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
+    // Measured on the shipped proofs (89 steps): about 0.6 s of one core per unit of effort.
+    const OPS_PER_EFFORT: u128 = 600_000_000;
+    // verify shows no progress, so runs beyond about 1.7 hours are refused.
+    const MAX_EFFORT: u128 = 10_000;
+    let need = u128::from(args.effort) * OPS_PER_EFFORT;
+    crate::limits::WorkBudget::new(MAX_EFFORT * OPS_PER_EFFORT).check(
+        "effort",
+        format!("verify --effort {} (about 0.6 s per unit on the shipped proofs)", args.effort),
+        need,
+        "give --effort 10000 or less (it scales the random instances and search steps linearly)",
+    )
+    .map_err(|e| e.in_file("command line"))?;
+    if let Some(note) = crate::limits::WorkBudget::announcement("verify", need) {
+        eprintln!("{note}");
+    }
     let params = crate::proof::VerifyParams {
         effort: args.effort,
     };
@@ -653,27 +719,16 @@ fn sweep(args: &SweepArgs) -> Result<String> {
 /// `analyze --certified`: the usual report with the certified (exact rational) answers added —
 /// a section per instance in text and Markdown, three fields per object in JSON.
 fn certified_report(
-    files: &[PathBuf],
-    overrides: &Overrides,
-    tol: &Tolerances,
     analyses: &[Analysis],
+    certs: &[crate::mean_square::certified::Certified],
     format: Format,
-) -> Result<String> {
-    use crate::mean_square::certified::{certified, DEFAULT_PRECISION_DIGITS};
+) -> String {
     use crate::report::certified as rc;
-    let certs = files
-        .iter()
-        .map(|f| {
-            let origin = f.display().to_string();
-            let inst = load_path(f, overrides, tol.symmetry)?;
-            certified(&inst, DEFAULT_PRECISION_DIGITS).map_err(|e| e.in_file(&origin))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(match format {
+    match format {
         Format::Json => {
             let values: Vec<serde_json::Value> = analyses
                 .iter()
-                .zip(&certs)
+                .zip(certs)
                 .map(|(a, c)| {
                     let mut v = crate::report::json_value(a);
                     if let Some(obj) = v.as_object_mut() {
@@ -692,17 +747,17 @@ fn certified_report(
         Format::Text => {
             let mut s = crate::report::text(analyses);
             s.push('\n');
-            for (a, c) in analyses.iter().zip(&certs) {
+            for (a, c) in analyses.iter().zip(certs) {
                 s.push_str(&rc::certified_text(&a.summary.name, c));
             }
             s
         }
         Format::Markdown => {
             let mut s = crate::report::markdown(analyses);
-            for (a, c) in analyses.iter().zip(&certs) {
+            for (a, c) in analyses.iter().zip(certs) {
                 s.push_str(&rc::certified_markdown(&a.summary.name, c));
             }
             s
         }
-    })
+    }
 }

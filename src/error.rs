@@ -15,8 +15,8 @@ pub struct Location {
 /// Everything that can go wrong.
 ///
 /// # Exit codes
-/// [`Error::exit_code`]: `2` for bad input (a malformed or inconsistent file, a bad option) and
-/// for files that cannot be read, `3` for an internal numerical failure.
+/// [`Error::exit_code`]: `2` for bad input (a malformed or inconsistent file, a bad option), for
+/// files that cannot be read and for requests over a resource limit, `3` for an internal numerical failure.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -36,6 +36,10 @@ pub enum Error {
         /// The operating system's message.
         message: String,
     },
+    /// A request over a resource limit (memory, file size, work), refused before anything was
+    /// allocated or run.
+    #[error("{0}")]
+    Limit(Box<crate::limits::LimitExceeded>),
     /// A decomposition failed to converge (should not happen on finite input).
     #[error("numerical failure: {0}")]
     Numerical(String),
@@ -67,6 +71,10 @@ impl Error {
                 location.origin = origin.to_owned();
                 Self::Input { location, message }
             }
+            Self::Limit(mut l) => {
+                l.location.origin = origin.to_owned();
+                Self::Limit(l)
+            }
             other => other,
         }
     }
@@ -76,7 +84,7 @@ impl Error {
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Input { .. } | Self::Io { .. } => 2,
+            Self::Input { .. } | Self::Io { .. } | Self::Limit(_) => 2,
             Self::Numerical(_) => 3,
         }
     }

@@ -70,6 +70,8 @@
 //! ## Modules
 //! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
 //! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
+//! - [`limits`]: the memory and work budgets checked before input-sized allocations, and the
+//!   one budgeted reader of input files.
 //! - [`moments`]: `H`, `Σ`, `c`.
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.
 //! - [`analysis`]: one instance analyzed ([`Analysis`] under the i.i.d. schemes,
@@ -101,6 +103,7 @@ pub mod error;
 pub mod exact;
 pub mod figures;
 pub mod instance;
+pub mod limits;
 pub mod linalg;
 pub mod load;
 pub mod mean_square;

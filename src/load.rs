@@ -3,7 +3,7 @@
 //!
 //! JSON: `{"name": "...", "hessians": [[[..]..]..]` *or* `"gradients": [[..]..]`,
 //! `"gamma": 0.5, "batch_size": 2, "sampling": "without_replacement"}`; other keys (such as
-//! `"note"`) are ignored. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
+//! `"note"`) are ignored; a key repeated in one object is refused. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
 //! (float64, float32, int32 or int64; C or Fortran order), with `γ` and `B` from [`Overrides`].
 
 use crate::error::{Error, Result};
@@ -11,6 +11,15 @@ use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
 use crate::tolerance::RelTol;
 use serde_json::Value;
 use std::path::Path;
+
+mod exact;
+mod unique_keys;
+
+pub use exact::{
+    exact_inputs_from_json, exact_inputs_of_binary, rational_from_decimal_text, ExactInputs,
+    EXACT_MAX_DIGITS, EXACT_MAX_EXPONENT,
+};
+use unique_keys::{parse_json, DUPLICATE_KEY};
 
 /// A folder shipped with the crate (`fixtures`, `proofs`): `./NAME` if it exists, else the
 /// crate's own.
@@ -60,29 +69,67 @@ pub struct Overrides {
 /// Load an instance from `path`, by its extension (`.json` or `.npy`).
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read or has another extension; [`Error::Input`] naming
-/// the file and field for anything malformed.
+/// [`Error::Io`] if the file cannot be read, is not a regular file or has another extension;
+/// [`Error::Limit`] if it is larger than the memory budget allows
+/// ([`crate::limits::read_file`]); [`Error::Input`] naming the file and field for anything
+/// malformed.
 pub fn load_path(path: &Path, overrides: &Overrides, symmetry: RelTol) -> Result<Instance> {
+    load_path_with_bytes(path, overrides, symmetry).map(|(inst, _)| inst)
+}
+
+/// [`load_path`], and the instance's numbers exactly as written ([`ExactInputs`]: a JSON file's
+/// decimals, a `.npy` file's binary values), read from the same bytes; `γ` from `gamma_text`
+/// (the command line's `--gamma` as typed) when given.
+///
+/// # Errors
+/// As [`load_path`]; [`Error::Input`] naming the field of a number the exact mode cannot read
+/// ([`rational_from_decimal_text`]).
+pub fn load_path_exact(
+    path: &Path,
+    overrides: &Overrides,
+    symmetry: RelTol,
+    gamma_text: Option<&str>,
+) -> Result<(Instance, ExactInputs)> {
+    let origin = path.display().to_string();
+    let (inst, bytes) = load_path_with_bytes(path, overrides, symmetry)?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let exact = if is_json {
+        exact_inputs_from_json(&bytes, &origin, gamma_text)?
+    } else {
+        exact_inputs_of_binary(&inst, gamma_text).map_err(|e| e.in_file(&origin))?
+    };
+    Ok((inst, exact))
+}
+
+fn load_path_with_bytes(
+    path: &Path,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<(Instance, Vec<u8>)> {
     let origin = path.display().to_string();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let kind = match ext.as_deref() {
+        Some("npy") => crate::limits::FileKind::Npy,
+        _ => crate::limits::FileKind::Json,
+    };
+    let bytes = crate::limits::read_file(path, kind)?;
     let stem = path
         .file_stem()
         .map_or_else(|| origin.clone(), |s| s.to_string_lossy().into_owned());
-    match ext.as_deref() {
+    let inst = match ext.as_deref() {
         Some("json") => instance_from_json(&bytes, &origin, &stem, overrides, symmetry),
         Some("npy") => instance_from_npy(&bytes, &origin, &stem, overrides, symmetry),
         _ => Err(Error::Io {
             path: origin,
             message: "unknown file type: expected a .json instance or a .npy array".to_owned(),
         }),
-    }
+    }?;
+    Ok((inst, bytes))
 }
 
 fn input(origin: &str, field: impl Into<String>, message: impl std::fmt::Display) -> Error {
@@ -147,7 +194,7 @@ pub fn instance_from_json(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let root: Value = parse_json(bytes).map_err(|e| {
         // serde_json's message ends with " at line L column C": the field already says where.
         let text = e.to_string();
         let what = text
@@ -155,6 +202,8 @@ pub fn instance_from_json(
             .map_or(text.as_str(), |(head, _)| head);
         let message = if what.contains("number out of range") {
             "a number is beyond the f64 range (entries must be finite)".to_owned()
+        } else if what.starts_with(DUPLICATE_KEY) {
+            format!("{what}: a key may appear only once (JSON readers disagree on which value would count)")
         } else {
             format!("malformed JSON: {what}")
         };
@@ -366,10 +415,7 @@ pub fn instance_from_npy(
 /// malformed (another shape, NaN or infinite entries).
 pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
     let origin = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let bytes = crate::limits::read_file(path, crate::limits::FileKind::Npy)?;
     let npy = open_npy(&bytes).map_err(|m| input(&origin, "array", m))?;
     let shape = npy.shape.clone();
     let ok = matches!(shape.as_slice(), [_] | [1, _] | [_, 1]);
@@ -489,6 +535,19 @@ fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<'_>, String> {
     if needed != data_len {
         return Err(format!(
             "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
+        ));
+    }
+    // Gradients (N×d) are read straight into one f64 matrix; Hessians (N×d×d) pass through
+    // the entries, their rows and the instance's matrices: three copies. Beside the file's bytes.
+    let copies: u128 = if shape.len() == 2 { 1 } else { 3 };
+    let memory =
+        crate::limits::product(&[count as u128, 8 * copies]).saturating_add(bytes.len() as u128);
+    let budget = crate::limits::MemoryBudget::current();
+    if memory > u128::from(budget.get()) {
+        return Err(format!(
+            "{count} entries need {} of memory as f64, more than the limit of {}; raise --memory-limit if the machine has the memory",
+            crate::limits::bytes(memory),
+            crate::limits::bytes(u128::from(budget.get()))
         ));
     }
     Ok(Npy {

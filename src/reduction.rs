@@ -147,6 +147,7 @@ impl<'a> Reduction<'a> {
     /// eigen-decomposition.
     pub fn of(instance: &'a Instance, tol: &Tolerances) -> Result<Self> {
         let d = instance.d();
+        check_memory(instance)?;
         let e = scale_exponent(instance.samples());
         let gamma = rescaled_gamma(instance.gamma().get(), e)?;
         let scaled: Cow<'_, Samples> = if e == 0 {
@@ -342,6 +343,40 @@ impl<'a> Reduction<'a> {
         };
         (0..out.nrows()).map(|i| out[(i, 0)]).collect()
     }
+}
+
+/// Refuse, before allocating, a reduction whose matrices do not fit the memory budget
+/// ([`crate::limits::MemoryBudget`]): the `N×N` Gram matrix with its eigen-decomposition (about
+/// four `N×N` matrices) for gradients with `N < d`, else `H` with its eigen-decomposition (and
+/// `mean |H_i|`: about five `d×d` matrices), plus a rescaled copy of the samples when their scale
+/// needs it.
+fn check_memory(instance: &Instance) -> Result<()> {
+    let (n, d) = (instance.n() as u128, instance.d() as u128);
+    let (what, matrices) = match instance.samples() {
+        Samples::Gradients(_) if n < d => (
+            format!("the range reduction (the {n}×{n} Gram matrix of the gradients and its eigen-decomposition)"),
+            4 * n * n,
+        ),
+        _ => (
+            format!("the range reduction (H, {d}×{d}, and its eigen-decomposition)"),
+            5 * d * d,
+        ),
+    };
+    let field = if instance.samples().is_gradient_form() {
+        "gradients"
+    } else {
+        "hessians"
+    };
+    let copy = match instance.samples() {
+        Samples::Gradients(_) => n * d,
+        Samples::Hessians(_) => n * d * d,
+    };
+    let bytes = 8 * matrices.saturating_add(if scale_exponent(instance.samples()) == 0 {
+        0
+    } else {
+        copy
+    });
+    crate::limits::MemoryBudget::current().check(field, what, bytes)
 }
 
 /// `2^k`, exactly (for `|k| ≤ 1022`).

@@ -57,7 +57,8 @@ impl Route {
         match self {
             Self::Subsets => binomial(n, b),
             Self::OrderedTuples => power(n, b),
-            Self::Multisets => (n + b).checked_sub(1).and_then(|top| binomial(top, b)),
+            // N + B − 1 in u128: B may be as large as usize::MAX with replacement.
+            Self::Multisets => binomial_u128(n as u128 + b as u128 - 1, b as u128),
         }
     }
 
@@ -76,7 +77,7 @@ impl Route {
         match self {
             Self::Subsets => format!("C({n},{b})"),
             Self::OrderedTuples => format!("{n}^{b}"),
-            Self::Multisets => format!("C({},{b})", n + b - 1),
+            Self::Multisets => format!("C({},{b})", n as u128 + b as u128 - 1),
         }
     }
 }
@@ -264,16 +265,20 @@ fn next_multiset(idx: &mut [usize], n: usize) -> bool {
 
 /// `C(n, k)` with overflow-checked arithmetic (`0` if `k > n`).
 pub(crate) fn binomial(n: usize, k: usize) -> Option<u128> {
+    binomial_u128(n as u128, k as u128)
+}
+
+/// [`binomial`] of `u128` arguments (`N + B − 1` may exceed `usize`).
+fn binomial_u128(n: u128, k: u128) -> Option<u128> {
     if k > n {
         return Some(0);
     }
     let k = k.min(n - k);
-    let n = n as u128;
     let mut r: u128 = 1;
-    for i in 1..=k as u128 {
+    for i in 1..=k {
         // r = C(n − k + i − 1, i − 1), so r·m is divisible by i for m = n − k + i. With
         // g = gcd(r, i), i/g divides m, and r/g · m/(i/g) overflows only if the result does.
-        let m = n - k as u128 + i;
+        let m = n - k + i;
         let g = gcd(r, i);
         r = (r / g).checked_mul(m / (i / g))?;
     }
@@ -334,6 +339,16 @@ mod tests {
         assert!(binomial(130, 65).is_some());
         assert_eq!(binomial(140, 70), None);
         assert_eq!(power(10, 39), None);
+        // B = usize::MAX with replacement: C(N + B − 1, B) without overflowing usize.
+        assert_eq!(
+            Route::Multisets.count(2, usize::MAX),
+            Some(u128::from(u64::MAX) + 1)
+        );
+        assert!(
+            Route::Multisets.count(3, usize::MAX).is_some(),
+            "C(2^64 + 1, 2) < 2^128"
+        );
+        assert_eq!(Route::Multisets.count(4, usize::MAX), None);
     }
 
     #[test]

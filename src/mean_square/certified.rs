@@ -37,6 +37,24 @@ pub const MAX_D: usize = 5;
 /// The largest `N · m²` (`m = d(d+1)/2`) the certified mode accepts when forming `W_D`.
 pub const MAX_WORK: usize = 5_000_000;
 
+/// The most bits (numerators and denominators, summed over the coefficients) that
+/// `det(2W_C − γW_D)` may have before `γ*` is isolated: beyond it `γ*` is not given (the verdict
+/// at `γ` still is). Decimals of 17 digits in `d = 3` give about 7,000 (its Sturm sequence about
+/// 150,000, isolated and refined in about 3 seconds); entries of `1e-40` give 15,500 (more than
+/// 30 seconds).
+pub const MAX_POLY_BITS: u64 = 10_000;
+
+/// The most work (bits of the Sturm sequence times bits of the point, summed over its
+/// evaluations) the isolation and refinement of `γ*` may spend, about 20 seconds here: beyond
+/// it `γ*` is not given (the verdict at `γ` still is). A second bound beside
+/// [`MAX_POLY_BITS`], for roots that take many bisections.
+pub const MAX_ROOT_WORK: u128 = 250_000_000_000;
+
+/// Bits of a rational: its numerator's and its denominator's.
+fn bits(x: &BigRational) -> u64 {
+    x.numer().bits() + x.denom().bits()
+}
+
 /// The default relative width of the isolating interval of `γ*`: `10⁻³⁰`.
 pub const DEFAULT_PRECISION_DIGITS: u32 = 30;
 
@@ -136,6 +154,19 @@ impl ExactPencil {
     /// arithmetic; on `sampling` under random reshuffling (the pencil is that of the i.i.d.
     /// operator `L_γ`).
     pub fn of(instance: &Instance) -> Result<Self> {
+        Self::with_hessians(instance, None)
+    }
+
+    /// [`ExactPencil::of`] with the `H_i` given exactly (as written in the file: see
+    /// [`crate::load::ExactInputs`]) instead of read back from the instance's `f64`s.
+    ///
+    /// # Errors
+    /// As [`ExactPencil::of`]; [`Error::Input`] if `hessians` does not match the instance's `N`
+    /// and `d`.
+    pub fn with_hessians(
+        instance: &Instance,
+        hessians: Option<Vec<Square<BigRational>>>,
+    ) -> Result<Self> {
         instance.require_iid(
             "certified (exact rational) mode, which decides the i.i.d. operator L_γ,",
         )?;
@@ -152,7 +183,15 @@ impl ExactPencil {
                 "certified (exact rational) mode: N·(d(d+1)/2)² = {n}·{m}² exceeds {MAX_WORK} exact operations; too large for exact arithmetic"
             )));
         }
-        let hs = hessians_exact(instance.samples());
+        let hs = match hessians {
+            Some(hs) if hs.len() == n && hs.iter().all(|h| h.dim() == d) => hs,
+            Some(_) => {
+                return Err(refuse(
+                    "the exact Hessians do not match the instance's N and d".to_owned(),
+                ))
+            }
+            None => hessians_exact(instance.samples()),
+        };
         let c: BigRational = batch_factor(n, instance.batch_size().get(), instance.sampling());
         let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
         let mut h = Square::zeros(d);
@@ -312,22 +351,40 @@ impl ExactPencil {
             .map(|x| determinant(self.stability_matrix(x)))
             .collect();
         let poly = interpolate(&xs, &ys);
+        let poly_bits: u64 = poly.iter().map(bits).sum();
+        if poly_bits > MAX_POLY_BITS {
+            return Err(refuse(format!(
+                "its polynomial det(2W_C − γW_D) has coefficients of {poly_bits} bits in all, more than the limit of {MAX_POLY_BITS} (the inputs' decimals are too long or their exponents too large for exact root isolation)"
+            )));
+        }
         let f = square_free(&poly);
         if degree(&f).unwrap_or(0) == 0 {
             return Ok(CertifiedCritical::Unbounded);
         }
         let sturm = sturm_sequence(&f);
-        let count =
-            |a: &BigRational, b: &BigRational| variations(&sturm, a) - variations(&sturm, b);
+        let sturm_bits: u128 = sturm.iter().flatten().map(|c| u128::from(bits(c))).sum();
+        let spent = std::cell::Cell::new(0u128);
+        let count = |a: &BigRational, b: &BigRational| -> Result<i64> {
+            // Horner's rule on the sequence at a point of `bits(x)` bits.
+            let cost = sturm_bits * u128::from(bits(a) + bits(b) + 64);
+            spent.set(spent.get().saturating_add(cost));
+            if spent.get() > MAX_ROOT_WORK {
+                return Err(refuse(format!(
+                    "isolating it exactly would take more than {MAX_ROOT_WORK} bit-operations (its Sturm sequence has {sturm_bits} bits); the inputs' decimals are too long or their exponents too large"
+                )));
+            }
+            Ok(variations(&sturm, a) - variations(&sturm, b))
+        };
+
         let mut hi = cauchy_bound(&f);
         let mut lo = BigRational::zero();
-        if count(&lo, &hi) == 0 {
+        if count(&lo, &hi)? == 0 {
             return Ok(CertifiedCritical::Unbounded);
         }
         // Isolate the smallest positive root in (lo, hi].
-        while count(&lo, &hi) > 1 {
+        while count(&lo, &hi)? > 1 {
             let mid = (&lo + &hi) / q(2);
-            if count(&lo, &mid) >= 1 {
+            if count(&lo, &mid)? >= 1 {
                 hi = mid;
             } else {
                 lo = mid;
@@ -339,7 +396,7 @@ impl ExactPencil {
         );
         while lo.is_zero() || &hi - &lo > &rel * &hi {
             let mid = (&lo + &hi) / q(2);
-            if count(&lo, &mid) == 1 {
+            if count(&lo, &mid)? == 1 {
                 hi = mid;
             } else {
                 lo = mid;
@@ -360,8 +417,25 @@ impl ExactPencil {
 /// As [`ExactPencil::of`] (too large for exact arithmetic; random reshuffling). A singular `H` is not an error: the
 /// verdict is given and [`Certified::critical`] says why `γ*` is not.
 pub fn certified(instance: &Instance, digits: u32) -> Result<Certified> {
-    let pencil = ExactPencil::of(instance)?;
-    let gamma = rational_from_decimal_f64(instance.gamma().get());
+    certified_exact(instance, None, digits)
+}
+
+/// [`certified`] on the numbers as written ([`crate::load::ExactInputs`]: the decimals of a JSON
+/// file, `--gamma` as typed) rather than on the shortest decimals of the instance's `f64`s, which
+/// can differ (`0.96000000000000000001` is the `f64` `0.96`). `None`: as [`certified`].
+///
+/// # Errors
+/// As [`certified`].
+pub fn certified_exact(
+    instance: &Instance,
+    exact: Option<crate::load::ExactInputs>,
+    digits: u32,
+) -> Result<Certified> {
+    let (hessians, gamma) = match exact {
+        Some(e) => (Some(e.hessians), e.gamma),
+        None => (None, rational_from_decimal_f64(instance.gamma().get())),
+    };
+    let pencil = ExactPencil::with_hessians(instance, hessians)?;
     let verdict = pencil.verdict(&gamma);
     let critical = match pencil.critical_gamma(digits) {
         Ok(c) => Ok(c),

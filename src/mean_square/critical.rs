@@ -91,6 +91,9 @@ pub(crate) fn critical_gamma_exact_from(
     }
     let r = pos.len();
     let basis = SymBasis::new(r);
+    if !params.dense_for(r) {
+        super::check_lanczos_memory(samples, params)?;
+    }
     let eig = InEigenbasis::of(samples, spec, &pos);
     let lambda = &eig.lambda;
     // s_p = C̃_pp^{-1/2} = (2/(λ_i + λ_j))^{1/2}.

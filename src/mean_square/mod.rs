@@ -297,6 +297,7 @@ pub fn radius(
         return MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params);
     }
     let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
+    check_lanczos_memory(samples, params)?;
     let eig = InEigenbasis::of(samples, spec, &all);
     let basis = SymBasis::new(eig.dim());
     let apply = |x: &[f64]| {
@@ -309,6 +310,24 @@ pub fn radius(
         value: info.value,
         computed: Computed::Lanczos(info),
     })
+}
+
+/// Refuse, before allocating, a matrix-free run on `Sym(r)` (`r` = the samples' dimension) whose
+/// Krylov basis and products do not fit the memory budget: `basis_size + 3` vectors of
+/// `r(r+1)/2` entries, the rotated samples and two `r×N` products.
+///
+/// # Errors
+/// [`crate::Error::Limit`] naming the sizes.
+pub(crate) fn check_lanczos_memory(samples: &Samples, params: &Params) -> Result<()> {
+    let (r, n) = (samples.d() as u128, samples.n() as u128);
+    let m = r * (r + 1) / 2;
+    let per_sample = if samples.is_gradient_form() { r } else { r * r };
+    let bytes = 8 * ((params.lanczos.basis_size as u128 + 3) * m + 3 * n * per_sample + 4 * r * r);
+    crate::limits::MemoryBudget::current().check(
+        if samples.is_gradient_form() { "gradients" } else { "hessians" },
+        format!("the matrix-free eigen-solve on the {m}-dimensional space Sym(r), r = {r} (the rank of the H_i)"),
+        bytes,
+    )
 }
 
 /// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).

@@ -150,10 +150,7 @@ pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileRe
 /// or shape error.
 pub fn load(path: &Path) -> Result<ProofFile> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
+    let text = crate::limits::read_text_file(path, crate::limits::FileKind::Proof)?;
     parse_file(&text).map_err(|e| located(&shown, &e))
 }
 

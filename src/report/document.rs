@@ -1,7 +1,7 @@
 //! The verification report: every check on a set of instances, gathered into one value and
 //! rendered as Markdown, self-contained HTML (inline SVG) and JSON.
 
-use super::{critical, json_value, sgd_summary, sig};
+use super::{critical, json_value, md_name, sgd_summary, sig, text_name};
 use crate::analysis::Analysis;
 use crate::criteria::CriticalGamma;
 use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
@@ -94,6 +94,50 @@ fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurv
     }))
 }
 
+/// The longest instance-name part of a figure's file name, in bytes (file systems allow 255).
+const FIGURE_NAME_MAX: usize = 80;
+
+/// File names for figures named after instances. Names are data, not paths: every byte outside
+/// `[A-Za-z0-9._-]` becomes `_` (so `/`, `..` components, control characters and the like cannot
+/// reach the file system), the part from the name is capped at [`FIGURE_NAME_MAX`] bytes, and
+/// a name that would repeat an earlier one (ignoring case, for case-insensitive file systems)
+/// gets `-2`, `-3`, ….
+#[derive(Debug, Default)]
+struct FigureNames {
+    used: std::collections::HashSet<String>,
+}
+
+impl FigureNames {
+    fn file(&mut self, prefix: &str, name: &str) -> String {
+        let mut safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(FIGURE_NAME_MAX)
+            .collect();
+        if safe.is_empty() {
+            safe.push('_');
+        }
+        let mut k = 1;
+        loop {
+            let file = if k == 1 {
+                format!("{prefix}-{safe}.svg")
+            } else {
+                format!("{prefix}-{safe}-{k}.svg")
+            };
+            if self.used.insert(file.to_ascii_lowercase()) {
+                return file;
+            }
+            k += 1;
+        }
+    }
+}
+
 impl Document {
     /// Analyze, enumerate and draw everything for `instances`.
     ///
@@ -114,7 +158,7 @@ impl Document {
             let a = Analysis::of(inst, tol)?;
             for o in &a.orderings {
                 expectations.push(Expectation {
-                    what: format!("{}: {}", a.summary.name, o.relation),
+                    what: format!("{}: {}", text_name(&a.summary.name), o.relation),
                     holds: o.holds,
                 });
             }
@@ -125,7 +169,7 @@ impl Document {
                 expectations.push(Expectation {
                     what: format!(
                         "{}: every-minibatch enumeration == closed form (exact)",
-                        a.summary.name
+                        text_name(&a.summary.name)
                     ),
                     holds: e.agrees(),
                 });
@@ -153,7 +197,8 @@ impl Document {
             expectations.push(Expectation {
                 what: format!(
                     "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
-                    analyses[k].summary.name, c.agreement.alpha
+                    text_name(&analyses[k].summary.name),
+                    c.agreement.alpha
                 ),
                 holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
             });
@@ -176,13 +221,14 @@ impl Document {
                     .collect::<Vec<_>>(),
             ))?,
         }];
+        let mut names = FigureNames::default();
         for c in &batch_curves {
             figures.push(Figure {
-                file: format!("critical-gamma-vs-batch-{}.svg", c.name),
-                title: format!("Critical learning rate against batch size: {}", c.name),
+                file: names.file("critical-gamma-vs-batch", &c.name),
+                title: format!("Critical learning rate against batch size: {}", md_name(&c.name)),
                 caption: format!(
                     "{}: N = {}, B = 1..{} without replacement. Lines: GD's 2/λ_max(H), the exact γ* (ρ(L_γ) = 1), Theorem 3.3's γ*, and 2/tr(H) — a theorem (Theorem 3.5) only at the filled markers, where B = 1 and every H_i has rank one.",
-                    c.name, c.n, c.n
+                    md_name(&c.name), c.n, c.n
                 ),
                 svg: plot(figures::batch_curve_svg(c))?,
             });
@@ -202,14 +248,14 @@ impl Document {
                 .collect();
             let (steps, trials, seed) = SIMULATION;
             figures.push(Figure {
-                file: format!("mean-square-{}.svg", sim.name),
-                title: format!("E‖x_k‖² against k: {}", sim.name),
+                file: names.file("mean-square", &sim.name),
+                title: format!("E‖x_k‖² against k: {}", md_name(&sim.name)),
                 caption: format!(
                     "{}: N = {}, d = {}, B = {}, {}, γ = {}; {trials} trials of {steps} steps from a random unit x₀, seed {seed}. Line: Monte Carlo estimate of E‖x_k‖² (natural log), band: its finite-sample (empirical Bernstein) interval at family-wise level α = {} over the steps tested; the exact curve is tr L_γ^k(x₀x₀ᵀ) averaged over x₀. Agreement test: {:?}.",
-                    sim.name, sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
+                    md_name(&sim.name), sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
                 ),
                 svg: plot(figures::moment_curve_svg(
-                    &format!("E‖x_k‖² against k: {} (γ = {})", sim.name, sig(sim.gamma)),
+                    &format!("E‖x_k‖² against k: {} (γ = {})", text_name(&sim.name), sig(sim.gamma)),
                     &points,
                 ))?,
             });
@@ -237,7 +283,9 @@ impl Document {
                 expectations.push(Expectation {
                     what: format!(
                         "{}: step {} meets its expectation ({})",
-                        bar.name, step.label, step.verdict
+                        text_name(&bar.name),
+                        step.label,
+                        step.verdict
                     ),
                     holds: step.met,
                 });
@@ -290,7 +338,7 @@ fn instance_table(d: &Document) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} | {} |",
             i + 1,
-            a.summary.name,
+            md_name(&a.summary.name),
             a.summary.n,
             a.summary.d,
             a.summary.batch_size,
@@ -335,7 +383,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} {} | {} |",
-                    a.summary.name,
+                    md_name(&a.summary.name),
                     e.visits,
                     e.route,
                     cells.join(" | ")
@@ -345,7 +393,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | above the enumeration limit | – | – | – | – |",
-                    a.summary.name
+                    md_name(&a.summary.name)
                 );
             }
         }
@@ -425,6 +473,22 @@ fn proof_table(d: &Document) -> String {
     out
 }
 
+/// Undo [`md_name`]'s backslash escapes for HTML (a doubled backslash stays one backslash).
+fn md_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(n)) if matches!(n, '|' | '*' | '`' | '<' | '>' | '[' | ']' | '\\') => {
+                out.push(n);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -442,7 +506,7 @@ fn md_table_to_html(md: &str) -> String {
         let tag = if k == 0 { "th" } else { "td" };
         out.push_str("<tr>");
         for c in cells {
-            let c = html_escape(c.trim()).replace("**", "");
+            let c = html_escape(&md_unescape(&c.trim().replace("**", "")));
             let _ = write!(out, "<{tag}>{c}</{tag}>");
         }
         out.push_str("</tr>\n");
@@ -483,9 +547,9 @@ pub fn document_html(d: &Document) -> String {
             out,
             "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             html_escape(&f.file),
-            html_escape(&f.title),
+            html_escape(&md_unescape(&f.title)),
             f.svg,
-            html_escape(&f.caption)
+            html_escape(&md_unescape(&f.caption))
         );
     }
     out.push_str("</body>\n</html>\n");
@@ -535,4 +599,26 @@ pub fn document_json(d: &Document) -> String {
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figure_names_are_safe_and_unique() {
+        let mut n = FigureNames::default();
+        let a = n.file("mean-square", "a/../../../../ESCAPED");
+        assert_eq!(a, "mean-square-a_.._.._.._.._ESCAPED.svg");
+        assert!(!a.contains('/') && !a.contains('\\'));
+        assert_eq!(n.file("mean-square", "x"), "mean-square-x.svg");
+        assert_eq!(n.file("mean-square", "x"), "mean-square-x-2.svg");
+        assert_eq!(n.file("mean-square", "X"), "mean-square-X-3.svg");
+        assert_eq!(n.file("mean-square", ".."), "mean-square-...svg");
+        assert_eq!(n.file("mean-square", ""), "mean-square-_.svg");
+        let long = n.file("mean-square", &"é".repeat(500));
+        assert!(long.len() < 120, "{}", long.len());
+        let ctl = n.file("mean-square", "a\nb\u{202e}c");
+        assert_eq!(ctl, "mean-square-a_b_c.svg");
+    }
 }

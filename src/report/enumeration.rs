@@ -90,7 +90,7 @@ pub fn enumeration_text(checks: &[EnumerationCheck]) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "== {} ==\n{}", c.name, header(c));
+        let _ = writeln!(out, "== {} ==\n{}", super::text_name(&c.name), header(c));
         for q in &c.quantities {
             let _ = writeln!(out, "\n{}: {}", q.name, verdict(q, c.arithmetic));
             if q.enumerated.len() <= PRINT_MAX_DIM {
@@ -159,7 +159,7 @@ pub fn enumeration_markdown(checks: &[EnumerationCheck]) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} {} | {} | {} |",
-            c.name,
+            super::md_name(&c.name),
             c.n,
             c.d,
             c.batch_size,

@@ -1,11 +1,14 @@
 //! Number formatting at fixed significant digits.
 
+/// How a NaN is shown: in words, so that it never reads as a number in a table.
+pub const NOT_A_NUMBER: &str = "undefined (NaN)";
+
 /// `x` at six significant digits, trailing zeros trimmed; scientific notation outside
-/// `[1e-4, 1e6)`; `∞`, `−∞` and `NaN` spelled out.
+/// `[1e-4, 1e6)`; `∞` and `−∞` spelled out, NaN as `undefined (NaN)`.
 #[must_use]
 pub fn sig(x: f64) -> String {
     if x.is_nan() {
-        return "NaN".to_owned();
+        return NOT_A_NUMBER.to_owned();
     }
     if x.is_infinite() {
         return if x > 0.0 { "∞" } else { "−∞" }.to_owned();
@@ -43,6 +46,60 @@ pub fn sig_rel(x: f64, scale: f64) -> String {
     } else {
         sig(x)
     }
+}
+
+/// Whether `c` must not appear raw in a line of a report: a control character, a line or
+/// paragraph separator, or a bidirectional-formatting character (which reorders what follows it
+/// on screen).
+fn is_unprintable(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+        )
+        || ('\u{202a}'..='\u{202e}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+/// A name from an input file, made safe for one line of a text report: unprintable characters
+/// ([`char::is_control`], line and paragraph separators, bidirectional formatting) become
+/// escapes (`\n`, `\t`, `\r`, `\u{202e}`) and a backslash is doubled, so a name cannot start a
+/// line of its own (faking a result) or reorder the text after it. Other names are unchanged.
+#[must_use]
+pub fn text_name(name: &str) -> String {
+    if !name.chars().any(|c| c == '\\' || is_unprintable(c)) {
+        return name.to_owned();
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if is_unprintable(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// [`text_name`] for Markdown: also backslash-escapes the characters that would end a table
+/// cell or start markup (`|`, `*`, `` ` ``, `<`, `>`, `[`, `]`).
+#[must_use]
+pub fn md_name(name: &str) -> String {
+    let t = text_name(name);
+    if !t.contains(['|', '*', '`', '<', '>', '[', ']']) {
+        return t;
+    }
+    let mut out = String::with_capacity(t.len() + 8);
+    for c in t.chars() {
+        if matches!(c, '|' | '*' | '`' | '<' | '>' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Append a plain-text table to `out`: columns padded to their widest cell, two spaces apart.
@@ -93,7 +150,29 @@ mod tests {
         assert_eq!(sig(1.234_567e-7), "1.23457e-7");
         assert_eq!(sig(12_345_678.0), "1.23457e7");
         assert_eq!(sig(f64::INFINITY), "∞");
+        assert_eq!(sig(f64::NAN), "undefined (NaN)");
         assert_eq!(sig(0.0), "0");
+    }
+
+    #[test]
+    fn names_cannot_fake_lines() {
+        assert_eq!(text_name("d1_sgd_stable"), "d1_sgd_stable");
+        assert_eq!(
+            text_name("x\nSGD exactly: stable"),
+            "x\\nSGD exactly: stable"
+        );
+        assert_eq!(
+            text_name("a\\nb"),
+            "a\\\\nb",
+            "a literal backslash-n stays distinct"
+        );
+        assert_eq!(text_name("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        assert_eq!(text_name("a\u{202e}b"), "a\\u{202e}b");
+        assert_eq!(text_name("a\u{2028}b\rc"), "a\\u{2028}b\\rc");
+        assert!(!text_name("\u{7f}\u{85}").chars().any(char::is_control));
+        assert_eq!(md_name("a | b"), "a \\| b");
+        assert_eq!(md_name("**x**"), "\\*\\*x\\*\\*");
+        assert_eq!(md_name("<b>\n"), "\\<b\\>\\n");
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        s.name,
+        super::md_name(&s.name),
         s.n,
         s.d,
         s.batch_size,
@@ -64,7 +64,13 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
 /// One instance's section under any scheme: its table of criteria, the paragraph `note` if
 /// any, and the warnings.
 pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note: Option<&str>) {
-    let _ = writeln!(out, "\n### {} (N = {} × d = {})\n", s.name, s.n, s.d);
+    let _ = writeln!(
+        out,
+        "\n### {} (N = {} × d = {})\n",
+        super::md_name(&s.name),
+        s.n,
+        s.d
+    );
     out.push_str(CRITERIA_HEADER);
     for r in rows {
         let _ = writeln!(

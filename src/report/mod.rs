@@ -19,7 +19,7 @@ pub use document::{
     document_html, document_json, document_markdown, Document, Expectation, Figure,
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
-pub use format::{sig, sig_rel};
+pub use format::{md_name, sig, sig_rel, text_name};
 pub use json::{json, json_value};
 pub use markdown::markdown;
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};

@@ -9,10 +9,13 @@ use std::fmt::Write as _;
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
 fn sig_exp(ln: f64) -> String {
     if ln.is_nan() {
-        return "NaN".to_owned();
+        return super::format::NOT_A_NUMBER.to_owned();
     }
     if ln == f64::NEG_INFINITY {
         return "0".to_owned();
+    }
+    if ln == f64::INFINITY {
+        return "∞".to_owned();
     }
     if ln.abs() < 700.0 {
         return sig(ln.exp());
@@ -273,7 +276,7 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let _ = writeln!(
         out,
         "== {}: N = {} samples × d = {} parameters ==\n{}",
-        c.simulation.name,
+        super::text_name(&c.simulation.name),
         c.simulation.n,
         c.simulation.d,
         header(c)
@@ -339,7 +342,12 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
 #[must_use]
 pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## {}\n\n{}\n", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "## {}\n\n{}\n",
+        super::md_name(&c.simulation.name),
+        header(c)
+    );
     if let Some(note) = space_note(c) {
         let _ = writeln!(out, "{note}\n");
     }
@@ -384,6 +392,8 @@ mod tests {
     fn huge_and_tiny_values_print() {
         assert_eq!(sig_exp(0.0), "1");
         assert_eq!(sig_exp(f64::NEG_INFINITY), "0");
+        assert_eq!(sig_exp(f64::INFINITY), "∞", "never NaNeinf");
+        assert_eq!(sig_exp(f64::NAN), "undefined (NaN)");
         assert_eq!(sig_exp(1000.0 * std::f64::consts::LN_10), "1e1000");
         assert_eq!(
             sig_exp(-1000.0 * std::f64::consts::LN_10 + 2f64.ln()),

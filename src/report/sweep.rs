@@ -98,7 +98,9 @@ pub fn sweep_text(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "== {}: N = {} samples × d = {} parameters: critical learning rates against the batch size ==",
-        s.name, s.n, s.d
+        super::text_name(&s.name),
+        s.n,
+        s.d
     );
     let _ = writeln!(
         out,
@@ -178,7 +180,9 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "### {} (N = {} × d = {}): critical learning rates against the batch size\n",
-        s.name, s.n, s.d
+        super::md_name(&s.name),
+        s.n,
+        s.d
     );
     if let Some(line) = reduction_words(s) {
         let _ = writeln!(out, "{line}.\n");

@@ -25,7 +25,7 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
     let _ = writeln!(
         out,
         "== {}: N = {} {} × d = {} parameters ==",
-        s.name,
+        super::text_name(&s.name),
         s.n,
         if s.n == 1 { "sample" } else { "samples" },
         s.d

@@ -79,6 +79,7 @@
 mod compare;
 mod kernel;
 mod predict;
+mod resources;
 mod scalar;
 
 pub use compare::{
@@ -86,6 +87,7 @@ pub use compare::{
 };
 pub use kernel::step_norm_bound;
 pub use predict::{Prediction, PredictionKind};
+pub use resources::{resources, Resources};
 pub use scalar::{scalar_rates, ScalarRates};
 
 use crate::instance::{BatchSize, Instance, Sampling};
@@ -220,6 +222,18 @@ pub enum SimError {
     /// `x_0` has a NaN or infinite entry, or is zero.
     #[error("x0 must be finite and nonzero")]
     X0Degenerate,
+    /// `‖x_0‖²` overflows or underflows `f64` (`E‖x_k‖²` is proportional to `‖x_0‖²`, so a
+    /// rescaled `x_0` loses nothing). Holds the largest `|x_0|` entry.
+    #[error("x0's largest entry is {0:e}, so ‖x0‖² is beyond the f64 range (it must lie in [2.2e-308, 1.8e308]): rescale x0 (E‖x_k‖² is proportional to ‖x0‖², so nothing is lost)")]
+    X0Scale(f64),
+    /// The run would need more memory or work than its budget ([`resources`]).
+    #[error("{message}")]
+    Limit {
+        /// The parameter that makes it large.
+        field: &'static str,
+        /// What, how much, and the limit.
+        message: String,
+    },
     /// `α` outside `(0, 1)`.
     #[error("alpha must lie in (0, 1), got {0}")]
     Alpha(f64),
@@ -235,7 +249,8 @@ impl SimError {
         match self {
             Self::NoSteps => "steps",
             Self::TooFewTrials(_) => "trials",
-            Self::X0Dimension { .. } | Self::X0Degenerate => "x0",
+            Self::X0Dimension { .. } | Self::X0Degenerate | Self::X0Scale(_) => "x0",
+            Self::Limit { field, .. } => field,
             Self::Alpha(_) => "alpha",
             Self::EscapeRadius(_) => "escape",
         }
@@ -378,7 +393,7 @@ pub fn simulate(instance: &Instance, params: &SimParams) -> Result<Simulation, S
 }
 
 /// Trials are simulated in chunks of this many.
-const CHUNK: usize = 512;
+pub(super) const CHUNK: usize = 512;
 
 /// [`simulate`], calling `progress(t)` after each chunk of `t` finished trials (for a progress
 /// bar; it does not affect the result).
@@ -485,8 +500,10 @@ pub fn simulate_with_progress(
 /// ([`PredictionKind::Unavailable`], saying why): the simulation runs and nothing is tested.
 ///
 /// # Errors
-/// [`crate::Error::Input`] naming the bad parameter ([`SimError::field`]); a numerical failure
-/// of the spectral radius.
+/// [`crate::Error::Input`] naming the bad parameter ([`SimError::field`]);
+/// [`crate::Error::Limit`] when the run needs more memory than the current
+/// [`crate::limits::MemoryBudget`] or more work than [`crate::limits::WorkBudget::DEFAULT`]
+/// ([`resources`]); a numerical failure of the spectral radius.
 pub fn run(
     instance: &Instance,
     params: &SimParams,
@@ -524,6 +541,22 @@ pub fn run(
                 .map(|r| (r * r - z2).max(0.0).sqrt().max(f64::MIN_POSITIVE));
         }
     }
+    // The budgets are those of the simulation that runs: the reduced one.
+    let need = resources(reduced, &sub);
+    crate::limits::MemoryBudget::current().check(need.memory_field, "simulating", need.memory)?;
+    crate::limits::WorkBudget::default().check(
+        "steps/trials",
+        format!(
+            "simulating {} trials of {} steps (B = {}, in r = {} of d = {} dimensions)",
+            params.trials,
+            params.steps,
+            instance.batch_size().get(),
+            reduced.d(),
+            instance.d()
+        ),
+        need.work,
+        "ask for fewer trials or steps",
+    )?;
     let sim = simulate_with_progress(reduced, &sub, progress).map_err(fail)?;
     let mut c = match reduced.sampling() {
         Sampling::WithoutReplacement | Sampling::WithReplacement => {
@@ -615,6 +648,12 @@ fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {
         if v.iter().any(|x| !x.is_finite()) || v.iter().all(|&x| x == 0.0) {
             return Err(SimError::X0Degenerate);
         }
+        let norm_sq = v.iter().map(|x| x * x).sum::<f64>();
+        if !(norm_sq.is_finite() && norm_sq >= f64::MIN_POSITIVE) {
+            return Err(SimError::X0Scale(
+                v.iter().fold(0.0_f64, |m, x| m.max(x.abs())),
+            ));
+        }
     }
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(SimError::Alpha(params.alpha));
@@ -623,6 +662,18 @@ fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {
         if !(r.is_finite() && r > 0.0) {
             return Err(SimError::EscapeRadius(r));
         }
+    }
+    let need = resources(instance, params);
+    let limit = crate::limits::MemoryBudget::current().get();
+    if need.memory > u128::from(limit) {
+        return Err(SimError::Limit {
+            field: need.memory_field,
+            message: format!(
+                "simulating needs {} of memory, more than the limit of {}",
+                crate::limits::bytes(need.memory),
+                crate::limits::bytes(u128::from(limit))
+            ),
+        });
     }
     Ok(())
 }

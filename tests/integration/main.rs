@@ -8,6 +8,7 @@ mod enumerate;
 mod enumerate_fast;
 mod exact_route;
 mod fixtures;
+mod hostile;
 mod mean_square;
 mod mean_square_more;
 mod proof;

@@ -290,3 +290,65 @@ fn sweep_takes_npy_and_a_list_of_batch_sizes() {
     assert_eq!(bs, vec![1, 8, 24, 1, 8, 24]);
     assert_eq!(v["reduced_dim"], 24);
 }
+
+/// One gradient of length 30,000 (a 60 KB file) used to ask for a 7.2 GB `d×d` matrix: it is a
+/// rank-one instance, analyzed on its one-dimensional range.
+#[test]
+fn a_single_long_gradient_is_analyzed_on_its_range() {
+    let g: Vec<Vec<f32>> = vec![(0..30_000)
+        .map(|k| ((k % 7) as f32 - 3.0) / 100.0)
+        .collect()];
+    let p = write_npy("long.npy", &g);
+    let v = analyze(&p, 0.01, 1);
+    assert_eq!(v["d"], 30_000);
+    assert_eq!(v["reduced_dim"], 1);
+    // H = g gᵀ: λ_max = ‖g‖², and GD's γ* = 2/‖g‖².
+    let norm2: f64 = g[0].iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+    assert_close(
+        "λ_max(H) = ‖g‖²",
+        v["sharpness"].as_f64().unwrap(),
+        norm2,
+        1e-12,
+        0.0,
+    );
+    assert_close(
+        "γ*_GD",
+        v["critical_gamma_gd"].as_f64().unwrap(),
+        2.0 / norm2,
+        1e-12,
+        0.0,
+    );
+}
+
+/// A range reduction beyond the memory budget is refused before allocating, naming the Gram
+/// matrix, the size and the limit (exit 2).
+#[test]
+fn a_reduction_beyond_the_memory_budget_is_refused() {
+    let rows: Vec<Vec<f32>> = (0..200)
+        .map(|i| {
+            (0..300)
+                .map(|k| ((i * 31 + k * 7) % 11) as f32 / 10.0)
+                .collect()
+        })
+        .collect();
+    let p = write_npy("g200x300.npy", &rows);
+    let o = bin(&[
+        "--memory-limit",
+        "1M",
+        "analyze",
+        p.to_str().unwrap(),
+        "--gamma",
+        "0.01",
+        "--batch-size",
+        "1",
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("g200x300.npy") && err.contains("Gram") && err.contains("1.0 MiB"),
+        "{err}"
+    );
+    // With the default budget it runs.
+    let v = analyze(&p, 0.01, 1);
+    assert_eq!(v["n"], 200);
+}
