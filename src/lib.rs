@@ -93,20 +93,24 @@
 pub mod analysis;
 pub mod cli;
 pub mod criteria;
+pub mod data;
 pub mod enumerate;
 pub mod error;
 pub mod exact;
+pub mod experiment;
 pub mod figures;
 pub mod instance;
 pub mod linalg;
 pub mod load;
 pub mod mean_square;
+pub mod model;
 pub mod moments;
 pub mod output;
 pub mod proof;
 pub mod report;
 pub mod simulate;
 pub mod tolerance;
+pub mod train;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
 pub use error::{Error, Result};
