@@ -11,6 +11,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod experiment;
+
 /// Verify the linear-stability theory of SGD at global minima.
 ///
 /// With no subcommand, analyzes every instance shipped in `fixtures/`.
@@ -54,6 +56,11 @@ enum Command {
     /// report.json and figures/*.svg, atomically. With no inputs: the shipped fixtures/.
     /// Exit 1 if a check expected to hold fails. Instances must use an i.i.d. sampling scheme.
     Report(ReportArgs),
+    /// Experiments on a real model and real data (the shipped digits, a two-layer network):
+    /// `edge` (GD's sharpness against 2/γ), `escape` (SGD leaving GD's minimum, Figures 1–2),
+    /// `sam` (SAM's minima and its linear stability). Each states the lecture's claims and
+    /// whether the runs support them.
+    Experiment(experiment::ExperimentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +75,10 @@ struct ReportArgs {
     out: PathBuf,
     #[command(flatten)]
     overrides: OverrideArgs,
+    /// Also run the three experiments on trained models (`experiment edge|escape|sam`) at
+    /// their default sizes and add their sections and figures (about a minute on 2 cores).
+    #[arg(long)]
+    experiments: bool,
 }
 
 #[derive(Debug, Args)]
@@ -348,6 +359,7 @@ where
         Some(Command::Verify(args)) => verify(&args),
         Some(Command::Sweep(args)) => sweep(&args).map(|r| (r, 0)),
         Some(Command::Report(args)) => report(&args),
+        Some(Command::Experiment(args)) => experiment::command(&args).map(|r| (r, 0)),
         None => main_job(),
     };
     match result {
@@ -478,6 +490,7 @@ fn main_job() -> Result<(String, u8)> {
         files: Vec::new(),
         out: PathBuf::from("report"),
         overrides: OverrideArgs::default(),
+        experiments: true,
     })
 }
 
@@ -507,7 +520,10 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             Ok(inst)
         })
         .collect::<Result<Vec<_>>>()?;
-    let doc = Document::build(&instances, &proofs, &tol)?;
+    let mut doc = Document::build(&instances, &proofs, &tol)?;
+    if args.experiments {
+        doc = doc.with_experiments(experiment::default_sections()?);
+    }
     let mut out: crate::output::Files = vec![
         (
             PathBuf::from("report.md"),
@@ -522,7 +538,11 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             document_json(&doc).into_bytes(),
         ),
     ];
-    for f in &doc.figures {
+    for f in doc
+        .figures
+        .iter()
+        .chain(doc.experiments.iter().flat_map(|s| &s.figures))
+    {
         out.push((
             Path::new("figures").join(&f.file),
             f.svg.clone().into_bytes(),
@@ -540,13 +560,20 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
         doc.analyses.len(),
         doc.expectations.len(),
         failed.len(),
-        doc.figures.len()
+        doc.figures.len() + doc.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
     );
     for a in &doc.analyses {
         s.push_str(&format!(
             "  {:<40} SGD exactly: {}\n",
             a.summary.name,
             crate::report::exact_summary_line(a)
+        ));
+    }
+    for e in &doc.experiments {
+        s.push_str(&format!(
+            "  experiment {:<29} {}\n",
+            e.id,
+            crate::report::experiments::claims_summary(e)
         ));
     }
     for f in &failed {

@@ -419,6 +419,13 @@ pub fn fmt4(x: f64) -> String {
             s
         }
     } else {
-        format!("{x:.3e}")
+        let s = format!("{x:.3e}");
+        let (m, e) = s.split_once('e').expect("scientific format has an exponent");
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        format!("{m}e{e}")
     }
 }
