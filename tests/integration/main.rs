@@ -15,3 +15,5 @@ mod properties;
 mod report;
 mod reshuffling;
 mod simulate;
+mod experiments;
+mod models;
