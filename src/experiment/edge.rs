@@ -6,7 +6,7 @@
 //! and Cohen et al. (2021) — with full-batch GD the sharpness rises to about `2/γ` and hovers
 //! there ("the edge of stability").
 
-use super::{fmt4, Claim, Problem, Progress, Setup, Support};
+use super::{num, Claim, Problem, Progress, Setup, Support};
 use crate::error::Result;
 use crate::instance::LearningRate;
 use crate::train::{self, objective, Method, Outcome, Schedule, Stop, TrainParams};
@@ -133,7 +133,7 @@ pub fn run(p: &EdgeParams, progress: Progress<'_>) -> Result<EdgeResult> {
         setup: p.setup.describe(&problem.model),
         stop: format!(
             "GD until F ≤ {} or {} steps",
-            fmt4(p.stop.target_loss),
+            num(p.stop.target_loss),
             p.stop.max_steps
         ),
         runs,
@@ -193,9 +193,9 @@ fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
         .map(|r| {
             format!(
                 "γ = {} seed {}: {}",
-                fmt4(r.gamma),
+                num(r.gamma),
                 r.seed,
-                fmt4(r.final_ratio)
+                num(r.final_ratio)
             )
         })
         .collect();
@@ -219,7 +219,7 @@ fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
     let hovered = reached.iter().filter(|r| r.final_ratio >= edge).count();
     let ratios = |v: &[&&EdgeRun]| {
         v.iter()
-            .map(|r| format!("{} (γ = {})", fmt4(r.final_ratio), fmt4(r.gamma)))
+            .map(|r| format!("{} (γ = {})", num(r.final_ratio), num(r.gamma)))
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -255,7 +255,7 @@ fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
             measured: format!(
                 "of {} converged runs that started above 2/γ or crossed it, {hovered} end with λ_max ≥ {}% of 2/γ; final λ_max·γ/2: {}",
                 reached.len(),
-                fmt4(100.0 * edge),
+                num(100.0 * edge),
                 ratios(&reached)
             ),
             support: Support::from_counts(hovered, reached.len()),

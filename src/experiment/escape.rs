@@ -14,7 +14,7 @@
 //! first of them.
 
 use super::{
-    analyze_minimum, fmt4, linspace, Claim, GradientSpan, MinimumReport, Problem, Progress,
+    analyze_minimum, linspace, num, Claim, GradientSpan, MinimumReport, Problem, Progress,
     Reduction, Setup, Support, Tally, SAME_WITHIN,
 };
 use crate::error::{Error, Result};
@@ -375,16 +375,16 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
         setup: problem.setup.describe(model),
         protocol: format!(
             "GD at γ = {} from initialization seed {} until F ≤ {} or {} steps, then polished onto the zero-loss set; SGD ({}) from θ_GD + δ, ‖δ‖ = {} in the span of the g_i, {} seeds per setting, watched {} steps for ‖θ_k − θ_0‖ ≥ {} (recorded every 10 steps); escaped runs at GD's γ then continue until F ≤ {} or {} more steps",
-            fmt4(p.gamma),
+            num(p.gamma),
             p.init_seed,
-            fmt4(p.gd_stop.target_loss),
+            num(p.gd_stop.target_loss),
             p.gd_stop.max_steps,
             p.sampling,
-            fmt4(p.perturbation),
+            num(p.perturbation),
             p.seeds,
             p.watch_steps,
-            fmt4(p.escape_radius),
-            fmt4(p.settle.target_loss),
+            num(p.escape_radius),
+            num(p.settle.target_loss),
             p.settle.max_steps
         ),
         gd: GdRun {
@@ -517,7 +517,7 @@ fn land(
         landing.note = Some(format!(
             "did not interpolate again ({}, F = {})",
             t.info.outcome,
-            fmt4(t.info.final_loss)
+            num(t.info.final_loss)
         ));
         return Ok((landing, None));
     }
@@ -635,13 +635,13 @@ fn claims(
         claim: "Switching from GD to SGD at the same γ near GD's minimum, SGD escapes it, in a time short compared with the time it then takes to converge (Section 1, Figure 1)".to_owned(),
         measured: format!(
             "GD's minimum at γ = {} is SGD-unstable for B ∈ {{{}}} and stable for B ∈ {{{}}}; {left_at_gd} of {} runs at GD's γ left it ({escaped_at_gd} escaped, {} diverged); median escape step {} against a median step {} at which the loss is back below the target",
-            fmt4(p.gamma),
+            num(p.gamma),
             join(&unstable_b),
             join(&stable_b),
             at_gd.len(),
             left_at_gd - escaped_at_gd,
-            fmt4(median(times)),
-            fmt4(median(settle))
+            num(median(times)),
+            num(median(settle))
         ),
         support: if at_gd.is_empty() {
             Support::NotTested
@@ -692,7 +692,9 @@ fn claims(
         support: Support::from_counts(flat_all, pairs.len()),
     });
     let acc = Tally::of(
-        pairs.iter().map(|(a, b)| (a.test_accuracy, b.test_accuracy)),
+        pairs
+            .iter()
+            .map(|(a, b)| (a.test_accuracy, b.test_accuracy)),
         0.0,
     );
     let test_loss = Tally::of(
@@ -701,7 +703,7 @@ fn claims(
     );
     let gd_acc = minima
         .first()
-        .map_or("–".to_owned(), |m| fmt4(m.minimum.test_accuracy));
+        .map_or("–".to_owned(), |m| num(m.minimum.test_accuracy));
     out.push(Claim {
         claim: "The minimum SGD finds generalizes better: a higher test accuracy (Figure 2)".to_owned(),
         measured: format!(
@@ -719,7 +721,7 @@ fn claims(
         measured: format!(
             "test loss mean ½(h − v)² lower in {}, within {}% in {}, higher in {} of {} landings",
             test_loss.lower,
-            fmt4(100.0 * SAME_WITHIN),
+            num(100.0 * SAME_WITHIN),
             test_loss.same,
             test_loss.higher,
             pairs.len()
@@ -732,10 +734,10 @@ fn claims(
         measured: format!(
             "{stable_landings} of {} landing minima are mean-square stable at γ = {} and their B (γ/γ*_exact: {})",
             pairs.len(),
-            fmt4(p.gamma),
+            num(p.gamma),
             pairs
                 .iter()
-                .map(|(_, b)| fmt4(p.gamma / b.gamma_exact))
+                .map(|(_, b)| num(p.gamma / b.gamma_exact))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -747,12 +749,12 @@ fn claims(
             claim: "Theorem 3.5: at B = 1, a minimum stable for SGD has tr H ≤ 2/γ, i.e. γ*_exact ≤ 2/tr H".to_owned(),
             measured: format!(
                 "at GD's minimum, B = 1: γ*_exact = {}, 2/tr H = {} ({}× γ*_exact), 2/λ_max = {} ({}×), Theorem 3.3's γ* = {}",
-                fmt4(m.gamma_exact),
-                fmt4(m.gamma_trace),
-                fmt4(m.gamma_trace / m.gamma_exact),
-                fmt4(m.gamma_gd),
-                fmt4(m.gamma_gd / m.gamma_exact),
-                fmt4(m.gamma_thm33)
+                num(m.gamma_exact),
+                num(m.gamma_trace),
+                num(m.gamma_trace / m.gamma_exact),
+                num(m.gamma_gd),
+                num(m.gamma_gd / m.gamma_exact),
+                num(m.gamma_thm33)
             ),
             support: Support::from_counts(
                 usize::from(m.gamma_exact <= m.gamma_trace * (1.0 + SAME_WITHIN)),

@@ -393,10 +393,11 @@ pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {
     }
 }
 
-/// A local number formatter at four significant digits for the claims' sentences (the
-/// renderers in [`crate::report`] format the tables).
+/// A local number formatter for the claims' sentences: six significant digits, trailing zeros
+/// trimmed, scientific outside `[1e-3, 1e5)` (the renderers in [`crate::report`] format the
+/// tables; lower modules do not import them).
 #[must_use]
-pub fn fmt4(x: f64) -> String {
+pub fn num(x: f64) -> String {
     if !x.is_finite() {
         return if x.is_nan() {
             "NaN".into()
@@ -409,23 +410,42 @@ pub fn fmt4(x: f64) -> String {
     if x == 0.0 {
         return "0".into();
     }
-    let e = x.abs().log10().floor();
-    if (-3.0..5.0).contains(&e) {
-        let decimals = usize::try_from((3.0 - e) as i64).unwrap_or(0);
-        let s = format!("{x:.decimals$}");
+    let trim = |s: &str| -> String {
         if s.contains('.') {
             s.trim_end_matches('0').trim_end_matches('.').to_owned()
         } else {
-            s
+            s.to_owned()
         }
+    };
+    let e = x.abs().log10().floor();
+    if (-3.0..5.0).contains(&e) {
+        let decimals = usize::try_from((5.0 - e) as i64).unwrap_or(0);
+        trim(&format!("{x:.decimals$}"))
     } else {
-        let s = format!("{x:.3e}");
-        let (m, e) = s.split_once('e').expect("scientific format has an exponent");
-        let m = if m.contains('.') {
-            m.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            m
-        };
-        format!("{m}e{e}")
+        let s = format!("{x:.5e}");
+        let (m, e) = s
+            .split_once('e')
+            .expect("scientific format has an exponent");
+        format!("{}e{e}", trim(m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn num_keeps_six_digits() {
+        assert_eq!(num(1.000_234_5), "1.00023");
+        assert_eq!(num(1e-6), "1e-6");
+        assert_eq!(num(0.5), "0.5");
+        assert_eq!(num(123_456.7), "1.23457e5");
+        assert_eq!(num(f64::INFINITY), "∞");
+    }
+
+    #[test]
+    fn tally_counts_with_a_margin() {
+        let t = Tally::of([(1.0, 0.5), (1.0, 1.0005), (1.0, 2.0)], 1e-3);
+        assert_eq!((t.lower, t.same, t.higher, t.total()), (1, 1, 1, 3));
     }
 }

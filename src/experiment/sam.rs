@@ -4,7 +4,7 @@
 //! variants' behaviour near a minimum measured.
 
 use super::{
-    analyze_minimum, escape::Fate, fmt4, gradient_span, Claim, MinimumReport, Problem, Progress,
+    analyze_minimum, escape::Fate, gradient_span, num, Claim, MinimumReport, Problem, Progress,
     Reduction, Setup, Support, Tally, SAME_WITHIN,
 };
 use crate::criteria::CriticalGamma;
@@ -253,12 +253,12 @@ pub fn run(p: &SamParams, progress: Progress<'_>) -> Result<SamResult> {
         setup: problem.setup.describe(&problem.model),
         protocol: format!(
             "γ = {}, ρ = {}, B = {} ({}), from initialization seeds {:?}, until F ≤ {} or {} steps; each end point polished onto the zero-loss set and analyzed at γ, B",
-            fmt4(p.gamma),
-            fmt4(p.rho),
+            num(p.gamma),
+            num(p.rho),
             p.batch_size,
             p.sampling,
             p.init_seeds,
-            fmt4(p.stop.target_loss),
+            num(p.stop.target_loss),
             p.stop.max_steps
         ),
         runs,
@@ -404,12 +404,12 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
                 out.disagreements.push(format!(
                     "quadratic {q}: d = {}, λ_max = {}, ρλ_max = {}, γ = {}·γ*: ‖x_K‖/‖x_0‖ = {} ({}), factor p(λ_max) = {}",
                     data.d(),
-                    fmt4(lambda),
-                    fmt4(rho_lambda),
-                    fmt4(factor),
-                    fmt4(norm(&t.theta) / norm(&x0)),
+                    num(lambda),
+                    num(rho_lambda),
+                    num(factor),
+                    num(norm(&t.theta) / norm(&x0)),
                     t.info.outcome,
-                    fmt4(unnormalized_factor(g_star * factor, rho, lambda))
+                    num(unnormalized_factor(g_star * factor, rho, lambda))
                 ));
             }
         }
@@ -584,8 +584,17 @@ fn claims(
         let t = |f: fn(&MinimumReport) -> f64| {
             Tally::of(pairs.iter().map(|(a, b)| (f(a), f(b))), SAME_WITHIN)
         };
-        let (sh, tr, nu) = (t(|m| m.sharpness), t(|m| m.trace_h), t(|m| m.non_uniformity));
-        let acc = Tally::of(pairs.iter().map(|(a, b)| (a.test_accuracy, b.test_accuracy)), 0.0);
+        let (sh, tr, nu) = (
+            t(|m| m.sharpness),
+            t(|m| m.trace_h),
+            t(|m| m.non_uniformity),
+        );
+        let acc = Tally::of(
+            pairs
+                .iter()
+                .map(|(a, b)| (a.test_accuracy, b.test_accuracy)),
+            0.0,
+        );
         flat_n += pairs.len();
         flat_all += sh.lower;
         acc_n += pairs.len();
@@ -618,20 +627,20 @@ fn claims(
         measured: format!(
             "{} random quadratics, ρλ_max from {} to {}, {} steps: stable at γ*(1 − {}) in {} of {}, diverging at γ*(1 + {}) in {} of {}{}",
             q.count,
-            fmt4(q.rho_lambda_range.0),
-            fmt4(q.rho_lambda_range.1),
+            num(q.rho_lambda_range.0),
+            num(q.rho_lambda_range.1),
             q.steps,
-            fmt4(q.eps),
+            num(q.eps),
             q.stable_as_predicted,
             q.count,
-            fmt4(q.eps),
+            num(q.eps),
             q.unstable_as_predicted,
             q.count,
             net.map_or(String::new(), |n| {
                 let stays = n.runs.iter().filter(|r| (r.0 < 1.0) == (r.2 == Fate::Stayed)).count();
                 format!(
                     "; on the network's GD minimum (λ_max = {}, γ*_SAM = {} against GD's 2/λ_max = {}), {} of {} runs at 0.9 and 1.1·γ*_SAM stayed or left as predicted",
-                    fmt4(n.sharpness), fmt4(n.gamma_sam), fmt4(n.gamma_gd), stays, n.runs.len()
+                    num(n.sharpness), num(n.gamma_sam), num(n.gamma_gd), stays, n.runs.len()
                 )
             })
         ),
@@ -646,21 +655,21 @@ fn claims(
             n.steps,
             n.converged,
             n.per_sample_converged,
-            fmt4(lo),
-            fmt4(hi),
-            fmt4(med),
-            fmt4(n.alignment_min),
+            num(lo),
+            num(hi),
+            num(med),
+            num(n.alignment_min),
             n.alternating,
-            fmt4(n.per_sample_distance_over_rho.0),
-            fmt4(n.per_sample_distance_over_rho.2),
-            fmt4(n.per_sample_distance_over_rho.1),
+            num(n.per_sample_distance_over_rho.0),
+            num(n.per_sample_distance_over_rho.2),
+            num(n.per_sample_distance_over_rho.1),
         ),
         support: Support::from_counts(n.count - n.converged, n.count),
     });
     let floors: Vec<String> = runs
         .iter()
         .filter(|r| r.label == "SAM Foret" || r.label == "SAM (56)")
-        .map(|r| format!("{} seed {}: {}", r.label, r.seed, fmt4(r.final_loss)))
+        .map(|r| format!("{} seed {}: {}", r.label, r.seed, num(r.final_loss)))
         .collect();
     let stuck = runs
         .iter()
@@ -669,11 +678,11 @@ fn claims(
         })
         .count();
     out.push(Claim {
-        claim: format!("On the network the normalized variants keep a loss floor instead of interpolating (ρ = {})", fmt4(p.rho)),
+        claim: format!("On the network the normalized variants keep a loss floor instead of interpolating (ρ = {})", num(p.rho)),
         measured: format!(
             "{stuck} of {} normalized-SAM runs did not reach F ≤ {}; final losses: {}",
             floors.len(),
-            fmt4(p.stop.target_loss),
+            num(p.stop.target_loss),
             floors.join(", ")
         ),
         support: Support::from_counts(stuck, floors.len()),

@@ -68,13 +68,23 @@ fn colour(k: usize) -> RGBColor {
 }
 
 fn transform(c: &Chart, (x, y): (f64, f64)) -> Option<(f64, f64)> {
-    let tx = if c.log_x { (x > 0.0).then(|| x.log10())? } else { x };
-    let ty = if c.log_y { (y > 0.0).then(|| y.log10())? } else { y };
+    let tx = if c.log_x {
+        (x > 0.0).then(|| x.log10())?
+    } else {
+        x
+    };
+    let ty = if c.log_y {
+        (y > 0.0).then(|| y.log10())?
+    } else {
+        y
+    };
     (tx.is_finite() && ty.is_finite()).then_some((tx, ty))
 }
 
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(x), b.max(x)));
+    let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+        (a.min(x), b.max(x))
+    });
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
@@ -122,7 +132,10 @@ fn draw(area: &DrawingArea<SVGBackend<'_>, Shift>, c: &Chart) -> Result<(), Stri
                 .draw_series(p.into_iter().map(|q| Circle::new(q, 3, col.filled())))
                 .map_err(err)?,
             Mark::Rings => chart
-                .draw_series(p.into_iter().map(|q| Circle::new(q, 4, col.stroke_width(1))))
+                .draw_series(
+                    p.into_iter()
+                        .map(|q| Circle::new(q, 4, col.stroke_width(1))),
+                )
                 .map_err(err)?,
         };
         if !s.label.is_empty() {
@@ -166,7 +179,11 @@ fn axis_label(v: f64, log: bool) -> String {
 pub fn charts_svg(charts: &[Chart]) -> Result<String, String> {
     let mut svg = String::new();
     {
-        let h = if charts.len() > 1 { SIZE.1 * 3 / 4 } else { SIZE.1 };
+        let h = if charts.len() > 1 {
+            SIZE.1 * 3 / 4
+        } else {
+            SIZE.1
+        };
         let total = u32::try_from(charts.len().max(1)).unwrap_or(1) * h;
         let root = SVGBackend::with_string(&mut svg, (SIZE.0, total)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;

@@ -57,8 +57,18 @@ fn plot(r: std::result::Result<String, String>) -> crate::Result<String> {
 /// A plotting failure ([`crate::Error::Numerical`]).
 pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
     let header = row(&[
-        "γ", "seed", "2/γ", "λ_max(θ_0)", "peak", "λ_max end", "end·γ/2", "crossed 2/γ",
-        "loss rose", "steps", "outcome", "test acc.",
+        "γ",
+        "seed",
+        "2/γ",
+        "λ_max(θ_0)",
+        "peak",
+        "λ_max end",
+        "end·γ/2",
+        "crossed 2/γ",
+        "loss rose",
+        "steps",
+        "outcome",
+        "test acc.",
     ]);
     let rows = r
         .runs
@@ -88,7 +98,11 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         let last = x.sharpness.last().map_or(1.0, |s| s.0 as f64 + 1.0);
         sharp.push(Series {
             label: format!("γ = {}", sig(x.gamma)),
-            points: x.sharpness.iter().map(|&(s, l)| (s as f64 + 1.0, l)).collect(),
+            points: x
+                .sharpness
+                .iter()
+                .map(|&(s, l)| (s as f64 + 1.0, l))
+                .collect(),
             colour: k,
             mark: Mark::Line,
         });
@@ -107,7 +121,9 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
     }
     let svg = plot(charts_svg(&[
         Chart {
-            title: format!("GD's sharpness λ_max(∇²F) along training (seed {first_seed}); dashed: 2/γ"),
+            title: format!(
+                "GD's sharpness λ_max(∇²F) along training (seed {first_seed}); dashed: 2/γ"
+            ),
             x_desc: "step k + 1".into(),
             y_desc: "λ_max(∇²F(θ_k))".into(),
             log_x: true,
@@ -142,6 +158,11 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         }],
         json: serde_json::to_value(r).expect("results serialize"),
     })
+}
+
+/// `k` cells of `–`.
+fn dashes(dash: String, k: usize) -> Vec<String> {
+    vec![dash; k]
 }
 
 fn yes_no(b: bool) -> String {
@@ -204,7 +225,16 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
         )));
     }
     blocks.push(Block::Table(
-        row(&["B", "γ*_exact", "γ/γ*_exact", "ρ(L_γ) on the span", "exactly", "γ*_3.3", "2/λ_max(H)", "2/tr H"]),
+        row(&[
+            "B",
+            "γ*_exact",
+            "γ/γ*_exact",
+            "ρ(L_γ) on the span",
+            "exactly",
+            "γ*_3.3",
+            "2/λ_max(H)",
+            "2/tr H",
+        ]),
         r.minima
             .iter()
             .map(|m| {
@@ -253,15 +283,27 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                 count(Fate::Stayed),
                 count(Fate::Escaped),
                 count(Fate::Diverged),
-                steps.get(steps.len() / 2).map_or("–".to_owned(), usize::to_string),
-                g[0].predicted_step.map_or("–".to_owned(), |k| sig(k.round())),
+                steps
+                    .get(steps.len() / 2)
+                    .map_or("–".to_owned(), usize::to_string),
+                g[0].predicted_step
+                    .map_or("–".to_owned(), |k| sig(k.round())),
             ]
         })
         .collect();
     blocks.push(Block::Table(
         row(&[
-            "B", "run", "γ", "γ/γ*_exact", "ρ(L_γ) on the span", "predicted", "stayed", "escaped",
-            "diverged", "median escape step", "mean-square prediction",
+            "B",
+            "run",
+            "γ",
+            "γ/γ*_exact",
+            "ρ(L_γ) on the span",
+            "predicted",
+            "stayed",
+            "escaped",
+            "diverged",
+            "median escape step",
+            "mean-square prediction",
         ]),
         rows,
     ));
@@ -282,7 +324,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                 ];
                 match &l.minimum {
                     Some(m) => c.extend(minimum_cells(m)),
-                    None => c.extend(std::iter::repeat_n("–".to_owned(), MINIMUM_HEADER.len())),
+                    None => c.extend(dashes("–".to_owned(), MINIMUM_HEADER.len())),
                 }
                 c.push(sig(l.distance_from_gd));
                 c.push(l.note.clone().unwrap_or_default());
@@ -298,7 +340,11 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
         let pick: Vec<_> = line
             .points
             .iter()
-            .filter(|p| [-0.5, 0.0, 0.5, 1.0, 1.5].iter().any(|a| (p.0 - a).abs() < 1e-9))
+            .filter(|p| {
+                [-0.5, 0.0, 0.5, 1.0, 1.5]
+                    .iter()
+                    .any(|a| (p.0 - a).abs() < 1e-9)
+            })
             .collect();
         blocks.push(Block::Paragraph(format!(
             "Along θ(α) = (1 − α)θ_SGD + αθ_GD (B = {}, seed {}; α = 0 is SGD's minimum, α = 1 GD's):",
@@ -403,7 +449,14 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
 /// # Errors
 /// A plotting failure ([`crate::Error::Numerical`]).
 pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
-    let mut header = row(&["method", "seed", "outcome", "steps", "F end", "λ_max(∇²F) end"]);
+    let mut header = row(&[
+        "method",
+        "seed",
+        "outcome",
+        "steps",
+        "F end",
+        "λ_max(∇²F) end",
+    ]);
     header.extend(MINIMUM_HEADER.iter().map(|s| (*s).to_owned()));
     let rows = r
         .runs
@@ -421,7 +474,10 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
                     c.push(sig(m.sharpness_trained));
                     c.extend(minimum_cells(m));
                 }
-                None => c.extend(std::iter::repeat_n("–".to_owned(), MINIMUM_HEADER.len() + 1)),
+                None => c.extend(dashes(
+                    "–".to_owned(),
+                    MINIMUM_HEADER.len() + 1,
+                )),
             }
             c
         })
@@ -507,13 +563,23 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
         },
         Series {
             label: "bounded".into(),
-            points: q.points.iter().filter(|p| p.2).map(|p| (p.0, p.1)).collect(),
+            points: q
+                .points
+                .iter()
+                .filter(|p| p.2)
+                .map(|p| (p.0, p.1))
+                .collect(),
             colour: 0,
             mark: Mark::Dots,
         },
         Series {
             label: "diverged".into(),
-            points: q.points.iter().filter(|p| !p.2).map(|p| (p.0, p.1)).collect(),
+            points: q
+                .points
+                .iter()
+                .filter(|p| !p.2)
+                .map(|p| (p.0, p.1))
+                .collect(),
             colour: 1,
             mark: Mark::Rings,
         },
@@ -579,7 +645,11 @@ fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
     let _ = writeln!(
         out,
         "| {} |",
-        header.iter().map(|h| md_cell(h)).collect::<Vec<_>>().join(" | ")
+        header
+            .iter()
+            .map(|h| md_cell(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     let _ = writeln!(out, "|{}", "---|".repeat(header.len()));
     for r in rows {

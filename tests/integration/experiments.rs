@@ -76,7 +76,11 @@ fn edge_snapshot_and_structure() {
     assert_eq!(r.runs.len(), 2);
     for run in &r.runs {
         assert!(!run.sharpness.is_empty() && run.sharpness[0].0 == 0);
-        assert_eq!(run.sharpness.last().unwrap().0, run.steps, "recorded at the last step");
+        assert_eq!(
+            run.sharpness.last().unwrap().0,
+            run.steps,
+            "recorded at the last step"
+        );
         assert!((run.two_over_gamma * run.gamma - 2.0).abs() < 1e-15);
     }
     let s = edge_section(&r).unwrap();
@@ -148,8 +152,21 @@ fn experiment_command_refuses_bad_input_with_exit_2() {
         (&["experiment", "edge", "--task", "3:3"], "both classes"),
         (&["experiment", "edge", "--width", "0"], "width"),
         (&["experiment", "edge", "--init-scale", "nan"], "init_scale"),
-        (&["experiment", "sam", "--rho", "0", "--n-train", "4"], "rho"),
-        (&["experiment", "escape", "--sampling", "random_reshuffling", "--n-train", "4"], "sampling"),
+        (
+            &["experiment", "sam", "--rho", "0", "--n-train", "4"],
+            "rho",
+        ),
+        (
+            &[
+                "experiment",
+                "escape",
+                "--sampling",
+                "random_reshuffling",
+                "--n-train",
+                "4",
+            ],
+            "sampling",
+        ),
     ];
     for (args, want) in cases {
         let o = cli(args);
@@ -163,11 +180,31 @@ fn experiment_command_refuses_bad_input_with_exit_2() {
 #[test]
 fn experiment_command_runs_tiny_and_prints_json() {
     let o = cli(&[
-        "experiment", "edge", "--resolution", "4x4", "--n-train", "8", "--n-test", "10",
-        "--width", "3", "--gammas", "0.3", "--seeds", "1", "--max-steps", "300", "--format",
+        "experiment",
+        "edge",
+        "--resolution",
+        "4x4",
+        "--n-train",
+        "8",
+        "--n-test",
+        "10",
+        "--width",
+        "3",
+        "--gammas",
+        "0.3",
+        "--seeds",
+        "1",
+        "--max-steps",
+        "300",
+        "--format",
         "json",
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["runs"].as_array().unwrap().len(), 1);
     assert!(j["setup"].as_str().unwrap().contains("P = 54"));
@@ -182,7 +219,9 @@ fn report_renders_experiment_sections() {
     let md = document_markdown(&doc);
     assert!(md.contains("## GD at the edge") && md.contains("figures/experiment-edge.svg"));
     let html = document_html(&doc);
-    assert!(html.contains("<h2>GD at the edge") && html.contains("<figure id=\"experiment-edge.svg\">"));
+    assert!(
+        html.contains("<h2>GD at the edge") && html.contains("<figure id=\"experiment-edge.svg\">")
+    );
     assert!(!html.contains("**"), "Markdown emphasis left in HTML");
     let j: serde_json::Value = serde_json::from_str(&document_json(&doc)).unwrap();
     assert!(j["experiments"]["edge"]["runs"].is_array());

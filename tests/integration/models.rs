@@ -33,7 +33,7 @@ const FD_TOL: f64 = 1e-7;
 
 fn qc(tests: u64) -> QuickCheck {
     QuickCheck::new()
-        .rng(Gen::from_size_and_seed(50, 0x3e0d_e15))
+        .rng(Gen::from_size_and_seed(50, 0x03e0_de15))
         .tests(tests)
 }
 
@@ -50,7 +50,11 @@ fn random_net(seed: u64, d: u8, m: u8, act: Activation) -> (TwoLayer, Vec<f64>, 
 #[test]
 fn two_layer_derivatives_match_finite_differences() {
     fn prop(seed: u64, d: u8, m: u8, relu: bool) -> TestResult {
-        let act = if relu { Activation::Relu } else { Activation::Tanh };
+        let act = if relu {
+            Activation::Relu
+        } else {
+            Activation::Tanh
+        };
         let (net, theta, u) = random_net(seed, d, m, act);
         // ReLU: differences are exact unless a step crosses a kink w_jᵀu = 0.
         let widest = theta.iter().map(|&t| step(t)).fold(0.0, f64::max);
@@ -68,7 +72,11 @@ fn two_layer_derivatives_match_finite_differences() {
 fn linear_and_random_features_derivatives_match_finite_differences() {
     fn prop(seed: u64, d: u8, k: u8, relu: bool) -> bool {
         let (d, k) = (1 + usize::from(d % 6), 1 + usize::from(k % 8));
-        let act = if relu { Activation::Relu } else { Activation::Tanh };
+        let act = if relu {
+            Activation::Relu
+        } else {
+            Activation::Tanh
+        };
         let rf = RandomFeatures::new(d, k, act, seed).unwrap();
         let lin = Linear::new(d).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 1);
@@ -87,7 +95,11 @@ fn linear_and_random_features_derivatives_match_finite_differences() {
 #[test]
 fn per_sample_loss_hessian_matches_finite_differences() {
     fn prop(seed: u64, d: u8, m: u8, relu: bool, target: i8) -> TestResult {
-        let act = if relu { Activation::Relu } else { Activation::Tanh };
+        let act = if relu {
+            Activation::Relu
+        } else {
+            Activation::Tanh
+        };
         let (net, theta, u) = random_net(seed, d, m, act);
         let widest = theta.iter().map(|&t| step(t)).fold(0.0, f64::max);
         let umax = u.iter().fold(0.0_f64, |a, x| a.max(x.abs()));
@@ -164,11 +176,17 @@ impl ScalarModel for Broken {
 #[test]
 fn the_finite_difference_check_catches_wrong_derivatives() {
     for relu in [true, false] {
-        let act = if relu { Activation::Relu } else { Activation::Tanh };
+        let act = if relu {
+            Activation::Relu
+        } else {
+            Activation::Tanh
+        };
         // Seed 3 puts every unit of this ReLU net on its active side, far from the kink.
         let (net, mut theta, u) = random_net(3, 3, 2, act);
         for j in 0..net.width() {
-            let z: f64 = (0..u.len()).map(|l| theta[net.width() + j * u.len() + l] * u[l]).sum();
+            let z: f64 = (0..u.len())
+                .map(|l| theta[net.width() + j * u.len() + l] * u[l])
+                .sum();
             if z < 0.0 {
                 for l in 0..u.len() {
                     theta[net.width() + j * u.len() + l] *= -1.0;
@@ -177,7 +195,10 @@ fn the_finite_difference_check_catches_wrong_derivatives() {
         }
         assert!(net.min_abs_preactivation(&theta, &u) > 1e-3);
         let good = finite_diff::check(&net, &theta, &u);
-        assert!(good.gradient <= FD_TOL && good.hessian <= FD_TOL, "{good:?}");
+        assert!(
+            good.gradient <= FD_TOL && good.hessian <= FD_TOL,
+            "{good:?}"
+        );
         let no_cross = finite_diff::check(
             &Broken {
                 net,
@@ -186,7 +207,10 @@ fn the_finite_difference_check_catches_wrong_derivatives() {
             &theta,
             &u,
         );
-        assert!(no_cross.hessian > 0.01, "{act}: missing cross block not caught: {no_cross:?}");
+        assert!(
+            no_cross.hessian > 0.01,
+            "{act}: missing cross block not caught: {no_cross:?}"
+        );
         let sign = finite_diff::check(
             &Broken {
                 net,
@@ -195,7 +219,10 @@ fn the_finite_difference_check_catches_wrong_derivatives() {
             &theta,
             &u,
         );
-        assert!(sign.gradient > 0.01, "{act}: sign error not caught: {sign:?}");
+        assert!(
+            sign.gradient > 0.01,
+            "{act}: sign error not caught: {sign:?}"
+        );
     }
 }
 
@@ -238,22 +265,49 @@ fn trainers_reach_interpolation_on_a_tiny_problem() {
         Method::sgd(b, Sampling::WithoutReplacement),
         Method::sgd(b, Sampling::WithReplacement),
         Method::sgd(b, Sampling::RandomReshuffling),
-        Method::sam(SamAscent::Unnormalized, rho, Batches::Random(b, Sampling::WithoutReplacement)),
+        Method::sam(
+            SamAscent::Unnormalized,
+            rho,
+            Batches::Random(b, Sampling::WithoutReplacement),
+        ),
         Method::sam(SamAscent::Unnormalized, rho, Batches::Full),
     ] {
-        let t = train::train(&net, &theta0, &split.train, &params(0.3, method, 1e-8, 40_000, 5))
-            .unwrap();
-        assert_eq!(t.info.outcome, Outcome::Interpolated, "{method}: {:?}", t.info.final_loss);
+        let t = train::train(
+            &net,
+            &theta0,
+            &split.train,
+            &params(0.3, method, 1e-8, 40_000, 5),
+        )
+        .unwrap();
+        assert_eq!(
+            t.info.outcome,
+            Outcome::Interpolated,
+            "{method}: {:?}",
+            t.info.final_loss
+        );
         let f = objective::loss(&net, &t.theta, &split.train);
         assert!(f <= 1e-8, "{method}: F = {f}");
-        assert!(t.info.curve.first().unwrap().loss > 1e-2, "it started away from zero loss");
+        assert!(
+            t.info.curve.first().unwrap().loss > 1e-2,
+            "it started away from zero loss"
+        );
         // Same seed, same run; another seed, another run (for the random batches).
-        let again =
-            train::train(&net, &theta0, &split.train, &params(0.3, method, 1e-8, 40_000, 5)).unwrap();
+        let again = train::train(
+            &net,
+            &theta0,
+            &split.train,
+            &params(0.3, method, 1e-8, 40_000, 5),
+        )
+        .unwrap();
         assert_eq!(t.theta, again.theta, "{method} is not reproducible");
         if let Batches::Random(..) = method.batches {
-            let other = train::train(&net, &theta0, &split.train, &params(0.3, method, 1e-8, 40_000, 6))
-                .unwrap();
+            let other = train::train(
+                &net,
+                &theta0,
+                &split.train,
+                &params(0.3, method, 1e-8, 40_000, 6),
+            )
+            .unwrap();
             assert_ne!(t.theta, other.theta, "{method}: the seed changes nothing");
         }
     }
@@ -271,11 +325,21 @@ fn trainers_refuse_bad_parameters_by_name() {
     bad[3] = f64::NAN;
     assert!(name(train::train(&net, &bad, &split.train, &gd)).contains("theta[3]"));
     let big = Method::sgd(BatchSize::new(7).unwrap(), Sampling::WithoutReplacement);
-    assert!(name(train::train(&net, &theta, &split.train, &params(0.1, big, 0.0, 10, 0)))
-        .contains("batch_size"));
+    assert!(name(train::train(
+        &net,
+        &theta,
+        &split.train,
+        &params(0.1, big, 0.0, 10, 0)
+    ))
+    .contains("batch_size"));
     let ragged = Method::sgd(BatchSize::new(4).unwrap(), Sampling::RandomReshuffling);
-    assert!(name(train::train(&net, &theta, &split.train, &params(0.1, ragged, 0.0, 10, 0)))
-        .contains("does not divide"));
+    assert!(name(train::train(
+        &net,
+        &theta,
+        &split.train,
+        &params(0.1, ragged, 0.0, 10, 0)
+    ))
+    .contains("does not divide"));
     let mut p = gd;
     p.record_every = 0;
     assert!(name(train::train(&net, &theta, &split.train, &p)).contains("record_every"));
@@ -286,8 +350,13 @@ fn trainers_refuse_bad_parameters_by_name() {
     assert!(name(train::train(&wrong_d, &wrong_d.init(0), &split.train, &gd)).contains("inputs"));
     assert!(SamRadius::new(0.0).is_err() && SamRadius::new(f64::INFINITY).is_err());
     // Divergence is an outcome, not an error.
-    let t = train::train(&net, &theta, &split.train, &params(1e3, Method::gd(), 0.0, 1000, 0))
-        .unwrap();
+    let t = train::train(
+        &net,
+        &theta,
+        &split.train,
+        &params(1e3, Method::gd(), 0.0, 1000, 0),
+    )
+    .unwrap();
     assert_eq!(t.info.outcome, Outcome::Diverged);
 }
 
@@ -298,14 +367,26 @@ fn the_polish_lands_on_an_interpolating_minimum() {
     let split = tiny_digits(8, Resolution::Pooled4x4);
     let net = TwoLayer::new(17, 4, Activation::Tanh).unwrap();
     let theta0: Vec<f64> = net.init(2).iter().map(|x| 0.3 * x).collect();
-    let t = train::train(&net, &theta0, &split.train, &params(0.3, Method::gd(), 1e-5, 20_000, 0))
-        .unwrap();
+    let t = train::train(
+        &net,
+        &theta0,
+        &split.train,
+        &params(0.3, Method::gd(), 1e-5, 20_000, 0),
+    )
+    .unwrap();
     let p = polish::project_to_interpolation(&net, &t.theta, &split.train).unwrap();
     assert!(p.residual_before > 1e-4, "{}", p.residual_before);
-    assert!(p.residual_after <= Tolerances::INTERPOLATION_RESIDUAL, "{}", p.residual_after);
+    assert!(
+        p.residual_after <= Tolerances::INTERPOLATION_RESIDUAL,
+        "{}",
+        p.residual_after
+    );
     assert!(p.distance > 0.0 && p.distance < 0.5, "moved {}", p.distance);
     let parts = objective::HessianParts::of(&net, &p.theta, &split.train);
-    let (r, g) = (linalg::max_abs(parts.residual.as_ref()), linalg::max_abs(parts.gauss_newton.as_ref()));
+    let (r, g) = (
+        linalg::max_abs(parts.residual.as_ref()),
+        linalg::max_abs(parts.gauss_newton.as_ref()),
+    );
     assert!(r <= 1e-10 * g, "residual part {r:e} against {g:e}");
     // P < N: no interpolating point exists, and the polish says so instead of pretending.
     let small = TwoLayer::new(17, 1, Activation::Tanh).unwrap();
@@ -331,10 +412,17 @@ fn the_range_reduction_changes_no_criterion() {
     let net = TwoLayer::new(5, 4, Activation::Tanh).unwrap();
     assert_eq!(net.n_params(), 24);
     let theta0: Vec<f64> = net.init(4).iter().map(|x| 0.5 * x).collect();
-    let t = train::train(&net, &theta0, &split.train, &params(0.3, Method::gd(), 1e-5, 40_000, 0))
-        .unwrap();
+    let t = train::train(
+        &net,
+        &theta0,
+        &split.train,
+        &params(0.3, Method::gd(), 1e-5, 40_000, 0),
+    )
+    .unwrap();
     assert_eq!(t.info.outcome, Outcome::Interpolated);
-    let theta = polish::project_to_interpolation(&net, &t.theta, &split.train).unwrap().theta;
+    let theta = polish::project_to_interpolation(&net, &t.theta, &split.train)
+        .unwrap()
+        .theta;
     let g = objective::per_sample(&net, &theta, &split.train).gradients;
     let span = gradient_span(&g).unwrap();
     assert_eq!(span.basis.len(), 8);
@@ -342,7 +430,10 @@ fn the_range_reduction_changes_no_criterion() {
     for (a, wa) in span.basis.iter().enumerate() {
         for (b, wb) in span.basis.iter().enumerate() {
             let d: f64 = wa.iter().zip(wb).map(|(x, y)| x * y).sum();
-            assert!((d - f64::from(u8::from(a == b))).abs() < 1e-10, "⟨w_{a}, w_{b}⟩ = {d}");
+            assert!(
+                (d - f64::from(u8::from(a == b))).abs() < 1e-10,
+                "⟨w_{a}, w_{b}⟩ = {d}"
+            );
         }
     }
     for (gi, ri) in g.iter().zip(&span.reduced) {
@@ -351,7 +442,10 @@ fn the_range_reduction_changes_no_criterion() {
             assert!((back - gij).abs() < 1e-10 * (1.0 + gij.abs()));
         }
     }
-    for (b, sampling) in [(1, Sampling::WithoutReplacement), (3, Sampling::WithReplacement)] {
+    for (b, sampling) in [
+        (1, Sampling::WithoutReplacement),
+        (3, Sampling::WithReplacement),
+    ] {
         let inst = |rows: &[Vec<f64>]| {
             Instance::new(
                 "x",
@@ -365,17 +459,39 @@ fn the_range_reduction_changes_no_criterion() {
         let full = Analysis::of(&inst(&g), &Tolerances::default()).unwrap();
         let red = Analysis::of(&inst(&span.reduced), &Tolerances::default()).unwrap();
         let same = |what: &str, x: f64, y: f64| {
-            assert!((x - y).abs() <= 1e-9 * x.abs().max(1e-300), "{what}: {x} vs {y}");
+            assert!(
+                (x - y).abs() <= 1e-9 * x.abs().max(1e-300),
+                "{what}: {x} vs {y}"
+            );
         };
         let gamma = |c: CriticalGamma| c.as_f64();
-        same("γ*_exact", gamma(full.mean_square.check.critical_gamma), gamma(red.mean_square.check.critical_gamma));
-        same("γ*_3.3", gamma(full.thm33.critical_gamma), gamma(red.thm33.critical_gamma));
-        same("γ*_GD", gamma(full.gd.critical_gamma), gamma(red.gd.critical_gamma));
+        same(
+            "γ*_exact",
+            gamma(full.mean_square.check.critical_gamma),
+            gamma(red.mean_square.check.critical_gamma),
+        );
+        same(
+            "γ*_3.3",
+            gamma(full.thm33.critical_gamma),
+            gamma(red.thm33.critical_gamma),
+        );
+        same(
+            "γ*_GD",
+            gamma(full.gd.critical_gamma),
+            gamma(red.gd.critical_gamma),
+        );
         same("tr H", full.summary.trace_h, red.summary.trace_h);
         same("λ_max(H)", full.summary.sharpness, red.summary.sharpness);
         same("s", full.summary.non_uniformity, red.summary.non_uniformity);
-        same("ρ", full.mean_square.check.value, red.mean_square.check.value.max(1.0));
-        assert_eq!(full.mean_square.check.verdict, red.mean_square.check.verdict);
+        same(
+            "ρ",
+            full.mean_square.check.value,
+            red.mean_square.check.value.max(1.0),
+        );
+        assert_eq!(
+            full.mean_square.check.verdict,
+            red.mean_square.check.verdict
+        );
     }
 }
 
@@ -390,7 +506,11 @@ fn the_shipped_digits_are_what_the_readme_says() {
     for c in 0..10u8 {
         assert_eq!(d.test.iter().filter(|im| im.label == c).count(), 100);
     }
-    assert!(d.train.iter().chain(&d.test).all(|im| im.pixels.iter().all(|&p| p <= 16)));
+    assert!(d
+        .train
+        .iter()
+        .chain(&d.test)
+        .all(|im| im.pixels.iter().all(|&p| p <= 16)));
     // The first image is scikit-learn's load_digits()[0], a 0 (its first row 0 0 5 13 9 1 0 0).
     assert_eq!(&d.train[0].pixels[..8], &[0, 0, 5, 13, 9, 1, 0, 0]);
     let p = DigitsParams {
@@ -404,9 +524,21 @@ fn the_shipped_digits_are_what_the_readme_says() {
     assert_eq!((s.train.n(), s.test.n(), s.train.d()), (100, 200, 65));
     let pos = s.train.targets().iter().filter(|&&v| v > 0.0).count();
     assert_eq!(pos, 50, "balanced");
-    let e = d.split(&DigitsParams { n_train: 101, ..p.clone() }).unwrap_err().to_string();
+    let e = d
+        .split(&DigitsParams {
+            n_train: 101,
+            ..p.clone()
+        })
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("n_train") && e.contains("100"), "{e}");
-    let e = d.split(&DigitsParams { n_test: Some(0), ..p }).unwrap_err().to_string();
+    let e = d
+        .split(&DigitsParams {
+            n_test: Some(0),
+            ..p
+        })
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("n_test"), "{e}");
     let e = Digits::load(std::path::Path::new("no/such/digits.txt")).unwrap_err();
     assert_eq!(e.exit_code(), 2);
@@ -422,7 +554,9 @@ fn sam_stability_condition_matches_simulation_on_random_quadratics() {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let rows: Vec<Vec<f64>> = (0..d + 1).map(|_| standard_normals(&mut rng, d)).collect();
         let data = Dataset::new("q", &rows, vec![0.0; d + 1]).unwrap();
-        let h = Mat::from_fn(d, d, |a, c| rows.iter().map(|u| u[a] * u[c]).sum::<f64>() / (d + 1) as f64);
+        let h = Mat::from_fn(d, d, |a, c| {
+            rows.iter().map(|u| u[a] * u[c]).sum::<f64>() / (d + 1) as f64
+        });
         let lambda = linalg::sym_lambda_max(h.as_ref()).unwrap().unwrap();
         let rho = 10f64.powf(f64::from(rho_exp % 40) / 10.0 - 2.0) / lambda;
         let CriticalGamma::Finite(g) = unnormalized_critical_gamma(rho, lambda) else {
@@ -430,13 +564,22 @@ fn sam_stability_condition_matches_simulation_on_random_quadratics() {
         };
         // ε = 1e-2 over 2000 steps or 1e-3 over 20 000: growth (1 + 2ε)^K ≥ e^{39}, beyond the
         // 10⁶ asked for (and the trainer's divergence cap, 10¹² in the loss).
-        let (eps, steps) = if eps_exp { (1e-3, 20_000) } else { (1e-2, 2000) };
+        let (eps, steps) = if eps_exp {
+            (1e-3, 20_000)
+        } else {
+            (1e-2, 2000)
+        };
         let model = Linear::new(d).unwrap();
         let x0 = standard_normals(&mut rng, d);
         let n0 = x0.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let method = Method::sam(SamAscent::Unnormalized, SamRadius::new(rho).unwrap(), Batches::Full);
+        let method = Method::sam(
+            SamAscent::Unnormalized,
+            SamRadius::new(rho).unwrap(),
+            Batches::Full,
+        );
         let run = |gamma: f64| {
-            let t = train::train(&model, &x0, &data, &params(gamma, method, 0.0, steps, 0)).unwrap();
+            let t =
+                train::train(&model, &x0, &data, &params(gamma, method, 0.0, steps, 0)).unwrap();
             let n = t.theta.iter().map(|x| x * x).sum::<f64>().sqrt();
             (t.info.outcome, n)
         };
@@ -457,10 +600,30 @@ fn gds_condition_is_refuted_for_sam() {
     let data = Dataset::new("q", &[vec![2.0, 0.0], vec![0.0, 1.0]], vec![0.0, 0.0]).unwrap();
     // H = diag(2, 0.5): λ_max = 2; ρ = 0.5 ⇒ γ*_SAM = 2/(2·2) = 0.5 < 2/λ_max = 1.
     let model = Linear::new(2).unwrap();
-    let method = Method::sam(SamAscent::Unnormalized, SamRadius::new(0.5).unwrap(), Batches::Full);
-    let t = train::train(&model, &[1.0, 1.0], &data, &params(0.75, method, 0.0, 500, 0)).unwrap();
-    assert_eq!(t.info.outcome, Outcome::Diverged, "γ = 0.75 ∈ (γ*_SAM, 2/λ_max)");
-    let t = train::train(&model, &[1.0, 1.0], &data, &params(0.75, Method::gd(), 0.0, 500, 0)).unwrap();
+    let method = Method::sam(
+        SamAscent::Unnormalized,
+        SamRadius::new(0.5).unwrap(),
+        Batches::Full,
+    );
+    let t = train::train(
+        &model,
+        &[1.0, 1.0],
+        &data,
+        &params(0.75, method, 0.0, 500, 0),
+    )
+    .unwrap();
+    assert_eq!(
+        t.info.outcome,
+        Outcome::Diverged,
+        "γ = 0.75 ∈ (γ*_SAM, 2/λ_max)"
+    );
+    let t = train::train(
+        &model,
+        &[1.0, 1.0],
+        &data,
+        &params(0.75, Method::gd(), 0.0, 500, 0),
+    )
+    .unwrap();
     assert_ne!(t.info.outcome, Outcome::Diverged, "GD is stable there");
 }
 
@@ -476,7 +639,11 @@ fn normalized_sam_in_one_dimension_bounces_at_the_predicted_amplitude() {
             let m = Method::sam(ascent, SamRadius::new(rho).unwrap(), Batches::Full);
             let t = train::train(&model, &[0.7], &data, &params(gamma, m, 0.0, 400, 0)).unwrap();
             let x = t.theta[0];
-            assert!((x.abs() - a).abs() <= 1e-12 * a, "{ascent:?} γ = {gamma}, ρ = {rho}: |x| = {} vs a = {a}", x.abs());
+            assert!(
+                (x.abs() - a).abs() <= 1e-12 * a,
+                "{ascent:?} γ = {gamma}, ρ = {rho}: |x| = {} vs a = {a}",
+                x.abs()
+            );
         }
     }
     // With N = 1 the per-sample and batch ascents coincide; the experiment measures them apart.
