@@ -229,9 +229,20 @@ pub(super) fn run(args: &ExperimentArgs) -> Result<(Section, Format)> {
     }
 }
 
-/// The `experiment` command: the section rendered in the chosen format.
+/// The `experiment` command: the section rendered in the chosen format. Errors in options are
+/// attributed to `experiment NAME` (errors in the data file keep the file's name).
 pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
-    let (s, format) = run(args)?;
+    let origin = match args.which {
+        Which::Edge(_) => "experiment edge",
+        Which::Escape(_) => "experiment escape",
+        Which::Sam(_) => "experiment sam",
+    };
+    let (s, format) = run(args).map_err(|e| match e {
+        Error::Input { ref location, .. } if location.origin == crate::error::IN_MEMORY => {
+            e.in_file(origin)
+        }
+        other => other,
+    })?;
     Ok(render_section(&s, format))
 }
 

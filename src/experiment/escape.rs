@@ -250,11 +250,14 @@ fn check(p: &EscapeParams) -> Result<()> {
             "the threshold γ*_exact is the i.i.d. operator's; use without_replacement or with_replacement",
         ));
     }
-    if p.batch_sizes.is_empty() || p.seeds == 0 {
+    if p.batch_sizes.is_empty() {
         return Err(Error::input(
             "batch_sizes",
-            "at least one batch size and one seed are needed",
+            "at least one batch size is needed",
         ));
+    }
+    if p.seeds == 0 {
+        return Err(Error::input("seeds", "at least one seed is needed"));
     }
     Ok(())
 }
@@ -303,6 +306,15 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
             sharpness: None,
         },
     )?;
+    if gd.info.outcome == Outcome::Diverged && gd.info.steps == 0 {
+        return Err(Error::input(
+            "init_scale",
+            format!(
+                "the training loss at the initialization is {} (beyond the floating-point range, or NaN): choose a smaller init_scale (now {:e})",
+                gd.info.final_loss, p.setup.init_scale
+            ),
+        ));
+    }
     if gd.info.outcome == Outcome::Diverged {
         return Err(Error::input(
             "gamma",

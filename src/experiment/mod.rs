@@ -97,6 +97,10 @@ impl Setup {
         }
         let split = Digits::shipped()?.split(&self.digits)?;
         let model = TwoLayer::new(split.train.d(), self.width, self.activation)?;
+        objective::check_dense_hessian(&model).map_err(|e| match e {
+            Error::Input { message, .. } => Error::input("width", message),
+            other => other,
+        })?;
         Ok(Problem {
             split,
             model,

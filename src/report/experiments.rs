@@ -474,10 +474,7 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
                     c.push(sig(m.sharpness_trained));
                     c.extend(minimum_cells(m));
                 }
-                None => c.extend(dashes(
-                    "–".to_owned(),
-                    MINIMUM_HEADER.len() + 1,
-                )),
+                None => c.extend(dashes("–".to_owned(), MINIMUM_HEADER.len() + 1)),
             }
             c
         })

@@ -131,10 +131,36 @@ pub struct HessianParts {
     pub residual: Mat<f64>,
 }
 
+/// The largest `P` whose dense `P×P` Hessians are formed (two of them: 2·P²·8 bytes, 268 MB
+/// at this size).
+pub const DENSE_HESSIAN_MAX_P: usize = 4096;
+
+/// `Ok` if `model`'s dense `P×P` Hessians fit ([`DENSE_HESSIAN_MAX_P`]).
+///
+/// # Errors
+/// [`crate::Error::Input`] on `n_params`, naming `P` and the memory it would take.
+pub fn check_dense_hessian(model: &dyn ScalarModel) -> Result<()> {
+    let p = model.n_params();
+    if p > DENSE_HESSIAN_MAX_P {
+        return Err(crate::Error::input(
+            "n_params",
+            format!(
+                "P = {p} parameters ({}): the dense P×P Hessians would take {:.1} GB; at most P = {DENSE_HESSIAN_MAX_P} is supported (choose a smaller width)",
+                model.describe(),
+                2.0 * (p as f64).powi(2) * 8.0 / 1e9
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl HessianParts {
     /// Both parts at `θ`.
-    #[must_use]
-    pub fn of(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Self {
+    ///
+    /// # Errors
+    /// As [`check_dense_hessian`].
+    pub fn of(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Result<Self> {
+        check_dense_hessian(model)?;
         let p = model.n_params();
         let ps = per_sample(model, theta, data);
         let inv = 1.0 / data.n() as f64;
@@ -155,10 +181,10 @@ impl HessianParts {
                 }
             }
         }
-        Self {
+        Ok(Self {
             gauss_newton,
             residual,
-        }
+        })
     }
 
     /// `∇²F(θ) = G + R`.
@@ -172,8 +198,8 @@ impl HessianParts {
 /// included: what GD's stability at `θ` depends on).
 ///
 /// # Errors
-/// A numerical failure of the eigenvalue computation.
+/// As [`check_dense_hessian`]; a numerical failure of the eigenvalue computation.
 pub fn sharpness(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Result<f64> {
-    let h = HessianParts::of(model, theta, data).total();
+    let h = HessianParts::of(model, theta, data)?.total();
     Ok(linalg::sym_lambda_max(h.as_ref())?.unwrap_or(0.0))
 }

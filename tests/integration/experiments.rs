@@ -146,7 +146,19 @@ fn cli(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn experiment_command_refuses_bad_input_with_exit_2() {
-    let cases: [(&[&str], &str); 7] = [
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["experiment", "edge", "--width", "100000"],
+            "experiment edge: width: P = 6600000",
+        ),
+        (
+            &["experiment", "escape", "--init-scale", "1e200"],
+            "experiment escape: init_scale",
+        ),
+        (
+            &["experiment", "escape", "--seeds", "0"],
+            "experiment escape: seeds",
+        ),
         (&["experiment", "edge", "--n-train", "101"], "n_train"),
         (&["experiment", "edge", "--gammas", "0.1,-1"], "gamma"),
         (&["experiment", "edge", "--task", "3:3"], "both classes"),

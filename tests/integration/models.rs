@@ -382,7 +382,7 @@ fn the_polish_lands_on_an_interpolating_minimum() {
         p.residual_after
     );
     assert!(p.distance > 0.0 && p.distance < 0.5, "moved {}", p.distance);
-    let parts = objective::HessianParts::of(&net, &p.theta, &split.train);
+    let parts = objective::HessianParts::of(&net, &p.theta, &split.train).unwrap();
     let (r, g) = (
         linalg::max_abs(parts.residual.as_ref()),
         linalg::max_abs(parts.gauss_newton.as_ref()),
