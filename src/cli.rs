@@ -76,9 +76,14 @@ struct ReportArgs {
     #[command(flatten)]
     overrides: OverrideArgs,
     /// Also run the three experiments on trained models (`experiment edge|escape|sam`) at
-    /// their default sizes and add their sections and figures (about a minute on 2 cores).
+    /// their default sizes and add their sections and figures (about a minute on 2 cores with
+    /// a release build).
     #[arg(long)]
     experiments: bool,
+    /// Why the experiments were left out, printed in the summary (the main job in a debug
+    /// build).
+    #[arg(skip)]
+    experiments_skipped: Option<&'static str>,
 }
 
 #[derive(Debug, Args)]
@@ -490,7 +495,13 @@ fn main_job() -> Result<(String, u8)> {
         files: Vec::new(),
         out: PathBuf::from("report"),
         overrides: OverrideArgs::default(),
-        experiments: true,
+        // The experiments train networks for about a minute in a release build; unoptimized
+        // (`cargo run` without --release, or the debug test build) that becomes tens of
+        // minutes, so a debug build leaves them out and says so.
+        experiments: !cfg!(debug_assertions),
+        experiments_skipped: cfg!(debug_assertions).then_some(
+            "experiments on trained models: skipped in this debug build (minutes of training unoptimized); run `cargo run --release`, or `report --experiments`",
+        ),
     })
 }
 
@@ -575,6 +586,9 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             e.id,
             crate::report::experiments::claims_summary(e)
         ));
+    }
+    if let Some(why) = args.experiments_skipped {
+        s.push_str(&format!("  {why}\n"));
     }
     for f in &failed {
         s.push_str(&format!("FAILED: {f}\n"));

@@ -67,6 +67,8 @@ pub struct EdgeRun {
     pub sharpness_initial: f64,
     /// The largest recorded sharpness after step 0.
     pub sharpness_peak: f64,
+    /// The smallest recorded sharpness after step 0.
+    pub sharpness_trough: f64,
     /// At the last step.
     pub sharpness_final: f64,
     /// `λ_final / (2/γ)`.
@@ -162,8 +164,15 @@ fn one_run(problem: &Problem, p: &EdgeParams, gamma: LearningRate, seed: u64) ->
         .skip(1)
         .map(|s| s.1)
         .fold(f64::NEG_INFINITY, f64::max);
+    let trough = info
+        .sharpness
+        .iter()
+        .skip(1)
+        .map(|s| s.1)
+        .fold(f64::INFINITY, f64::min);
     Ok(EdgeRun {
         gamma: gamma.get(),
+        sharpness_trough: trough,
         seed,
         outcome: info.outcome,
         steps: info.steps,
@@ -180,6 +189,10 @@ fn one_run(problem: &Problem, p: &EdgeParams, gamma: LearningRate, seed: u64) ->
         loss: info.curve.iter().map(|r| (r.step, r.loss)).collect(),
     })
 }
+
+/// A rise of the sharpness by at least this fraction (from its lowest recorded value to the
+/// end) counts as sharpening.
+pub const SHARPENING: f64 = 0.05;
 
 fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
     let converged: Vec<&EdgeRun> = runs
@@ -208,10 +221,17 @@ fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
         .iter()
         .filter(|r| r.sharpness_initial < r.two_over_gamma)
         .collect();
-    let rose = below_edge
+    let rises: Vec<f64> = below_edge
         .iter()
-        .filter(|r| r.sharpness_final > r.sharpness_initial * (1.0 + super::SAME_WITHIN))
+        .map(|r| r.sharpness_final / r.sharpness_trough)
+        .collect();
+    let rose = rises.iter().filter(|&&x| x >= 1.0 + SHARPENING).count();
+    let rose_to_edge = below_edge
+        .iter()
+        .zip(&rises)
+        .filter(|(r, &x)| x >= 1.0 + SHARPENING && r.final_ratio >= edge)
         .count();
+    let largest_rise = rises.iter().copied().fold(f64::NAN, f64::max);
     let reached: Vec<&&EdgeRun> = converged
         .iter()
         .filter(|r| r.sharpness_initial >= r.two_over_gamma || r.crossed)
@@ -244,11 +264,14 @@ fn claims(runs: &[EdgeRun], edge: f64) -> Vec<Claim> {
         Claim {
             claim: "Progressive sharpening: during full-batch GD the sharpness rises toward 2/γ (Cohen et al. 2021)".to_owned(),
             measured: format!(
-                "of {} converged runs that start below their edge (λ_max(θ_0) < 2/γ), the sharpness at the end exceeds the initial one in {rose}; final λ_max·γ/2: {}",
+                "of {} converged runs that start below their edge (λ_max(θ_0) < 2/γ), the sharpness rises from its lowest recorded value to the end by ≥ {}% in {rose} (the largest rise ×{}), and both rises and ends at ≥ {}% of 2/γ in {rose_to_edge}; final λ_max·γ/2: {}",
                 below_edge.len(),
+                num(100.0 * SHARPENING),
+                num(largest_rise),
+                num(100.0 * edge),
                 ratios(&below_edge)
             ),
-            support: Support::from_counts(rose, below_edge.len()),
+            support: Support::from_counts(rose_to_edge, below_edge.len()),
         },
         Claim {
             claim: "Edge of stability: once at 2/γ, GD's sharpness hovers there while the loss keeps decreasing (Cohen et al. 2021)".to_owned(),

@@ -164,10 +164,25 @@ fn draw(area: &DrawingArea<SVGBackend<'_>, Shift>, c: &Chart) -> Result<(), Stri
 
 fn axis_label(v: f64, log: bool) -> String {
     let x = if log { 10f64.powf(v) } else { v };
-    if x != 0.0 && (x.abs() >= 1e4 || x.abs() < 1e-2) {
+    if x.abs() < 1e-12 {
+        // Rounding noise at a tick meant to be zero.
+        "0".to_owned()
+    } else if x.abs() >= 1e4 || x.abs() < 1e-2 {
         format!("{x:.0e}")
     } else {
-        format!("{}", (x * 1000.0).round() / 1000.0)
+        // Log axes tick at irregular values: three significant digits; linear ones at four
+        // decimals.
+        let decimals = if log {
+            usize::try_from((2.0 - x.abs().log10().floor()) as i64).unwrap_or(0)
+        } else {
+            4
+        };
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_owned()
+        } else {
+            s
+        }
     }
 }
 

@@ -61,6 +61,7 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         "seed",
         "2/γ",
         "λ_max(θ_0)",
+        "lowest",
         "peak",
         "λ_max end",
         "end·γ/2",
@@ -79,6 +80,7 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
                 x.seed.to_string(),
                 sig(x.two_over_gamma),
                 sig(x.sharpness_initial),
+                sig(x.sharpness_trough),
                 sig(x.sharpness_peak),
                 sig(x.sharpness_final),
                 sig(x.final_ratio),
@@ -127,7 +129,7 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
             x_desc: "step k + 1".into(),
             y_desc: "λ_max(∇²F(θ_k))".into(),
             log_x: true,
-            log_y: false,
+            log_y: true,
             series: sharp,
         },
         Chart {
@@ -144,7 +146,7 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         title: "GD at the edge: sharpness against 2/γ".into(),
         blocks: vec![
             Block::Paragraph(format!(
-                "{}. {}. The sharpness is λ_max of the full training-loss Hessian ∇²F(θ_k) (Gauss–Newton part and residual part), computed densely at geometrically spaced steps and at the last step; \"crossed 2/γ\": some recorded step after 0 has λ_max > 2/γ; \"loss rose\": the recorded training loss increased between two records (every 100 steps).",
+                "{}. {}. The sharpness is λ_max of the full training-loss Hessian ∇²F(θ_k) (Gauss–Newton part and residual part), computed densely at geometrically spaced steps and at the last step; \"lowest\" and \"peak\": after step 0; \"crossed 2/γ\": some recorded step after 0 has λ_max > 2/γ; \"loss rose\": the recorded training loss increased between two records (every 100 steps).",
                 r.setup, r.stop
             )),
             Block::Table(header, rows),
