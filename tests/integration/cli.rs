@@ -228,7 +228,7 @@ fn main_job_and_every_format_succeed() {
     // The experiments on trained models run in a release build, and are announced as skipped
     // in a debug one (this test's usual build).
     assert!(
-        out.contains("experiment edge") == !cfg!(debug_assertions)
+        out.contains("experiment edge") != cfg!(debug_assertions)
             && out.contains("skipped in this debug build") == cfg!(debug_assertions),
         "{out}"
     );
