@@ -11,6 +11,8 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+mod experiment;
+
 /// Verify the linear-stability theory of SGD at global minima.
 ///
 /// With no subcommand, analyzes every instance shipped in `fixtures/`.
@@ -59,6 +61,11 @@ enum Command {
     /// report.json and figures/*.svg, atomically. With no inputs: the shipped fixtures/.
     /// Exit 1 if a check expected to hold fails. Instances must use an i.i.d. sampling scheme.
     Report(ReportArgs),
+    /// Experiments on a real model and real data (the shipped digits, a two-layer network):
+    /// `edge` (GD's sharpness against 2/γ), `escape` (SGD leaving GD's minimum, Figures 1–2),
+    /// `sam` (SAM's minima and its linear stability). Each states the lecture's claims and
+    /// whether the runs support them.
+    Experiment(experiment::ExperimentArgs),
 }
 
 #[derive(Debug, Args)]
@@ -73,6 +80,15 @@ struct ReportArgs {
     out: PathBuf,
     #[command(flatten)]
     overrides: OverrideArgs,
+    /// Also run the three experiments on trained models (`experiment edge|escape|sam`) at
+    /// their default sizes and add their sections and figures (about a minute on 2 cores with
+    /// a release build).
+    #[arg(long)]
+    experiments: bool,
+    /// Why the experiments were left out, printed in the summary (the main job in a debug
+    /// build).
+    #[arg(skip)]
+    experiments_skipped: Option<&'static str>,
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +393,7 @@ where
         Some(Command::Verify(args)) => verify(&args),
         Some(Command::Sweep(args)) => sweep(&args).map(|r| (r, 0)),
         Some(Command::Report(args)) => report(&args),
+        Some(Command::Experiment(args)) => experiment::command(&args).map(|r| (r, 0)),
         None => main_job(),
     };
     match result {
@@ -562,6 +579,13 @@ fn main_job() -> Result<(String, u8)> {
         files: Vec::new(),
         out: PathBuf::from("report"),
         overrides: OverrideArgs::default(),
+        // The experiments train networks for about a minute in a release build; unoptimized
+        // (`cargo run` without --release, or the debug test build) that becomes tens of
+        // minutes, so a debug build leaves them out and says so.
+        experiments: !cfg!(debug_assertions),
+        experiments_skipped: cfg!(debug_assertions).then_some(
+            "experiments on trained models: skipped in this debug build (minutes of training unoptimized); run `cargo run --release`, or `report --experiments`",
+        ),
     })
 }
 
@@ -591,7 +615,10 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             Ok(inst)
         })
         .collect::<Result<Vec<_>>>()?;
-    let doc = Document::build(&instances, &proofs, &tol)?;
+    let mut doc = Document::build(&instances, &proofs, &tol)?;
+    if args.experiments {
+        doc = doc.with_experiments(experiment::default_sections()?);
+    }
     let mut out: crate::output::Files = vec![
         (
             PathBuf::from("report.md"),
@@ -606,7 +633,11 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             document_json(&doc).into_bytes(),
         ),
     ];
-    for f in &doc.figures {
+    for f in doc
+        .figures
+        .iter()
+        .chain(doc.experiments.iter().flat_map(|s| &s.figures))
+    {
         out.push((
             Path::new("figures").join(&f.file),
             f.svg.clone().into_bytes(),
@@ -624,7 +655,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
         doc.analyses.len(),
         doc.expectations.len(),
         failed.len(),
-        doc.figures.len()
+        doc.figures.len() + doc.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
     );
     for a in &doc.analyses {
         s.push_str(&format!(
@@ -632,6 +663,16 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
             crate::report::text_name(&a.summary.name),
             crate::report::exact_summary_line(a)
         ));
+    }
+    for e in &doc.experiments {
+        s.push_str(&format!(
+            "  experiment {:<29} {}\n",
+            e.id,
+            crate::report::experiments::claims_summary(e)
+        ));
+    }
+    if let Some(why) = args.experiments_skipped {
+        s.push_str(&format!("  {why}\n"));
     }
     for f in &failed {
         s.push_str(&format!("FAILED: {f}\n"));

@@ -66,6 +66,10 @@
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
+//! | `h(x; u) = Σ_j a_j σ(w_jᵀu)` (Section 4), `θ = (a, w_1, …, w_m)` | [`model::TwoLayer`] |
+//! | `F(x, ξ_i) = ½(h(x; u_i) − v_i)²` (eq. 28), `e_i`, `g_i = ∇h` | [`train::objective`] |
+//! | `ρ`, `ε*(x)`, SAM eq. (56) / Foret / unnormalized | [`train::SamRadius`], [`train::SamAscent`] |
+//! | `γλ(1 + ρλ) ≤ 2` (unnormalized SAM's stability, derived) | [`train::sam_stability`] |
 //!
 //! ## Modules
 //! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
@@ -84,6 +88,14 @@
 //!   prediction, with finite-sample intervals, growth rates and escape times.
 //! - [`proof`]: the derivation checker: the lecture's proofs (`proofs/*.lecture`) as
 //!   machine-checked step chains.
+//! - [`model`]: models with a scalar output and their exact per-sample derivatives (linear,
+//!   random features, the two-layer network of Section 4), checked against finite differences.
+//! - [`data`]: datasets: the shipped handwritten digits (their file format) and Section 4's
+//!   sphere inputs with a teacher.
+//! - [`train`]: GD, SGD and SAM (eq. 56, Foret, unnormalized) on the squared loss; the polish
+//!   onto the zero-loss set; SAM's linear stability.
+//! - [`experiment`]: the three experiments on trained models (GD at the edge, the escape of
+//!   Figures 1–2, SAM), each with the lecture's claims and what the runs say about them.
 //! - [`report`]: pure renderers (text, Markdown, JSON).
 //! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`reduction`]: an instance rewritten on the range of its Hessians, at a safe scale
@@ -98,15 +110,18 @@
 pub mod analysis;
 pub mod cli;
 pub mod criteria;
+pub mod data;
 pub mod enumerate;
 pub mod error;
 pub mod exact;
+pub mod experiment;
 pub mod figures;
 pub mod instance;
 pub mod limits;
 pub mod linalg;
 pub mod load;
 pub mod mean_square;
+pub mod model;
 pub mod moments;
 pub mod output;
 pub mod progress;
@@ -115,6 +130,7 @@ pub mod reduction;
 pub mod report;
 pub mod simulate;
 pub mod tolerance;
+pub mod train;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
 pub use error::{Error, Result};

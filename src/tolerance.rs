@@ -64,6 +64,10 @@ impl Tolerances {
     /// rounding of sums over millions of minibatches (about `1e-13` relative), far below any
     /// real discrepancy of an identity.
     pub const DEFAULT_AGREEMENT: f64 = 1e-10;
+    /// A trained model interpolates its data when `max_i |h(θ; u_i) − v_i|` is at most this
+    /// times `max(1, max_i |v_i|)`: the target of [`crate::train::polish`], where the
+    /// per-sample Hessians are `g_i g_iᵀ` up to rounding.
+    pub const INTERPOLATION_RESIDUAL: f64 = 1e-12;
 }
 
 impl Default for Tolerances {

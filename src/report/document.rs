@@ -55,6 +55,8 @@ pub struct Document {
     pub proofs: Vec<crate::proof::FileReport>,
     /// The checks expected to hold.
     pub expectations: Vec<Expectation>,
+    /// The experiments on trained models, when run ([`Document::with_experiments`]).
+    pub experiments: Vec<super::experiments::Section>,
 }
 
 /// Monte Carlo parameters of the report: steps, trials, seed.
@@ -319,7 +321,16 @@ impl Document {
             simulations,
             proofs,
             expectations,
+            experiments: Vec::new(),
         })
+    }
+
+    /// The document with the experiments' sections added (after the derivations); their
+    /// figures are theirs (`Section::figures`), written beside the others.
+    #[must_use]
+    pub fn with_experiments(mut self, sections: Vec<super::experiments::Section>) -> Self {
+        self.experiments.extend(sections);
+        self
     }
 
     /// Whether every expected-to-hold check holds.
@@ -433,6 +444,9 @@ pub fn document_markdown(d: &Document) -> String {
     if !d.proofs.is_empty() {
         let _ = write!(out, "## The lecture's derivations\n\n{}\n", proof_table(d));
     }
+    for s in &d.experiments {
+        out.push_str(&super::experiments::section_markdown(s));
+    }
     out.push_str("## Figures\n\n");
     for f in &d.figures {
         let _ = write!(
@@ -515,6 +529,33 @@ fn md_table_to_html(md: &str) -> String {
     out
 }
 
+/// An experiment's section as HTML: paragraphs, tables, figures inline.
+fn section_html(s: &super::experiments::Section) -> String {
+    use super::experiments::{block_markdown, Block};
+    let mut out = format!("<h2>{}</h2>\n", html_escape(&s.title));
+    for b in &s.blocks {
+        match b {
+            Block::Paragraph(p) => {
+                let _ = writeln!(out, "<p>{}</p>", html_escape(p));
+            }
+            Block::Table(..) | Block::Claims(_) => {
+                out.push_str(&md_table_to_html(&block_markdown(b)));
+            }
+        }
+    }
+    for f in &s.figures {
+        let _ = write!(
+            out,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            html_escape(&f.file),
+            html_escape(&f.title),
+            f.svg,
+            html_escape(&f.caption)
+        );
+    }
+    out
+}
+
 /// The report as one self-contained HTML page (inline SVG, no network).
 #[must_use]
 pub fn document_html(d: &Document) -> String {
@@ -540,6 +581,9 @@ pub fn document_html(d: &Document) -> String {
     if !d.proofs.is_empty() {
         out.push_str("<h2>The lecture's derivations</h2>\n");
         out.push_str(&md_table_to_html(&proof_table(d)));
+    }
+    for s in &d.experiments {
+        out.push_str(&section_html(s));
     }
     out.push_str("<h2>Figures</h2>\n");
     for f in &d.figures {
@@ -596,6 +640,15 @@ pub fn document_json(d: &Document) -> String {
         "expectations": d.expectations.iter().map(|e| json!({"what": e.what, "holds": e.holds})).collect::<Vec<_>>(),
         "all_hold": d.all_hold(),
     });
+    let mut v = v;
+    if !d.experiments.is_empty() {
+        v["experiments"] = d
+            .experiments
+            .iter()
+            .map(|s| (s.id.to_owned(), s.json.clone()))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     s.push('\n');
     s

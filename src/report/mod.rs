@@ -6,6 +6,7 @@
 pub mod certified;
 mod document;
 mod enumeration;
+pub mod experiments;
 mod format;
 mod json;
 mod markdown;

@@ -225,6 +225,13 @@ fn main_job_and_every_format_succeed() {
         "{out}"
     );
     assert!(scratch.join("report/report.html").is_file());
+    // The experiments on trained models run in a release build, and are announced as skipped
+    // in a debug one (this test's usual build).
+    assert!(
+        out.contains("experiment edge") != cfg!(debug_assertions)
+            && out.contains("skipped in this debug build") == cfg!(debug_assertions),
+        "{out}"
+    );
     for fmt in ["text", "json", "markdown"] {
         let o = run(&["analyze", "fixtures/d1_sgd_stable.json", "--format", fmt]);
         assert_eq!(o.status.code(), Some(0), "{fmt}: {}", stderr(&o));
