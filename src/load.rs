@@ -17,7 +17,7 @@ mod unique_keys;
 
 pub use exact::{
     exact_inputs_from_json, exact_inputs_of_binary, rational_from_decimal_text, ExactInputs,
-    EXACT_MAX_DIGITS, EXACT_MAX_EXPONENT,
+    ExactSamples, EXACT_MAX_DIGITS, EXACT_MAX_EXPONENT,
 };
 use unique_keys::{parse_json, DUPLICATE_KEY};
 

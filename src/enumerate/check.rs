@@ -148,7 +148,7 @@ impl EnumerationCheck {
             Arithmetic::Exact => {
                 let p = match exact {
                     Some(e) => Problem::new(
-                        e.hessians,
+                        e.hessians(),
                         instance.batch_size().get(),
                         instance.sampling(),
                         e.gamma,

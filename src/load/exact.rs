@@ -7,13 +7,39 @@ use crate::error::{Error, Result};
 use crate::instance::{Instance, Samples};
 
 /// The numbers of an instance exactly as written, for the certified (exact rational) mode: the
-/// Hessians (gradients multiplied out, `H_i = g_i g_iᵀ`, in rationals) and `γ`.
+/// samples and `γ`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactInputs {
-    /// `H_i`, symmetrized as `(H_i + H_iᵀ)/2` exactly.
-    pub hessians: Vec<crate::exact::Square<num_rational::BigRational>>,
+    /// The Hessians, or the gradients (kept as vectors: `g_i g_iᵀ` is `d×d`, and `d` may be
+    /// large when the certified mode works on the range of the `H_i`).
+    pub samples: ExactSamples,
     /// `γ` as written (in the file, or on the command line).
     pub gamma: num_rational::BigRational,
+}
+
+/// The per-sample curvature in exact rationals.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExactSamples {
+    /// `H_i`, symmetrized as `(H_i + H_iᵀ)/2` exactly.
+    Hessians(Vec<crate::exact::Square<num_rational::BigRational>>),
+    /// `g_i` (`H_i = g_i g_iᵀ`).
+    Gradients(Vec<Vec<num_rational::BigRational>>),
+}
+
+impl ExactInputs {
+    /// The Hessians `H_i` (gradients multiplied out): `N` rational `d×d` matrices, so only for
+    /// small `d`.
+    #[must_use]
+    pub fn hessians(&self) -> Vec<crate::exact::Square<num_rational::BigRational>> {
+        use crate::exact::Square;
+        match &self.samples {
+            ExactSamples::Hessians(hs) => hs.clone(),
+            ExactSamples::Gradients(gs) => gs
+                .iter()
+                .map(|g| Square::from_fn(g.len(), |r, c| &g[r] * &g[c]))
+                .collect(),
+        }
+    }
 }
 
 /// The longest decimal significand (in digits) and the largest decimal exponent the certified
@@ -121,38 +147,38 @@ pub fn exact_inputs_from_json(
         rational_from_decimal_text(v.get()).map_err(|m| input(origin, field, m))
     };
     let half = BigRational::new(1.into(), 2.into());
-    let hessians = match (raw.hessians, raw.gradients) {
-        (Some(hs), _) => hs
-            .iter()
-            .enumerate()
-            .map(|(i, m)| {
-                let rows = m
-                    .iter()
-                    .enumerate()
-                    .map(|(r, row)| {
-                        row.iter()
-                            .enumerate()
-                            .map(|(c, v)| exact(&format!("hessians[{i}][{r}][{c}]"), v))
-                            .collect::<Result<Vec<_>>>()
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Square::from_fn(rows.len(), |r, c| {
-                    (&rows[r][c] + &rows[c][r]) * &half
-                }))
-            })
-            .collect::<Result<Vec<_>>>()?,
-        (None, Some(gs)) => gs
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let g = g
-                    .iter()
-                    .enumerate()
-                    .map(|(j, v)| exact(&format!("gradients[{i}][{j}]"), v))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(Square::from_fn(g.len(), |r, c| &g[r] * &g[c]))
-            })
-            .collect::<Result<Vec<_>>>()?,
+    let samples = match (raw.hessians, raw.gradients) {
+        (Some(hs), _) => ExactSamples::Hessians(
+            hs.iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    let rows = m
+                        .iter()
+                        .enumerate()
+                        .map(|(r, row)| {
+                            row.iter()
+                                .enumerate()
+                                .map(|(c, v)| exact(&format!("hessians[{i}][{r}][{c}]"), v))
+                                .collect::<Result<Vec<_>>>()
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Square::from_fn(rows.len(), |r, c| {
+                        (&rows[r][c] + &rows[c][r]) * &half
+                    }))
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
+        (None, Some(gs)) => ExactSamples::Gradients(
+            gs.iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    g.iter()
+                        .enumerate()
+                        .map(|(j, v)| exact(&format!("gradients[{i}][{j}]"), v))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .collect::<Result<Vec<_>>>()?,
+        ),
         (None, None) => return Err(input(origin, "hessians/gradients", "missing")),
     };
     let gamma = match (gamma_text, raw.gamma) {
@@ -160,7 +186,7 @@ pub fn exact_inputs_from_json(
         (None, Some(v)) => exact("gamma", v)?,
         (None, None) => return Err(input(origin, "gamma", "missing")),
     };
-    Ok(ExactInputs { hessians, gamma })
+    Ok(ExactInputs { samples, gamma })
 }
 
 /// The exact numbers of an instance loaded from a `.npy` file (or built in memory): the `f64`
@@ -177,21 +203,21 @@ pub fn exact_inputs_of_binary(
     use num_rational::BigRational;
     let exact = |x: f64| BigRational::from_float(x).expect("entries are finite");
     let d = instance.d();
-    let hessians = match instance.samples() {
-        Samples::Hessians(hs) => hs
-            .iter()
-            .map(|h| Square::from_fn(d, |r, c| exact(h[(r, c)])))
-            .collect(),
-        Samples::Gradients(g) => (0..instance.n())
-            .map(|i| {
-                let row: Vec<BigRational> = g.row(i).iter().map(|&x| exact(x)).collect();
-                Square::from_fn(d, |r, c| &row[r] * &row[c])
-            })
-            .collect(),
+    let samples = match instance.samples() {
+        Samples::Hessians(hs) => ExactSamples::Hessians(
+            hs.iter()
+                .map(|h| Square::from_fn(d, |r, c| exact(h[(r, c)])))
+                .collect(),
+        ),
+        Samples::Gradients(g) => ExactSamples::Gradients(
+            (0..instance.n())
+                .map(|i| g.row(i).iter().map(|&x| exact(x)).collect())
+                .collect(),
+        ),
     };
     let gamma = match gamma_text {
         Some(t) => rational_from_decimal_text(t).map_err(|m| Error::input("gamma", m))?,
         None => exact(instance.gamma().get()),
     };
-    Ok(ExactInputs { hessians, gamma })
+    Ok(ExactInputs { samples, gamma })
 }

@@ -738,3 +738,124 @@ fn influence_on_the_lanczos_route_matches_the_dense_route() {
         assert_close("influence, Lanczos vs dense", *p, *q, 1e-7, scale);
     }
 }
+
+/// The certified (exact rational) route on the range of the H_i: forced on a d = 5 fixture it
+/// gives the direct route's verdicts and γ*; beyond d = 5 it agrees with the floating-point
+/// route; a range of rank above 5 is refused.
+#[test]
+fn certified_route_on_the_range() {
+    use sgd_stability::exact::rational_from_decimal_f64;
+    use sgd_stability::load::ExactSamples;
+    use sgd_stability::mean_square::certified::{certified, CertifiedCritical, ExactPencil};
+    let f = crate::common::root().join("fixtures/overparam_gradients_n3_d5_stable.json");
+    let inst = sgd_stability::load::load_path(&f, &Default::default(), RelTol::new(1e-6).unwrap())
+        .unwrap();
+    let Samples::Gradients(g) = inst.samples() else {
+        panic!("a gradient fixture")
+    };
+    let exact = ExactSamples::Gradients(
+        (0..inst.n())
+            .map(|i| {
+                g.row(i)
+                    .iter()
+                    .map(|&x| rational_from_decimal_f64(x))
+                    .collect()
+            })
+            .collect(),
+    );
+    let direct = ExactPencil::of(&inst).unwrap();
+    let reduced = ExactPencil::on_range(&inst, &exact).unwrap().unwrap();
+    assert!(reduced.d() < direct.d(), "reduced to the rank");
+    for gamma in ["0.3", "0.63", "0.6427", "0.6428", "0.9"] {
+        let gq: num_rational::BigRational =
+            gamma.parse::<f64>().map(rational_from_decimal_f64).unwrap();
+        assert_eq!(
+            direct.verdict(&gq).stable,
+            reduced.verdict(&gq).stable,
+            "γ = {gamma}"
+        );
+    }
+    let (CertifiedCritical::Root(a), CertifiedCritical::Root(b)) = (
+        direct.critical_gamma(25).unwrap(),
+        reduced.critical_gamma(25).unwrap(),
+    ) else {
+        panic!("finite γ*")
+    };
+    assert!(
+        a.lo <= b.hi && b.lo <= a.hi,
+        "the isolating intervals overlap"
+    );
+
+    // d = 40, rank 3: the exact answers agree with the floating-point route.
+    let mut rng = ChaCha8Rng::seed_from_u64(77);
+    let rows: Vec<Vec<f64>> = (0..3)
+        .map(|_| {
+            (0..40)
+                .map(|_| f64::from(rng.random_range(-9i32..=9)) / 4.0)
+                .collect()
+        })
+        .collect();
+    for gamma in [0.002, 0.004, 0.006] {
+        let inst = instance(
+            Samples::gradients_from_rows(&rows).unwrap(),
+            gamma,
+            1,
+            Sampling::WithoutReplacement,
+        );
+        let a = Analysis::of(&inst, &tol()).unwrap();
+        let c = certified(&inst, 25).unwrap();
+        assert_eq!(c.range_rank, Some(3));
+        assert_eq!(
+            c.verdict.stable,
+            a.mean_square.check.verdict == Verdict::Accepts,
+            "γ = {gamma}"
+        );
+        let CertifiedCritical::Root(root) = c.critical.unwrap() else {
+            panic!("finite γ*")
+        };
+        assert_close(
+            "certified γ* vs f64",
+            root.to_f64(),
+            a.mean_square.check.critical_gamma.as_f64(),
+            1e-12,
+            0.0,
+        );
+    }
+
+    // Hessians with a proper range in d = 7 (rank 2).
+    let h = |v: [f64; 7], w: [f64; 7]| -> Vec<Vec<f64>> {
+        (0..7)
+            .map(|i| (0..7).map(|j| v[i] * v[j] + w[i] * w[j]).collect())
+            .collect()
+    };
+    let hs = vec![
+        h([1., 0., 1., 0., 0., 1., 0.], [0., 1., 0., 0., 1., 0., 0.]),
+        h([2., 1., 2., 0., 1., 2., 0.], [1., -1., 1., 0., -1., 1., 0.]),
+    ];
+    let inst = instance(
+        Samples::hessians_from_rows(&hs, RelTol::new(0.0).unwrap()).unwrap(),
+        0.01,
+        1,
+        Sampling::WithoutReplacement,
+    );
+    let c = certified(&inst, 20).unwrap();
+    assert_eq!(c.range_rank, Some(2));
+    let a = Analysis::of(&inst, &tol()).unwrap();
+    assert_eq!(
+        c.verdict.stable,
+        a.mean_square.check.verdict == Verdict::Accepts
+    );
+
+    // Rank 6 in d = 8: refused, saying why.
+    let rows: Vec<Vec<f64>> = (0..6)
+        .map(|i| (0..8).map(|j| if i == j { 1.0 } else { 0.5 }).collect())
+        .collect();
+    let inst = instance(
+        Samples::gradients_from_rows(&rows).unwrap(),
+        0.1,
+        1,
+        Sampling::WithoutReplacement,
+    );
+    let e = certified(&inst, 20).unwrap_err().to_string();
+    assert!(e.contains("rank is at least 6"), "{e}");
+}
