@@ -84,6 +84,30 @@ impl Analysis {
     /// Refuse an analysis with a number beyond the f64 range (e.g. `ρ(L_γ) ≈ (γλ_max)²` for
     /// `γλ_max ≈ 1e200`) rather than print `∞` or `null` for it.
     fn ensure_representable(&self) -> Result<()> {
+        let critical_gammas = || {
+            let g = |c: CriticalGamma| match c {
+                CriticalGamma::Finite(x) => format!("{x:e}"),
+                CriticalGamma::Unbounded => "unbounded".to_owned(),
+                CriticalGamma::NoneAccepted => "none".to_owned(),
+            };
+            format!(
+                "γ*_exact = {}, γ*_3.3 = {}, γ*_GD = {}, γ*_3.5 = {}",
+                g(self.mean_square.check.critical_gamma),
+                g(self.thm33.critical_gamma),
+                g(self.gd.critical_gamma),
+                g(self.thm35.check.critical_gamma)
+            )
+        };
+        self.summary.ensure_representable().map_err(|e| match e {
+            crate::Error::Input { location, message } => crate::Error::Input {
+                location,
+                message: format!(
+                    "{message}. The critical learning rates (which do not depend on γ): {}",
+                    critical_gammas()
+                ),
+            },
+            other => other,
+        })?;
         let criteria = [
             ("Theorem 3.3's λ_max{(I − γH)² + γ²cΣ}", &self.thm33),
             ("ρ(L_γ)", &self.mean_square.check),
@@ -97,12 +121,14 @@ impl Analysis {
             };
             let finite = c.value.is_finite() && c.threshold.is_finite() && c.margin.is_finite();
             if !(finite && critical_ok) {
+                // The critical learning rates do not depend on γ: they are given even here.
                 return Err(crate::Error::input(
                     "gamma",
                     format!(
-                        "{what} (or its critical γ) is beyond the f64 range at γ = {:e}: γ·λ_max(H) = {:e} is too far from 1 for the criteria's numbers to be represented; refusing rather than printing ∞",
+                        "{what} is beyond the f64 range at γ = {:e}: γ·λ_max(H) = {:e} is too far from 1 for the criteria's values at this γ to be represented; refusing rather than printing ∞. The critical learning rates, which do not depend on γ: {}",
                         self.summary.gamma,
-                        self.summary.gamma * self.summary.sharpness
+                        self.summary.gamma * self.summary.sharpness,
+                        critical_gammas()
                     ),
                 ));
             }
@@ -178,7 +204,6 @@ impl Analysis {
         let red = Reduction::of(instance, tolerances)?;
         let reduced = red.instance();
         let (summary, moments, spec) = Summary::of(&red, tolerances)?;
-        summary.ensure_representable()?;
         let (b, c) = (summary.batch_size, summary.c_factor);
         let gamma = reduced.gamma().get();
         let mean_square = mean_square::mean_square(
