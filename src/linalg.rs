@@ -139,9 +139,38 @@ pub fn max_abs(a: MatRef<'_, f64>) -> f64 {
     m
 }
 
+/// The largest `|x_k|` of finite entries (0 for an empty slice), in eight independent lanes
+/// written as `if v > m { v } else { m }` so that the compiler vectorizes it (a 100-million-entry
+/// gradient array is scanned in a few hundredths of a second instead of a fifth).
+#[must_use]
+pub fn max_abs_slice(x: &[f64]) -> f64 {
+    let mut lanes = [0.0_f64; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (m, v) in lanes.iter_mut().zip(c) {
+            let v = v.abs();
+            *m = if v > *m { v } else { *m };
+        }
+    }
+    let tail = chunks.remainder().iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    lanes.iter().fold(tail, |m, &v| m.max(v))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn max_abs_slice_agrees_with_a_plain_fold() {
+        for len in [0, 1, 7, 8, 9, 17, 100] {
+            let x: Vec<f64> = (0..len)
+                .map(|k| ((k * 37 % 11) as f64 - 5.0) * 10f64.powi((k % 7) as i32 - 3))
+                .collect();
+            let plain = x.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+            assert_eq!(max_abs_slice(&x), plain, "len {len}");
+        }
+        assert_eq!(max_abs_slice(&[-1e-300, 5e-324, -2e300]), 2e300);
+    }
 
     #[test]
     fn eigenvalues_of_diagonal_are_sorted() {

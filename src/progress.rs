@@ -57,6 +57,12 @@ impl Drop for Spinner {
 
 /// Report the current phase (a no-op unless a [`Spinner`] is on).
 pub(crate) fn phase(message: impl FnOnce() -> String) {
+    if std::env::var_os("SGD_STABILITY_TRACE").is_some() {
+        static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        let t0 = T0.get_or_init(Instant::now); // the first phase: after loading
+        eprintln!("trace {:9.3} s  {}", t0.elapsed().as_secs_f64(), message());
+        return;
+    }
     let Ok(mut s) = STATE.lock() else { return };
     let Some(state) = s.as_mut() else { return };
     if !state.shown && state.started.elapsed() >= DELAY {

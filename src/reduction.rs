@@ -395,7 +395,7 @@ fn scale_exponent(samples: &Samples) -> i32 {
         Samples::Gradients(g) => {
             // Contiguous rows g_i (the N×d view is strided).
             let m = (0..g.matrix().nrows())
-                .map(|i| g.row(i).iter().fold(0.0_f64, |a, x| a.max(x.abs())))
+                .map(|i| linalg::max_abs_slice(g.row(i)))
                 .fold(0.0_f64, f64::max);
             // m² may overflow or underflow; its exponent is 2·exponent(m).
             return even_exponent_of_square(m);
