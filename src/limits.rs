@@ -315,15 +315,16 @@ impl Default for WorkBudget {
     }
 }
 
-/// How large an input file may be: its bytes are held in memory at once (and parsing needs more),
-/// so the cap is a share of the [`MemoryBudget`].
+/// How large an input file may be: a JSON or proof file's bytes are held in memory at once (and
+/// parsing needs more), so the cap is a share of the [`MemoryBudget`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     /// A JSON instance: a parsed JSON number takes up to 32 times its text, so at most
     /// budget/32 bytes.
     Json,
-    /// A `.npy` array: the bytes, the entries as `f64` and their copies into the instance (up to
-    /// four times the file), so at most budget/4 bytes.
+    /// A `.npy` array: streamed from the file into the instance, never held whole; what counts
+    /// is its entries as `f64` (checked against the budget from the header before reading), so
+    /// the file itself is at most the budget.
     Npy,
     /// A derivation file (`.lecture`): text of at most 1 MiB (the shipped ones are a few KiB).
     Proof,
@@ -335,7 +336,7 @@ impl FileKind {
     pub fn cap(self, budget: MemoryBudget) -> u64 {
         match self {
             Self::Json => budget.get() / 32,
-            Self::Npy => budget.get() / 4,
+            Self::Npy => budget.get(),
             Self::Proof => 1 << 20,
         }
     }
@@ -348,6 +349,29 @@ impl FileKind {
 /// [`Error::Io`] naming `path` if it is missing, unreadable or not a regular file;
 /// [`Error::Limit`] naming `path` if it is larger than the cap.
 pub fn read_file(path: &Path, kind: FileKind) -> Result<Vec<u8>> {
+    let (file, len) = open_file(path, kind)?;
+    let cap = kind.cap(MemoryBudget::current());
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+    if bytes.len() as u64 > cap {
+        // It grew while being read.
+        return Err(too_large(path, kind, bytes.len() as u128));
+    }
+    Ok(bytes)
+}
+
+/// Open the input file `path` for reading: a regular file (checked before opening, and again on
+/// the open handle) of at most `kind`'s cap under the current [`MemoryBudget`]; returns the
+/// handle and the file's length. For readers that stream the file instead of holding it.
+///
+/// # Errors
+/// As [`read_file`].
+pub fn open_file(path: &Path, kind: FileKind) -> Result<(std::fs::File, u64)> {
     let shown = path.display().to_string();
     let io = |message: String| Error::Io {
         path: shown.clone(),
@@ -370,35 +394,27 @@ pub fn read_file(path: &Path, kind: FileKind) -> Result<Vec<u8>> {
             file_type_name(&meta.file_type())
         )));
     }
-    let cap = kind.cap(MemoryBudget::current());
-    let too_large = |size: u128| {
-        Error::Limit(Box::new(LimitExceeded {
-            location: Location {
-                origin: shown.clone(),
-                field: "(file)".to_owned(),
-            },
-            what: "reading the file".to_owned(),
-            needed: size,
-            limit: u128::from(cap),
-            resource: Resource::FileSize,
-            hint: match kind {
-                FileKind::Proof => String::new(),
-                _ => "raise --memory-limit if the machine has the memory".to_owned(),
-            },
-        }))
-    };
-    if meta.len() > cap {
-        return Err(too_large(u128::from(meta.len())));
+    if meta.len() > kind.cap(MemoryBudget::current()) {
+        return Err(too_large(path, kind, u128::from(meta.len())));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(cap + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| io(e.to_string()))?;
-    if bytes.len() as u64 > cap {
-        // It grew while being read.
-        return Err(too_large(bytes.len() as u128));
-    }
-    Ok(bytes)
+    Ok((file, meta.len()))
+}
+
+fn too_large(path: &Path, kind: FileKind, size: u128) -> Error {
+    Error::Limit(Box::new(LimitExceeded {
+        location: Location {
+            origin: path.display().to_string(),
+            field: "(file)".to_owned(),
+        },
+        what: "reading the file".to_owned(),
+        needed: size,
+        limit: u128::from(kind.cap(MemoryBudget::current())),
+        resource: Resource::FileSize,
+        hint: match kind {
+            FileKind::Proof => String::new(),
+            _ => "raise --memory-limit if the machine has the memory".to_owned(),
+        },
+    }))
 }
 
 /// [`read_file`] as UTF-8 text.

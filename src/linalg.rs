@@ -152,7 +152,10 @@ pub fn max_abs_slice(x: &[f64]) -> f64 {
             *m = if v > *m { v } else { *m };
         }
     }
-    let tail = chunks.remainder().iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let tail = chunks
+        .remainder()
+        .iter()
+        .fold(0.0_f64, |m, v| m.max(v.abs()));
     lanes.iter().fold(tail, |m, &v| m.max(v))
 }
 
@@ -162,7 +165,7 @@ mod tests {
 
     #[test]
     fn max_abs_slice_agrees_with_a_plain_fold() {
-        for len in [0, 1, 7, 8, 9, 17, 100] {
+        for len in [0usize, 1, 7, 8, 9, 17, 100] {
             let x: Vec<f64> = (0..len)
                 .map(|k| ((k * 37 % 11) as f64 - 5.0) * 10f64.powi((k % 7) as i32 - 3))
                 .collect();

@@ -117,19 +117,33 @@ fn load_path_with_bytes(
         Some("npy") => crate::limits::FileKind::Npy,
         _ => crate::limits::FileKind::Json,
     };
-    let bytes = crate::limits::read_file(path, kind)?;
     let stem = path
         .file_stem()
         .map_or_else(|| origin.clone(), |s| s.to_string_lossy().into_owned());
+    if kind == crate::limits::FileKind::Npy {
+        // Streamed: the array goes from the file into the instance, never held whole.
+        let npy = open_npy_file(path)?;
+        let inst = instance_from_open_npy(npy, &origin, &stem, overrides, symmetry)?;
+        return Ok((inst, Vec::new()));
+    }
+    let bytes = crate::limits::read_file(path, kind)?;
     let inst = match ext.as_deref() {
         Some("json") => instance_from_json(&bytes, &origin, &stem, overrides, symmetry),
-        Some("npy") => instance_from_npy(&bytes, &origin, &stem, overrides, symmetry),
         _ => Err(Error::Io {
             path: origin,
             message: "unknown file type: expected a .json instance or a .npy array".to_owned(),
         }),
     }?;
     Ok((inst, bytes))
+}
+
+/// Open the `.npy` file `path` for streaming: the preamble and header are read and checked, the
+/// data is left in the file.
+fn open_npy_file(path: &Path) -> Result<Npy<std::io::BufReader<std::fs::File>>> {
+    let origin = path.display().to_string();
+    let (file, len) = crate::limits::open_file(path, crate::limits::FileKind::Npy)?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    open_npy_from(reader, len).map_err(|m| input(&origin, "array", m))
 }
 
 fn input(origin: &str, field: impl Into<String>, message: impl std::fmt::Display) -> Error {
@@ -351,6 +365,16 @@ pub fn instance_from_npy(
     symmetry: RelTol,
 ) -> Result<Instance> {
     let npy = open_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    instance_from_open_npy(npy, origin, name, overrides, symmetry)
+}
+
+fn instance_from_open_npy<R: std::io::Read>(
+    npy: Npy<R>,
+    origin: &str,
+    name: &str,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<Instance> {
     let shape = npy.shape.clone();
     let samples = match shape.as_slice() {
         &[n, d, d2] => {
@@ -415,8 +439,7 @@ pub fn instance_from_npy(
 /// malformed (another shape, NaN or infinite entries).
 pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
     let origin = path.display().to_string();
-    let bytes = crate::limits::read_file(path, crate::limits::FileKind::Npy)?;
-    let npy = open_npy(&bytes).map_err(|m| input(&origin, "array", m))?;
+    let npy = open_npy_file(path)?;
     let shape = npy.shape.clone();
     let ok = matches!(shape.as_slice(), [_] | [1, _] | [_, 1]);
     if !ok {
@@ -438,14 +461,14 @@ pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
 }
 
 /// A checked `.npy` array: its shape, memory order, and an entry reader.
-struct Npy<'b> {
+struct Npy<R: std::io::Read> {
     shape: Vec<usize>,
     order: npyz::Order,
-    file: npyz::NpyFile<std::io::Cursor<&'b [u8]>>,
+    file: npyz::NpyFile<R>,
     kind: (npyz::TypeChar, usize),
 }
 
-impl Npy<'_> {
+impl<R: std::io::Read> Npy<R> {
     /// Every entry as f64, in storage order (C or Fortran), passed to `f` with its storage
     /// index; no intermediate copy of the array.
     fn for_each(self, mut f: impl FnMut(usize, f64)) -> std::result::Result<(), String> {
@@ -494,14 +517,25 @@ impl Npy<'_> {
 }
 
 /// Open a numeric `.npy` array: check the preamble, the header, the dtype and the data length.
-fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<'_>, String> {
+fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<std::io::Cursor<&[u8]>>, String> {
+    open_npy_from(std::io::Cursor::new(bytes), bytes.len() as u64)
+}
+
+/// [`open_npy`] on a reader holding `total` bytes: the preamble and the header are read (and
+/// checked before npyz parses them), the data is left in `reader`.
+fn open_npy_from<R: std::io::Read>(
+    mut reader: R,
+    total: u64,
+) -> std::result::Result<Npy<R>, String> {
     use npyz::{DType, NpyFile, TypeChar};
-    precheck_npy_header(bytes)?;
-    let mut cursor = std::io::Cursor::new(bytes);
+    let prefix = read_npy_prefix(&mut reader, total)?;
+    precheck_npy_header(&prefix)?;
+    let mut cursor = std::io::Cursor::new(prefix.as_slice());
     let header = npyz::NpyHeader::from_reader(&mut cursor)
         .map_err(|e| format!("not a readable .npy file: {}", one_line(&e.to_string())))?;
-    let data_len = bytes.len() as u64 - cursor.position();
-    let file = NpyFile::with_header(header, cursor);
+    // The header ends where the preamble says (npyz reads exactly that much).
+    let data_len = total - prefix.len() as u64;
+    let file = NpyFile::with_header(header, reader);
     let shape: Vec<usize> = file
         .shape()
         .iter()
@@ -537,11 +571,10 @@ fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<'_>, String> {
             "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
         ));
     }
-    // Gradients (N×d) are read straight into one f64 matrix; Hessians (N×d×d) pass through
-    // the entries, their rows and the instance's matrices: three copies. Beside the file's bytes.
+    // Gradients (N×d) are streamed straight into one f64 matrix; Hessians (N×d×d) pass through
+    // the entries, their rows and the instance's matrices: three copies. The file is not held.
     let copies: u128 = if shape.len() == 2 { 1 } else { 3 };
-    let memory =
-        crate::limits::product(&[count as u128, 8 * copies]).saturating_add(bytes.len() as u128);
+    let memory = crate::limits::product(&[count as u128, 8 * copies]);
     let budget = crate::limits::MemoryBudget::current();
     if memory > u128::from(budget.get()) {
         return Err(format!(
@@ -560,7 +593,7 @@ fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<'_>, String> {
 
 /// `N×d` gradients read straight into `Gᵀ` (`d×N`, each `g_i` a contiguous column): one copy of
 /// `G` in memory, whatever the file's dtype and order.
-fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
+fn gradients_from_npy<R: std::io::Read>(npy: Npy<R>, n: usize, d: usize) -> Result<Samples> {
     let fortran = npy.order == npyz::Order::Fortran;
     let mut gt = faer::Mat::<f64>::zeros(d, n);
     let mut bad: Option<(usize, usize, f64)> = None;
@@ -590,6 +623,53 @@ fn gradients_from_npy(npy: Npy<'_>, n: usize, d: usize) -> Result<Samples> {
     Ok(Samples::Gradients(
         crate::instance::Gradients::from_transposed(gt),
     ))
+}
+
+/// The preamble and header of a `.npy` stream of `total` bytes: the magic string and version,
+/// the header length, and the header itself — exactly the bytes before the data. A header length
+/// beyond the stream is left to [`precheck_npy_header`] to report (nothing more is read).
+fn read_npy_prefix<R: std::io::Read>(
+    reader: &mut R,
+    total: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let err = |e: std::io::Error| format!("not a readable .npy file: {e}");
+    let mut prefix = Vec::new();
+    reader
+        .by_ref()
+        .take(10)
+        .read_to_end(&mut prefix)
+        .map_err(err)?;
+    if prefix.len() < 10 || !prefix.starts_with(b"\x93NUMPY") {
+        return Ok(prefix);
+    }
+    let (len_bytes, start) = match prefix[6] {
+        1 => (2usize, 10u64),
+        2 | 3 => (4, 12),
+        _ => return Ok(prefix),
+    };
+    if start > 10 {
+        reader
+            .by_ref()
+            .take(start - 10)
+            .read_to_end(&mut prefix)
+            .map_err(err)?;
+        if (prefix.len() as u64) < start {
+            return Ok(prefix);
+        }
+    }
+    let header_len = prefix[8..8 + len_bytes]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    // Never more than the stream holds (a header length of 4 GB in a 100-byte file).
+    let want = header_len.min(total.saturating_sub(start));
+    reader
+        .by_ref()
+        .take(want)
+        .read_to_end(&mut prefix)
+        .map_err(err)?;
+    Ok(prefix)
 }
 
 /// The deepest bracket nesting a real `.npy` header needs: the dict, and the shape tuple in it.

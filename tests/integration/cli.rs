@@ -244,7 +244,7 @@ fn main_job_and_every_format_succeed() {
 }
 
 /// A `.npy` file as NumPy writes it (version 1.0, C order unless `fortran`).
-fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
+pub(crate) fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
     let shape_s = match shape {
         [n] => format!("({n},)"),
         _ => format!(

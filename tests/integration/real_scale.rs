@@ -352,3 +352,136 @@ fn a_reduction_beyond_the_memory_budget_is_refused() {
     let v = analyze(&p, 0.01, 1);
     assert_eq!(v["n"], 200);
 }
+
+/// A `.npy` file is streamed from disk into the instance (never held whole beside it): the
+/// instance read from the file equals the one read from its bytes, for float32/float64/int
+/// entries, C and Fortran order, gradients and Hessians.
+#[test]
+fn a_streamed_npy_file_reads_as_its_bytes() {
+    use sgd_stability::load::{instance_from_npy, load_path, Overrides};
+    use sgd_stability::tolerance::RelTol;
+    let overrides = Overrides {
+        gamma: Some(0.01),
+        batch_size: Some(2),
+        sampling: None,
+    };
+    let sym = RelTol::new(1e-9).unwrap();
+    let rows64 = two_layer_gradients(5, 3, 4, 11);
+    let rows32: Vec<Vec<f32>> = rows64
+        .iter()
+        .map(|r| r.iter().map(|&x| x as f32).collect())
+        .collect();
+    let rows_int: Vec<Vec<i32>> = (0..4)
+        .map(|i| (0..7).map(|k| (i * 7 + k) % 5 - 2).collect())
+        .collect();
+    let mut files = vec![
+        write_npy("stream64.npy", &rows64),
+        write_npy("stream32.npy", &rows32),
+        write_npy("stream_int.npy", &rows_int),
+    ];
+    // Fortran order, and a 2×2×2 stack of symmetric Hessians (version 1 headers).
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real_scale");
+    for (name, bytes) in [
+        (
+            "stream_fortran.npy",
+            crate::cli::npy(
+                "<f8",
+                true,
+                &[2, 3],
+                &f64_bytes(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0]),
+            ),
+        ),
+        (
+            "stream_hessians.npy",
+            crate::cli::npy(
+                "<f8",
+                false,
+                &[2, 2, 2],
+                &f64_bytes(&[2.0, 1.0, 1.0, 3.0, 1.0, 0.0, 0.0, 0.5]),
+            ),
+        ),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        files.push(p);
+    }
+    for p in &files {
+        let streamed = load_path(p, &overrides, sym).unwrap();
+        let bytes = std::fs::read(p).unwrap();
+        let whole = instance_from_npy(&bytes, "x.npy", "x", &overrides, sym).unwrap();
+        assert_eq!(streamed.n(), whole.n(), "{}", p.display());
+        assert_eq!(streamed.d(), whole.d(), "{}", p.display());
+        for i in 0..whole.n() {
+            assert_eq!(
+                streamed.samples().hessian(i),
+                whole.samples().hessian(i),
+                "{} sample {i}",
+                p.display()
+            );
+        }
+    }
+}
+
+fn f64_bytes(x: &[f64]) -> Vec<u8> {
+    x.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Streaming also means a header cannot make the reader allocate what the file does not hold: a
+/// version-2 header claiming 4 GB in a 20-byte file, and a file cut inside its data, are
+/// refused with exit 2 naming the file.
+#[test]
+fn a_lying_npy_header_is_refused_without_allocating() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real_scale");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+    huge.extend_from_slice(&u32::MAX.to_le_bytes());
+    huge.extend_from_slice(b"{'descr'");
+    let cut = {
+        let mut b = crate::cli::npy("<f8", false, &[2, 3], &f64_bytes(&[1.0; 6]));
+        b.truncate(b.len() - 5);
+        b
+    };
+    for (name, bytes) in [("lying_header.npy", huge), ("cut_data.npy", cut)] {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let o = bin(&[
+            "analyze",
+            p.to_str().unwrap(),
+            "--gamma",
+            "0.1",
+            "--batch-size",
+            "1",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name), "{err}");
+    }
+}
+
+/// The f64 entries of a float32 file fit the budget although the file and its f64 copy together
+/// would not (the file is streamed, not held): 8 gradients of length 14,000 are 0.43 MiB on disk
+/// and 0.85 MiB as f64, read under a 1 MiB budget.
+#[test]
+fn a_float32_file_is_not_held_beside_its_f64_copy() {
+    let rows: Vec<Vec<f32>> = (0..8)
+        .map(|i| {
+            (0..14_000)
+                .map(|k| ((i * 13 + k * 7) % 17) as f32 / 17.0)
+                .collect()
+        })
+        .collect();
+    let p = write_npy("stream_budget.npy", &rows);
+    let o = bin(&[
+        "--memory-limit",
+        "1M",
+        "analyze",
+        p.to_str().unwrap(),
+        "--gamma",
+        "0.001",
+        "--batch-size",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json(&o)[0]["reduced_dim"], 8);
+}
