@@ -660,7 +660,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     for a in &doc.analyses {
         s.push_str(&format!(
             "  {:<40} SGD exactly: {}\n",
-            crate::report::text_name(&a.summary.name),
+            crate::fmt::text_name(&a.summary.name),
             crate::report::exact_summary_line(a)
         ));
     }
@@ -679,7 +679,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
     }
     s.push_str(&format!(
         "report: {}\n",
-        args.out.join("report.html").display()
+        crate::fmt::text_path(&args.out.join("report.html").display().to_string())
     ));
     Ok((s, u8::from(!failed.is_empty())))
 }

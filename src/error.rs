@@ -20,16 +20,17 @@ pub struct Location {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A value in the input is malformed, out of range or inconsistent.
-    #[error("{}: {}: {message}", location.origin, location.field)]
+    /// A value in the input is malformed, out of range or inconsistent. The origin is printed
+    /// through [`crate::fmt::text_path`] (a path cannot fake a line of output).
+    #[error("{}: {}: {message}", crate::fmt::text_path(&location.origin), location.field)]
     Input {
         /// Which file and field.
         location: Location,
         /// What is wrong, in words.
         message: String,
     },
-    /// A file could not be read.
-    #[error("{path}: {message}")]
+    /// A file could not be read. The path is printed through [`crate::fmt::text_path`].
+    #[error("{}: {message}", crate::fmt::text_path(path))]
     Io {
         /// The path as given.
         path: String,

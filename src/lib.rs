@@ -116,6 +116,7 @@ pub mod error;
 pub mod exact;
 pub mod experiment;
 pub mod figures;
+pub mod fmt;
 pub mod instance;
 pub mod limits;
 pub mod linalg;

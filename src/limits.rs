@@ -63,7 +63,9 @@ impl fmt::Display for LimitExceeded {
         write!(
             f,
             "{}: {}: {} needs {needed}{how} {limit}",
-            self.location.origin, self.location.field, self.what
+            crate::fmt::text_path(&self.location.origin),
+            self.location.field,
+            self.what
         )?;
         if self.resource == Resource::Work && self.needed < u128::MAX {
             write!(f, " (about {} at 10⁹ per second)", duration(self.needed))?;
@@ -75,55 +77,8 @@ impl fmt::Display for LimitExceeded {
     }
 }
 
-/// A byte count in words: `3.2 GiB (3435973837 bytes)`.
-#[must_use]
-pub fn bytes(n: u128) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if n == u128::MAX {
-        return "more than 2^128 bytes".to_owned();
-    }
-    if n < 1024 {
-        return format!("{n} bytes");
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut x = n as f64;
-    let mut unit = "bytes";
-    for u in UNITS {
-        if x < 1024.0 {
-            break;
-        }
-        x /= 1024.0;
-        unit = u;
-    }
-    format!("{x:.1} {unit} ({n} bytes)")
-}
-
-fn operations(n: u128) -> String {
-    if n == u128::MAX {
-        return "more than 2^128 operations".to_owned();
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let x = n as f64;
-    format!("{x:.2e} operations")
-}
-
-/// `n` operations at 10⁹ per second, in the largest sensible unit.
-fn duration(n: u128) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let s = n as f64 / 1e9;
-    let (v, unit) = if s < 120.0 {
-        (s, "seconds")
-    } else if s < 7200.0 {
-        (s / 60.0, "minutes")
-    } else if s < 172_800.0 {
-        (s / 3600.0, "hours")
-    } else if s < 3.0 * 31_557_600.0 {
-        (s / 86_400.0, "days")
-    } else {
-        (s / 31_557_600.0, "years")
-    };
-    format!("{v:.1} {unit}")
-}
+pub use crate::fmt::bytes;
+use crate::fmt::{duration, operations};
 
 /// A product of counts and an element size in bytes, saturating at `u128::MAX` (a size that does
 /// not fit is over every limit).

@@ -154,7 +154,7 @@ impl Summary {
         if !self.h_psd {
             w.push(format!(
                 "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
-                crate::report::sig(self.lambda_min_h)
+                crate::fmt::sig(self.lambda_min_h)
             ));
         }
         if !self.shapes.not_psd.is_empty() {

@@ -1,12 +1,13 @@
 //! The verification report: every check on a set of instances, gathered into one value and
 //! rendered as Markdown, self-contained HTML (inline SVG) and JSON.
 
-use super::{critical, json_value, md_name, sgd_summary, sig, text_name};
+use super::{critical, json_value, sgd_summary};
 use crate::analysis::Analysis;
 use crate::criteria::CriticalGamma;
 use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
 use crate::error::Result;
 use crate::figures::{self, BatchCurve, BatchPoint, DiagramPoint};
+use crate::fmt::{md_name, sig, text_name};
 use crate::instance::{BatchSize, Instance, Sampling};
 use crate::tolerance::Tolerances;
 use serde_json::json;
