@@ -349,7 +349,7 @@ fn refuse_reshuffling(inst: &crate::Instance, origin: &str, command: &str) -> Re
     if inst.sampling().is_iid() {
         return Ok(());
     }
-    Err(Error::input(
+    Err(Error::invalid(crate::error::ErrorKind::Unsupported,
         "sampling",
         format!(
             "{command} does not support {}: it needs batches drawn independently at every step, and the batches of a random-reshuffling epoch are disjoint; use `analyze` (without --certified) or `sweep` for its exact per-epoch operator (N ≤ 8, or B = N), or `simulate` for Monte Carlo",

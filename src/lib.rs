@@ -134,6 +134,6 @@ pub mod tolerance;
 pub mod train;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use instance::{BatchSize, Gradients, Instance, LearningRate, Samples, Sampling};
 pub use tolerance::{RelTol, Tolerances};

@@ -114,7 +114,8 @@ impl MemoryBudget {
     /// [`Error::Input`] on `memory-limit` below [`MemoryBudget::MIN`].
     pub fn new(bytes: u64) -> Result<Self> {
         if bytes < Self::MIN {
-            return Err(Error::input(
+            return Err(Error::invalid(
+                crate::error::ErrorKind::OutOfRange,
                 "memory-limit",
                 format!(
                     "{bytes} bytes is below the smallest budget, {} bytes (1 MiB)",

@@ -173,7 +173,11 @@ fn render_section(s: &Section, format: Format) -> String {
 
 fn nonempty<T>(field: &str, v: &[T]) -> Result<()> {
     if v.is_empty() {
-        Err(Error::input(field, "needs at least one value"))
+        Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
+            field,
+            "needs at least one value",
+        ))
     } else {
         Ok(())
     }

@@ -253,8 +253,13 @@ fn ordering_count(n: usize, b: usize) -> u128 {
 /// [`feasibility`] as an [`Error::Input`]: on `batch_size` when `B ∤ N`, else on
 /// `random_reshuffling` (the scheme asked for).
 fn check_size(instance: &Instance, b: usize) -> Result<(EpochRoute, u128)> {
-    feasibility(instance.n(), instance.d(), b)
-        .map_err(|why| Error::input(why.field("random_reshuffling"), why))
+    feasibility(instance.n(), instance.d(), b).map_err(|why| {
+        Error::invalid(
+            crate::error::ErrorKind::Unsupported,
+            why.field("random_reshuffling"),
+            why,
+        )
+    })
 }
 
 /// `out += S(A)` for `Q ↦ A Q Aᵀ` in the orthonormal basis of `Sym(d)` (full `m×m`, `A` need

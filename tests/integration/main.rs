@@ -6,6 +6,7 @@ mod common;
 mod cli;
 mod enumerate;
 mod enumerate_fast;
+mod error_kinds;
 mod exact_route;
 mod experiments;
 mod fixtures;
