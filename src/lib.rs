@@ -108,6 +108,7 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod criteria;
 pub mod data;
@@ -115,6 +116,7 @@ pub mod enumerate;
 pub mod error;
 pub mod exact;
 pub mod experiment;
+#[cfg(feature = "cli")]
 pub mod figures;
 pub mod fmt;
 pub mod instance;
@@ -124,6 +126,7 @@ pub mod load;
 pub mod mean_square;
 pub mod model;
 pub mod moments;
+#[cfg(feature = "cli")]
 pub mod output;
 pub mod progress;
 pub mod proof;

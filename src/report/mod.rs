@@ -4,8 +4,10 @@
 //! stable; quantities that are zero up to rounding print as `0`.
 
 pub mod certified;
+#[cfg(feature = "cli")]
 mod document;
 mod enumeration;
+#[cfg(feature = "cli")]
 pub mod experiments;
 mod format;
 mod json;
@@ -16,6 +18,7 @@ mod sweep;
 mod text;
 mod verify;
 
+#[cfg(feature = "cli")]
 pub use document::{
     document_html, document_json, document_markdown, Document, Expectation, Figure,
 };
@@ -32,7 +35,8 @@ use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 
 /// The output formats of `analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// A report for people.
     #[default]
