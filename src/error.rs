@@ -76,7 +76,7 @@ pub enum Error {
     /// A request over a resource limit (memory, file size, work), refused before anything was
     /// allocated or run.
     #[error("{0}")]
-    Limit(Box<crate::limits::LimitExceeded>),
+    Limit(Box<LimitExceeded>),
     /// A decomposition failed to converge (should not happen on finite input).
     #[error("numerical failure: {0}")]
     Numerical(String),
@@ -147,6 +147,75 @@ impl Error {
             Self::Input { .. } | Self::Io { .. } | Self::Limit(_) => 2,
             Self::Numerical(_) => 3,
         }
+    }
+}
+
+/// What a limit bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resource {
+    /// Bytes of memory (`--memory-limit`).
+    Memory,
+    /// Bytes of one input file.
+    FileSize,
+    /// Elementary operations (multiply-adds, or steps of a search), a proxy for running time.
+    Work,
+}
+
+/// A request over a limit: what needed how much, and the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitExceeded {
+    /// Which file (or `<arrays>`) and which field or option asked for it.
+    pub location: Location,
+    /// What would have been allocated or run, in words.
+    pub what: String,
+    /// The size estimated (bytes, or operations for [`Resource::Work`]); saturates at
+    /// `u128::MAX`.
+    pub needed: u128,
+    /// The limit in force.
+    pub limit: u128,
+    /// What is bounded.
+    pub resource: Resource,
+    /// What to do instead.
+    pub hint: String,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (needed, limit, how) = match self.resource {
+            Resource::Memory => (
+                crate::fmt::bytes(self.needed),
+                crate::fmt::bytes(self.limit),
+                " of memory, more than the limit of",
+            ),
+            Resource::FileSize => (
+                crate::fmt::bytes(self.needed),
+                crate::fmt::bytes(self.limit),
+                " to read, more than the limit of",
+            ),
+            Resource::Work => (
+                crate::fmt::operations(self.needed),
+                crate::fmt::operations(self.limit),
+                ", more than the limit of",
+            ),
+        };
+        write!(
+            f,
+            "{}: {}: {} needs {needed}{how} {limit}",
+            crate::fmt::text_path(&self.location.origin),
+            self.location.field,
+            self.what
+        )?;
+        if self.resource == Resource::Work && self.needed < u128::MAX {
+            write!(
+                f,
+                " (about {} at 10⁹ per second)",
+                crate::fmt::duration(self.needed)
+            )?;
+        }
+        if !self.hint.is_empty() {
+            write!(f, "; {}", self.hint)?;
+        }
+        Ok(())
     }
 }
 
