@@ -20,14 +20,20 @@ pub(super) struct ExperimentArgs {
 
 #[derive(Debug, Subcommand)]
 enum Which {
-    /// GD at the edge: for several γ, GD's sharpness λ_max(∇²F) along training and at
+    /// GD at the edge: GD's sharpness against 2/γ
+    ///
+    /// For several γ, GD's sharpness λ_max(∇²F) along training and at
     /// convergence against 2/γ (Corollary 3.4; Wu, Ma & E; Cohen et al.).
     Edge(EdgeArgs),
-    /// The escape (Figures 1–2): GD to a minimum, every criterion at it, then SGD next to it at
+    /// The escape (Figures 1–2): SGD leaving GD's minimum
+    ///
+    /// GD to a minimum, every criterion at it, then SGD next to it at
     /// GD's γ and at 0.9/1.1·γ*_exact(B): stays or escapes, where it lands, and the line
     /// between the two minima.
     Escape(EscapeArgs),
-    /// SAM: minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
+    /// SAM: its minima and its linear stability
+    ///
+    /// The minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
     /// stability γλ(1 + ρλ) ≤ 2 checked by simulation; normalized SAM near a minimum measured.
     Sam(SamArgs),
 }
