@@ -107,6 +107,9 @@
 //!   onto the zero-loss set; SAM's linear stability.
 //! - [`experiment`]: the three experiments on trained models (GD at the edge, the escape of
 //!   Figures 1–2, SAM), each with the lecture's claims and what the runs say about them.
+//! - [`verification`]: everything a verification report shows, computed once per instance
+//!   (analyses, enumerations, batch curves, Monte Carlo, the derivation checker, the checks
+//!   expected to hold).
 //! - [`report`]: the renderers (text, Markdown, JSON) of analyses, enumerations, simulations,
 //!   sweeps and proofs, pure functions of what they are given; and, with the `cli` feature, the
 //!   verification report's `Document`, whose `Document::build` still runs the analyses,
@@ -152,6 +155,7 @@ pub mod report;
 pub mod simulate;
 pub mod tolerance;
 pub mod train;
+pub mod verification;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
 pub use error::{Error, ErrorKind, Result};
