@@ -83,7 +83,7 @@ fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
                 stack.push(p);
                 continue;
             }
-            if p.extension().is_none_or(|x| x != "rs") {
+            if !p.extension().is_some_and(|x| x == "rs") {
                 continue;
             }
             let rel = p.strip_prefix(src).unwrap();
