@@ -4,7 +4,7 @@ use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::error::{Error, Result};
 use crate::instance::Sampling;
 use crate::load::{load_path, Overrides};
-use crate::report::{render, Format};
+use crate::report::{Format, Render as _};
 use crate::tolerance::{RelTol, Tolerances};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -467,11 +467,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
         seconds.push(start.elapsed().as_secs_f64());
     }
     if args.format != Format::Json {
-        return Ok(render(&analyses, args.format));
+        return Ok(analyses.render(args.format));
     }
     // JSON: each object also carries the wall time of its load and analysis.
-    let mut values: serde_json::Value = serde_json::from_str(&render(&analyses, args.format))
-        .expect("the JSON renderer writes JSON");
+    let mut values: serde_json::Value =
+        serde_json::from_str(&analyses.json()).expect("the JSON renderer writes JSON");
     if let Some(list) = values.as_array_mut() {
         for (v, t) in list.iter_mut().zip(&seconds) {
             if let Some(obj) = v.as_object_mut() {
@@ -518,11 +518,7 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
                 .map_err(|e| e.in_file(&origin))
         })
         .collect::<Result<Vec<_>>>()?;
-    let report = match args.format {
-        Format::Text => crate::report::enumeration_text(&checks),
-        Format::Json => crate::report::enumeration_json(&checks),
-        Format::Markdown => crate::report::enumeration_markdown(&checks),
-    };
+    let report = checks.render(args.format);
     let code = if checks.iter().all(EnumerationCheck::agrees) {
         0
     } else {
@@ -579,11 +575,11 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let report = match args.format {
-        Format::Text => crate::report::simulation_text(&sgd, gd.as_ref()),
-        Format::Json => crate::report::simulation_json(&sgd, gd.as_ref()),
-        Format::Markdown => crate::report::simulation_markdown(&sgd, gd.as_ref()),
-    };
+    let report = crate::report::Simulated {
+        sgd: &sgd,
+        gd: gd.as_ref(),
+    }
+    .render(args.format);
     let code = u8::from(sgd.agreement.verdict == TestVerdict::Rejected);
     Ok((report, code))
 }
@@ -721,11 +717,7 @@ fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
         effort: args.effort,
     };
     let (reports, ok) = crate::proof::verify(&args.files, &params)?;
-    let report = match args.format {
-        Format::Text => crate::report::verify_text(&reports),
-        Format::Json => crate::report::verify_json(&reports),
-        Format::Markdown => crate::report::verify_markdown(&reports),
-    };
+    let report = reports.render(args.format);
     Ok((report, u8::from(!ok)))
 }
 
@@ -766,11 +758,7 @@ fn sweep(args: &SweepArgs) -> Result<String> {
         crate::enumerate::Progress::bar_if_terminal(),
     )
     .map_err(|e| e.in_file(&origin))?;
-    Ok(match args.format {
-        Format::Text => crate::report::sweep_text(&s),
-        Format::Json => crate::report::sweep_json(&s),
-        Format::Markdown => crate::report::sweep_markdown(&s),
-    })
+    Ok(s.render(args.format))
 }
 
 /// `analyze --certified`: the usual report with the certified (exact rational) answers added —

@@ -7,7 +7,7 @@ use crate::experiment::{self, edge, escape, sam, Setup};
 use crate::instance::Sampling;
 use crate::model::Activation;
 use crate::report::experiments::{self as render, Section};
-use crate::report::Format;
+use crate::report::{Format, Render as _};
 use clap::{Args, Subcommand};
 use std::io::IsTerminal as _;
 
@@ -169,14 +169,6 @@ fn with_bar<T>(name: &str, f: impl FnOnce(experiment::Progress<'_>) -> Result<T>
     out
 }
 
-fn render_section(s: &Section, format: Format) -> String {
-    match format {
-        Format::Text => render::section_text(s),
-        Format::Markdown => render::section_markdown(s),
-        Format::Json => render::section_json(s),
-    }
-}
-
 fn nonempty<T>(field: &str, v: &[T]) -> Result<()> {
     if v.is_empty() {
         Err(Error::invalid(
@@ -253,7 +245,7 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
         }
         other => other,
     })?;
-    Ok(render_section(&s, format))
+    Ok(s.render(format))
 }
 
 /// The three experiments at their default parameters, for the report.
