@@ -656,44 +656,12 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
         ));
     }
     crate::output::write_atomically(&args.out, &out, None)?;
-    let failed: Vec<&str> = doc
-        .expectations
-        .iter()
-        .filter(|e| !e.holds)
-        .map(|e| e.what.as_str())
-        .collect();
-    let mut s = format!(
-        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
-        doc.analyses.len(),
-        doc.expectations.len(),
-        failed.len(),
-        doc.figures.len() + doc.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
+    let summary = crate::report::document_summary(
+        &doc,
+        args.experiments_skipped,
+        &args.out.join("report.html").display().to_string(),
     );
-    for a in &doc.analyses {
-        s.push_str(&format!(
-            "  {:<40} SGD exactly: {}\n",
-            crate::fmt::text_name(&a.summary.name),
-            crate::report::exact_summary_line(a)
-        ));
-    }
-    for e in &doc.experiments {
-        s.push_str(&format!(
-            "  experiment {:<29} {}\n",
-            e.id,
-            crate::report::experiments::claims_summary(e)
-        ));
-    }
-    if let Some(why) = args.experiments_skipped {
-        s.push_str(&format!("  {why}\n"));
-    }
-    for f in &failed {
-        s.push_str(&format!("FAILED: {f}\n"));
-    }
-    s.push_str(&format!(
-        "report: {}\n",
-        crate::fmt::text_path(&args.out.join("report.html").display().to_string())
-    ));
-    Ok((s, u8::from(!failed.is_empty())))
+    Ok((summary, u8::from(!doc.all_hold())))
 }
 
 /// Check the proof files; exit code 1 when a step does not meet its expectation.

@@ -324,6 +324,55 @@ fn summary_lines(d: &Document) -> String {
     s
 }
 
+/// The main job's summary on standard output: the counts, one line per instance with its exact
+/// verdict, one per experiment with its claims, why the experiments were left out (if they
+/// were), every failed check, and the path of `report.html` (`report_html`, shown through
+/// [`crate::fmt::text_path`]).
+#[must_use]
+pub fn document_summary(
+    d: &Document,
+    experiments_skipped: Option<&str>,
+    report_html: &str,
+) -> String {
+    let failed: Vec<&str> = d
+        .expectations
+        .iter()
+        .filter(|e| !e.holds)
+        .map(|e| e.what.as_str())
+        .collect();
+    let mut s = format!(
+        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
+        d.analyses.len(),
+        d.expectations.len(),
+        failed.len(),
+        d.figures.len() + d.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
+    );
+    for a in &d.analyses {
+        let _ = writeln!(
+            s,
+            "  {:<40} SGD exactly: {}",
+            text_name(&a.summary.name),
+            super::exact_summary_line(a)
+        );
+    }
+    for e in &d.experiments {
+        let _ = writeln!(
+            s,
+            "  experiment {:<29} {}",
+            e.id,
+            super::experiments::claims_summary(e)
+        );
+    }
+    if let Some(why) = experiments_skipped {
+        let _ = writeln!(s, "  {why}");
+    }
+    for f in &failed {
+        let _ = writeln!(s, "FAILED: {f}");
+    }
+    let _ = writeln!(s, "report: {}", crate::fmt::text_path(report_html));
+    s
+}
+
 const INTRO: &str = "This report checks the linear-stability theory of SGD at global minima (the lecture *SGD stability and generalization*) on the instances below. For each instance it gives the moments H = mean H_i and Σ = mean H_i² − H², and the lecture's criteria: Theorem 3.3 (sufficient), Corollary 3.4 (GD) and Theorem 3.5 (necessary, under its hypotheses). These are set beside the exact mean-square criterion ρ(L_γ) ≤ 1, where L_γ(Q) = E[(I − γH_B)Q(I − γH_B)] (Mulayoff & Michaeli, 2024). Every identity is also checked by enumerating every minibatch in exact rational arithmetic.";
 
 /// The report as Markdown; figures are linked as `figures/<file>`.

@@ -21,7 +21,8 @@ mod verify;
 
 #[cfg(feature = "cli")]
 pub use document::{
-    document_html, document_json, document_markdown, Document, Expectation, Figure,
+    document_html, document_json, document_markdown, document_summary, Document, Expectation,
+    Figure,
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{md_name, sig, sig_rel, text_name};
