@@ -99,7 +99,12 @@ impl Analysis {
             )
         };
         self.summary.ensure_representable().map_err(|e| match e {
-            crate::Error::Input { location, message } => crate::Error::Input {
+            crate::Error::Input {
+                kind,
+                location,
+                message,
+            } => crate::Error::Input {
+                kind,
                 location,
                 message: format!(
                     "{message}. The critical learning rates (which do not depend on γ): {}",
@@ -122,7 +127,7 @@ impl Analysis {
             let finite = c.value.is_finite() && c.threshold.is_finite() && c.margin.is_finite();
             if !(finite && critical_ok) {
                 // The critical learning rates do not depend on γ: they are given even here.
-                return Err(crate::Error::input(
+                return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
                     "gamma",
                     format!(
                         "{what} is beyond the f64 range at γ = {:e}: γ·λ_max(H) = {:e} is too far from 1 for the criteria's values at this γ to be represented; refusing rather than printing ∞. The critical learning rates, which do not depend on γ: {}",
@@ -191,7 +196,7 @@ impl Analysis {
     /// independent ([`ReshufflingAnalysis::of`] or [`InstanceAnalysis::of`] analyze it).
     pub fn of(instance: &Instance, tolerances: &Tolerances) -> Result<Self> {
         if !instance.sampling().is_iid() {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 format!(
                     "Analysis covers the i.i.d. schemes: the lecture's criteria and the operator L_γ assume batches drawn independently at every step, which {} does not do; analyze it with ReshufflingAnalysis::of (or InstanceAnalysis::of)",
@@ -278,7 +283,7 @@ impl ReshufflingAnalysis {
     /// numerical failure of an eigenvalue computation.
     pub fn of(instance: &Instance, tolerances: &Tolerances) -> Result<Self> {
         if instance.sampling() != Sampling::RandomReshuffling {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 format!(
                     "ReshufflingAnalysis is for random_reshuffling, not {}; use Analysis::of (or InstanceAnalysis::of)",
@@ -290,7 +295,8 @@ impl ReshufflingAnalysis {
         let red = Reduction::of(instance, tolerances)?;
         // The epoch operator acts on Sym(r) of the reduced instance (crate::reduction).
         reshuffling::feasibility(n, red.instance().d(), b).map_err(|why| {
-            crate::Error::input(
+            crate::Error::invalid(
+                crate::error::ErrorKind::Unsupported,
                 why.field("sampling"),
                 format!("random_reshuffling cannot be analyzed exactly here: {why}"),
             )

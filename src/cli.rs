@@ -4,7 +4,7 @@ use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::error::{Error, Result};
 use crate::instance::Sampling;
 use crate::load::{load_path, Overrides};
-use crate::report::{render, Format};
+use crate::report::{Format, Render as _};
 use crate::tolerance::{RelTol, Tolerances};
 use clap::{Args, Parser, Subcommand};
 use std::ffi::OsString;
@@ -13,16 +13,18 @@ use std::path::{Path, PathBuf};
 
 mod experiment;
 
-/// Verify the linear-stability theory of SGD at global minima.
+/// Verify the linear-stability theory of SGD at global minima, symbolically and numerically
 ///
-/// With no subcommand, analyzes every instance shipped in `fixtures/`.
+/// With no command: the main job. Every shipped instance (`fixtures/*.json`) and derivation
+/// (`proofs/*.lecture`) is verified, the experiments on trained models are run (release builds
+/// only), and the report is written to `report/` — `report --experiments` on the shipped data.
 #[derive(Debug, Parser)]
-#[command(name = "sgd-stability", version, about, long_about = None)]
+#[command(name = "sgd-stability", version)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// The most memory that input may make a command allocate (`4G`, `512M`, bytes); requests
-    /// above it are refused with their size, and input files are capped at a share of it.
+    /// The most memory that input may make a command allocate (`4G`, `512M`, bytes); requests above
+    /// it are refused with their size, and input files are capped at a share of it.
     #[arg(long, global = true, value_name = "SIZE", default_value = "4G",
           value_parser = crate::limits::MemoryBudget::parse)]
     memory_limit: crate::limits::MemoryBudget,
@@ -30,52 +32,65 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Analyze instances: moments, and every criterion of the lecture with its verdict,
-    /// margin and critical learning rate. Under random_reshuffling: the exact per-epoch
-    /// operator (ρ per step, verdict, critical γ; N ≤ 8 or B = N), the i.i.d. criteria marked
-    /// not applicable.
+    /// Analyze instances: every criterion's verdict, margin and critical learning rate
+    ///
+    /// For each instance: the moments H, Σ, c, and each of the lecture's criteria with its value,
+    /// margin, critical learning rate and verdict, beside the exact mean-square criterion. Under
+    /// random_reshuffling: the exact per-epoch operator (ρ per step, verdict, critical γ; N ≤ 8 or
+    /// B = N), the i.i.d. criteria marked not applicable.
     Analyze(AnalyzeArgs),
-    /// Enumerate every minibatch (every B-subset without replacement; every multiset with its
-    /// multinomial weight with replacement) and compare E[H_B], E[H_B²], E[(I − γH_B)²] and the
-    /// second-moment operator E[M_B ⊗ M_B] with their closed forms. Exit 1 if any differs.
-    /// Not for random_reshuffling (its one batch is the without_replacement one).
+    /// Enumerate every minibatch and compare the expectations with their closed forms
+    ///
+    /// Every B-subset without replacement; every multiset with its multinomial weight with
+    /// replacement. Compares E[H_B], E[H_B²], E[(I − γH_B)²] and the second-moment operator
+    /// E[M_B ⊗ M_B] with their closed forms. Exit 1 if any differs. Not for random_reshuffling (its one
+    /// batch is the without_replacement one).
     Enumerate(EnumerateArgs),
-    /// Simulate linearized SGD x_{k+1} = (I − γH_B)x_k (seeded, R trials of K steps) and compare
-    /// the estimated E‖x_k‖² with the exact prediction tr L_γ^k(x0x0ᵀ), with finite-sample
-    /// intervals; also growth rates and (with --escape) escape times beside GD. Under
-    /// random_reshuffling the prediction is the per-epoch operator's, at the ends of epochs
-    /// (k a multiple of N/B), and only for N ≤ 8 or B = N (otherwise none: nothing is tested).
-    /// Exit 1 if the agreement test rejects the exact prediction.
+    /// Monte Carlo of linearized SGD against the exact E‖x_k‖²
+    ///
+    /// Runs x_{k+1} = (I − γH_B)x_k (seeded, R trials of K steps) and compares the estimated
+    /// E‖x_k‖² with the exact prediction tr L_γ^k(x0x0ᵀ), with finite-sample intervals; also growth
+    /// rates and (with --escape) escape times beside GD. Under random_reshuffling the prediction is
+    /// the per-epoch operator's, at the ends of epochs (k a multiple of N/B), and only for N ≤ 8 or
+    /// B = N (otherwise none: nothing is tested). Exit 1 if the agreement test rejects the exact
+    /// prediction.
     Simulate(SimulateArgs),
-    /// Check the lecture's derivations step by step (`proofs/*.lecture`, or the given files):
-    /// per step the equation number, the claim, the verdict, the evidence and a counterexample.
-    /// Exit 1 if a step fails that is expected to hold (or holds that is expected to fail), 2 on
-    /// a parse error (reported as file:line:col).
+    /// Check the lecture's derivations step by step
+    ///
+    /// The derivations are `proofs/*.lecture`, or the given files. Per step the equation number,
+    /// the claim, the verdict, the evidence and a counterexample. Exit 1 if a step fails that is
+    /// expected to hold (or holds that is expected to fail), 2 on a parse error (reported as
+    /// file:line:col).
     Verify(VerifyArgs),
-    /// Tabulate every criterion's critical learning rate (GD, Theorem 3.3, exact mean-square,
-    /// Theorem 3.5 marked * where its hypotheses hold) against the batch size B = 1..N, for both
-    /// i.i.d. samplings; with --reshuffling (or --sampling random_reshuffling, or a file that
-    /// says so) also random reshuffling (N ≤ 8, B dividing N).
+    /// Tabulate every criterion's critical learning rate against the batch size
+    ///
+    /// The criteria: GD, Theorem 3.3, exact mean-square, and Theorem 3.5 (marked * where its
+    /// hypotheses hold), against the batch size B = 1..N, for both i.i.d. samplings; with
+    /// --reshuffling (or --sampling random_reshuffling, or a file that says so) also random
+    /// reshuffling (N ≤ 8, B dividing N).
     Sweep(SweepArgs),
-    /// Write a verification report: report.md, a self-contained report.html (inline SVG),
-    /// report.json and figures/*.svg, atomically. With no inputs: the shipped fixtures/.
-    /// Exit 1 if a check expected to hold fails. Instances must use an i.i.d. sampling scheme.
+    /// Write the verification report (Markdown, HTML, JSON, figures) to a folder
+    ///
+    /// The report: report.md, a self-contained report.html (inline SVG), report.json and
+    /// figures/*.svg, atomically. With no inputs: the shipped fixtures/. Exit 1 if a check expected
+    /// to hold fails. Instances must use an i.i.d. sampling scheme.
     Report(ReportArgs),
-    /// Experiments on a real model and real data (the shipped digits, a two-layer network):
-    /// `edge` (GD's sharpness against 2/γ), `escape` (SGD leaving GD's minimum, Figures 1–2),
-    /// `sam` (SAM's minima and its linear stability). Each states the lecture's claims and
-    /// whether the runs support them.
+    /// Experiments on a trained network: edge, escape, sam
+    ///
+    /// A real model on real data (the shipped digits, a two-layer network): `edge` (GD's sharpness
+    /// against 2/γ), `escape` (SGD leaving GD's minimum, Figures 1–2), `sam` (SAM's minima and its
+    /// linear stability). Each states the lecture's claims and whether the runs support them.
     Experiment(experiment::ExperimentArgs),
 }
 
 #[derive(Debug, Args)]
 struct ReportArgs {
-    /// Instance files (`.json`, or `.npy` with --gamma/--batch-size) and proof files
-    /// (`.lecture`); default: fixtures/*.json and proofs/*.lecture.
+    /// Instance files (`.json`, or `.npy` with --gamma/--batch-size) and proof files (`.lecture`);
+    /// default: fixtures/*.json and proofs/*.lecture.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// The folder to write into (created if missing; existing report files are replaced only
-    /// once every new file is written).
+    /// The folder to write into (created if missing; existing report files are replaced only once
+    /// every new file is written).
     #[arg(long, value_name = "DIR", default_value = "report")]
     out: PathBuf,
     #[command(flatten)]
@@ -349,7 +364,7 @@ fn refuse_reshuffling(inst: &crate::Instance, origin: &str, command: &str) -> Re
     if inst.sampling().is_iid() {
         return Ok(());
     }
-    Err(Error::input(
+    Err(Error::invalid(crate::error::ErrorKind::Unsupported,
         "sampling",
         format!(
             "{command} does not support {}: it needs batches drawn independently at every step, and the batches of a random-reshuffling epoch are disjoint; use `analyze` (without --certified) or `sweep` for its exact per-epoch operator (N ≤ 8, or B = N), or `simulate` for Monte Carlo",
@@ -452,11 +467,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
         seconds.push(start.elapsed().as_secs_f64());
     }
     if args.format != Format::Json {
-        return Ok(render(&analyses, args.format));
+        return Ok(analyses.render(args.format));
     }
     // JSON: each object also carries the wall time of its load and analysis.
-    let mut values: serde_json::Value = serde_json::from_str(&render(&analyses, args.format))
-        .expect("the JSON renderer writes JSON");
+    let mut values: serde_json::Value =
+        serde_json::from_str(&analyses.json()).expect("the JSON renderer writes JSON");
     if let Some(list) = values.as_array_mut() {
         for (v, t) in list.iter_mut().zip(&seconds) {
             if let Some(obj) = v.as_object_mut() {
@@ -503,11 +518,7 @@ fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
                 .map_err(|e| e.in_file(&origin))
         })
         .collect::<Result<Vec<_>>>()?;
-    let report = match args.format {
-        Format::Text => crate::report::enumeration_text(&checks),
-        Format::Json => crate::report::enumeration_json(&checks),
-        Format::Markdown => crate::report::enumeration_markdown(&checks),
-    };
+    let report = checks.render(args.format);
     let code = if checks.iter().all(EnumerationCheck::agrees) {
         0
     } else {
@@ -564,16 +575,17 @@ fn simulate(args: &SimulateArgs) -> Result<(String, u8)> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let report = match args.format {
-        Format::Text => crate::report::simulation_text(&sgd, gd.as_ref()),
-        Format::Json => crate::report::simulation_json(&sgd, gd.as_ref()),
-        Format::Markdown => crate::report::simulation_markdown(&sgd, gd.as_ref()),
-    };
+    let report = crate::report::Simulated {
+        sgd: &sgd,
+        gd: gd.as_ref(),
+    }
+    .render(args.format);
     let code = u8::from(sgd.agreement.verdict == TestVerdict::Rejected);
     Ok((report, code))
 }
 
-/// The default job: analyze every shipped fixture.
+/// The main job (no command): `report` on every shipped fixture and proof, with the experiments
+/// in a release build (left out, and said so, in a debug build), written to `report/`.
 fn main_job() -> Result<(String, u8)> {
     report(&ReportArgs {
         files: Vec::new(),
@@ -644,44 +656,12 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
         ));
     }
     crate::output::write_atomically(&args.out, &out, None)?;
-    let failed: Vec<&str> = doc
-        .expectations
-        .iter()
-        .filter(|e| !e.holds)
-        .map(|e| e.what.as_str())
-        .collect();
-    let mut s = format!(
-        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
-        doc.analyses.len(),
-        doc.expectations.len(),
-        failed.len(),
-        doc.figures.len() + doc.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
+    let summary = crate::report::document_summary(
+        &doc,
+        args.experiments_skipped,
+        &args.out.join("report.html").display().to_string(),
     );
-    for a in &doc.analyses {
-        s.push_str(&format!(
-            "  {:<40} SGD exactly: {}\n",
-            crate::report::text_name(&a.summary.name),
-            crate::report::exact_summary_line(a)
-        ));
-    }
-    for e in &doc.experiments {
-        s.push_str(&format!(
-            "  experiment {:<29} {}\n",
-            e.id,
-            crate::report::experiments::claims_summary(e)
-        ));
-    }
-    if let Some(why) = args.experiments_skipped {
-        s.push_str(&format!("  {why}\n"));
-    }
-    for f in &failed {
-        s.push_str(&format!("FAILED: {f}\n"));
-    }
-    s.push_str(&format!(
-        "report: {}\n",
-        args.out.join("report.html").display()
-    ));
-    Ok((s, u8::from(!failed.is_empty())))
+    Ok((summary, u8::from(!doc.all_hold())))
 }
 
 /// Check the proof files; exit code 1 when a step does not meet its expectation.
@@ -705,11 +685,7 @@ fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
         effort: args.effort,
     };
     let (reports, ok) = crate::proof::verify(&args.files, &params)?;
-    let report = match args.format {
-        Format::Text => crate::report::verify_text(&reports),
-        Format::Json => crate::report::verify_json(&reports),
-        Format::Markdown => crate::report::verify_markdown(&reports),
-    };
+    let report = reports.render(args.format);
     Ok((report, u8::from(!ok)))
 }
 
@@ -750,11 +726,7 @@ fn sweep(args: &SweepArgs) -> Result<String> {
         crate::enumerate::Progress::bar_if_terminal(),
     )
     .map_err(|e| e.in_file(&origin))?;
-    Ok(match args.format {
-        Format::Text => crate::report::sweep_text(&s),
-        Format::Json => crate::report::sweep_json(&s),
-        Format::Markdown => crate::report::sweep_markdown(&s),
-    })
+    Ok(s.render(args.format))
 }
 
 /// `analyze --certified`: the usual report with the certified (exact rational) answers added —

@@ -12,118 +12,9 @@ use std::io::Read as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// What a limit bounds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Resource {
-    /// Bytes of memory (`--memory-limit`).
-    Memory,
-    /// Bytes of one input file.
-    FileSize,
-    /// Elementary operations (multiply-adds, or steps of a search), a proxy for running time.
-    Work,
-}
-
-/// A request over a limit: what needed how much, and the limit.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LimitExceeded {
-    /// Which file (or `<arrays>`) and which field or option asked for it.
-    pub location: Location,
-    /// What would have been allocated or run, in words.
-    pub what: String,
-    /// The size estimated (bytes, or operations for [`Resource::Work`]); saturates at
-    /// `u128::MAX`.
-    pub needed: u128,
-    /// The limit in force.
-    pub limit: u128,
-    /// What is bounded.
-    pub resource: Resource,
-    /// What to do instead.
-    pub hint: String,
-}
-
-impl fmt::Display for LimitExceeded {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (needed, limit, how) = match self.resource {
-            Resource::Memory => (
-                bytes(self.needed),
-                bytes(self.limit),
-                " of memory, more than the limit of",
-            ),
-            Resource::FileSize => (
-                bytes(self.needed),
-                bytes(self.limit),
-                " to read, more than the limit of",
-            ),
-            Resource::Work => (
-                operations(self.needed),
-                operations(self.limit),
-                ", more than the limit of",
-            ),
-        };
-        write!(
-            f,
-            "{}: {}: {} needs {needed}{how} {limit}",
-            self.location.origin, self.location.field, self.what
-        )?;
-        if self.resource == Resource::Work && self.needed < u128::MAX {
-            write!(f, " (about {} at 10⁹ per second)", duration(self.needed))?;
-        }
-        if !self.hint.is_empty() {
-            write!(f, "; {}", self.hint)?;
-        }
-        Ok(())
-    }
-}
-
-/// A byte count in words: `3.2 GiB (3435973837 bytes)`.
-#[must_use]
-pub fn bytes(n: u128) -> String {
-    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if n == u128::MAX {
-        return "more than 2^128 bytes".to_owned();
-    }
-    if n < 1024 {
-        return format!("{n} bytes");
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let mut x = n as f64;
-    let mut unit = "bytes";
-    for u in UNITS {
-        if x < 1024.0 {
-            break;
-        }
-        x /= 1024.0;
-        unit = u;
-    }
-    format!("{x:.1} {unit} ({n} bytes)")
-}
-
-fn operations(n: u128) -> String {
-    if n == u128::MAX {
-        return "more than 2^128 operations".to_owned();
-    }
-    #[allow(clippy::cast_precision_loss)]
-    let x = n as f64;
-    format!("{x:.2e} operations")
-}
-
-/// `n` operations at 10⁹ per second, in the largest sensible unit.
-fn duration(n: u128) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let s = n as f64 / 1e9;
-    let (v, unit) = if s < 120.0 {
-        (s, "seconds")
-    } else if s < 7200.0 {
-        (s / 60.0, "minutes")
-    } else if s < 172_800.0 {
-        (s / 3600.0, "hours")
-    } else if s < 3.0 * 31_557_600.0 {
-        (s / 86_400.0, "days")
-    } else {
-        (s / 31_557_600.0, "years")
-    };
-    format!("{v:.1} {unit}")
-}
+pub use crate::error::{LimitExceeded, Resource};
+pub use crate::fmt::bytes;
+use crate::fmt::{duration, operations};
 
 /// A product of counts and an element size in bytes, saturating at `u128::MAX` (a size that does
 /// not fit is over every limit).
@@ -159,7 +50,8 @@ impl MemoryBudget {
     /// [`Error::Input`] on `memory-limit` below [`MemoryBudget::MIN`].
     pub fn new(bytes: u64) -> Result<Self> {
         if bytes < Self::MIN {
-            return Err(Error::input(
+            return Err(Error::invalid(
+                crate::error::ErrorKind::OutOfRange,
                 "memory-limit",
                 format!(
                     "{bytes} bytes is below the smallest budget, {} bytes (1 MiB)",

@@ -6,7 +6,7 @@
 //! `"note"`) are ignored; a key repeated in one object is refused. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
 //! (float64, float32, int32 or int64; C or Fortran order), with `γ` and `B` from [`Overrides`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
 use crate::tolerance::RelTol;
 use serde_json::Value;
@@ -143,11 +143,16 @@ fn open_npy_file(path: &Path) -> Result<Npy<std::io::BufReader<std::fs::File>>> 
     let origin = path.display().to_string();
     let (file, len) = crate::limits::open_file(path, crate::limits::FileKind::Npy)?;
     let reader = std::io::BufReader::with_capacity(1 << 20, file);
-    open_npy_from(reader, len).map_err(|m| input(&origin, "array", m))
+    open_npy_from(reader, len).map_err(|m| input(ErrorKind::Malformed, &origin, "array", m))
 }
 
-fn input(origin: &str, field: impl Into<String>, message: impl std::fmt::Display) -> Error {
-    Error::input(field, message).in_file(origin)
+fn input(
+    kind: ErrorKind,
+    origin: &str,
+    field: impl Into<String>,
+    message: impl std::fmt::Display,
+) -> Error {
+    Error::invalid(kind, field, message).in_file(origin)
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -165,11 +170,13 @@ fn number(origin: &str, field: &str, v: &Value) -> Result<f64> {
     match v.as_f64() {
         Some(x) if x.is_finite() => Ok(x),
         Some(x) => Err(input(
+            ErrorKind::NonFinite,
             origin,
             field,
             format!("is {x}, entries must be finite"),
         )),
         None => Err(input(
+            ErrorKind::Malformed,
             origin,
             field,
             format!("expected a number, found {}", type_name(v)),
@@ -180,6 +187,7 @@ fn number(origin: &str, field: &str, v: &Value) -> Result<f64> {
 fn array<'v>(origin: &str, field: &str, v: &'v Value) -> Result<&'v Vec<Value>> {
     v.as_array().ok_or_else(|| {
         input(
+            ErrorKind::Malformed,
             origin,
             field,
             format!("expected an array, found {}", type_name(v)),
@@ -214,14 +222,21 @@ pub fn instance_from_json(
         let what = text
             .rsplit_once(" at line ")
             .map_or(text.as_str(), |(head, _)| head);
-        let message = if what.contains("number out of range") {
-            "a number is beyond the f64 range (entries must be finite)".to_owned()
+        let (kind, message) = if what.contains("number out of range") {
+            (
+                ErrorKind::NonFinite,
+                "a number is beyond the f64 range (entries must be finite)".to_owned(),
+            )
         } else if what.starts_with(DUPLICATE_KEY) {
-            format!("{what}: a key may appear only once (JSON readers disagree on which value would count)")
+            (
+                ErrorKind::Malformed,
+                format!("{what}: a key may appear only once (JSON readers disagree on which value would count)"),
+            )
         } else {
-            format!("malformed JSON: {what}")
+            (ErrorKind::Malformed, format!("malformed JSON: {what}"))
         };
         input(
+            kind,
             origin,
             format!("line {}, column {}", e.line(), e.column()),
             message,
@@ -229,6 +244,7 @@ pub fn instance_from_json(
     })?;
     let obj = root.as_object().ok_or_else(|| {
         input(
+            ErrorKind::Malformed,
             origin,
             "(top level)",
             format!("expected a JSON object, found {}", type_name(&root)),
@@ -239,6 +255,7 @@ pub fn instance_from_json(
         Some(Value::String(s)) => s.clone(),
         Some(v) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "name",
                 format!("expected a string, found {}", type_name(v)),
@@ -248,6 +265,7 @@ pub fn instance_from_json(
     let samples = match (obj.get("hessians"), obj.get("gradients")) {
         (Some(_), Some(_)) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "hessians/gradients",
                 "give either \"hessians\" or \"gradients\", not both",
@@ -255,6 +273,7 @@ pub fn instance_from_json(
         }
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "hessians/gradients",
                 "missing: give \"hessians\" (N×d×d) or \"gradients\" (N×d)",
@@ -289,6 +308,7 @@ pub fn instance_from_json(
         (None, Some(v)) => number(origin, "gamma", v)?,
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "gamma",
                 "missing: give the learning rate in the file or with --gamma",
@@ -302,6 +322,7 @@ pub fn instance_from_json(
             .and_then(|b| usize::try_from(b).ok())
             .ok_or_else(|| {
                 input(
+                    ErrorKind::Malformed,
                     origin,
                     "batch_size",
                     format!("expected a non-negative integer, found {v}"),
@@ -309,6 +330,7 @@ pub fn instance_from_json(
             })?,
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "batch_size",
                 "missing: give the batch size in the file or with --batch-size",
@@ -320,9 +342,10 @@ pub fn instance_from_json(
         (None, None) => Sampling::default(),
         (None, Some(Value::String(s))) => s
             .parse()
-            .map_err(|msg: String| input(origin, "sampling", msg))?,
+            .map_err(|msg: String| input(ErrorKind::Malformed, origin, "sampling", msg))?,
         (None, Some(v)) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "sampling",
                 format!("expected a string, found {}", type_name(v)),
@@ -364,7 +387,7 @@ pub fn instance_from_npy(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let npy = open_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    let npy = open_npy(bytes).map_err(|m| input(ErrorKind::Malformed, origin, "array", m))?;
     instance_from_open_npy(npy, origin, name, overrides, symmetry)
 }
 
@@ -378,9 +401,12 @@ fn instance_from_open_npy<R: std::io::Read>(
     let shape = npy.shape.clone();
     let samples = match shape.as_slice() {
         &[n, d, d2] => {
-            let data = npy.into_c_order().map_err(|m| input(origin, "array", m))?;
+            let data = npy
+                .into_c_order()
+                .map_err(|m| input(ErrorKind::Malformed, origin, "array", m))?;
             if d != d2 {
                 return Err(input(
+                    ErrorKind::Shape,
                     origin,
                     "array",
                     format!(
@@ -400,6 +426,7 @@ fn instance_from_open_npy<R: std::io::Read>(
         &[n, d] => gradients_from_npy(npy, n, d),
         other => {
             return Err(input(
+                ErrorKind::Shape,
                 origin,
                 "array",
                 format!("shape {other:?}: expected N×d×d (Hessians) or N×d (gradients)"),
@@ -409,6 +436,7 @@ fn instance_from_open_npy<R: std::io::Read>(
     .map_err(|e| e.in_file(origin))?;
     let gamma = overrides.gamma.ok_or_else(|| {
         input(
+            ErrorKind::Missing,
             origin,
             "gamma",
             "missing: a .npy file holds only the arrays; give --gamma",
@@ -416,6 +444,7 @@ fn instance_from_open_npy<R: std::io::Read>(
     })?;
     let batch_size = overrides.batch_size.ok_or_else(|| {
         input(
+            ErrorKind::Missing,
             origin,
             "batch_size",
             "missing: a .npy file holds only the arrays; give --batch-size",
@@ -444,14 +473,18 @@ pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
     let ok = matches!(shape.as_slice(), [_] | [1, _] | [_, 1]);
     if !ok {
         return Err(input(
+            ErrorKind::Shape,
             &origin,
             "array",
             format!("shape {shape:?}: expected a vector of shape (d,), (1, d) or (d, 1)"),
         ));
     }
-    let v = npy.into_c_order().map_err(|m| input(&origin, "array", m))?;
+    let v = npy
+        .into_c_order()
+        .map_err(|m| input(ErrorKind::Malformed, &origin, "array", m))?;
     if let Some(k) = v.iter().position(|x| !x.is_finite()) {
         return Err(input(
+            ErrorKind::NonFinite,
             &origin,
             format!("x0[{k}]"),
             format!("is {}, entries must be finite", v[k]),
@@ -613,9 +646,10 @@ fn gradients_from_npy<R: std::io::Read>(npy: Npy<R>, n: usize, d: usize) -> Resu
         }
         gt[(j, i)] = x;
     })
-    .map_err(|m| Error::input("array", m))?;
+    .map_err(|m| Error::invalid(crate::error::ErrorKind::Malformed, "array", m))?;
     if let Some((i, j, x)) = bad {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::NonFinite,
             format!("gradients[{i}][{j}]"),
             format!("is {x}, entries must be finite"),
         ));

@@ -167,7 +167,7 @@ fn check_report_folder(dir: &Path) -> Result<()> {
         path: dir.display().to_string(),
         message: format!(
             "holds {}, which is not part of a report: the report replaces the whole folder, so give --out a new folder or one that holds only a report",
-            p.display()
+            crate::fmt::text_path(&p.display().to_string())
         ),
     }
     };

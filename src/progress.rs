@@ -2,22 +2,30 @@
 //! reduction's Gram matrix, a Lanczos run's iteration and residual, …) for `analyze` on large
 //! inputs. The library only reports phases; nothing is drawn unless the command line turned the
 //! spinner on with [`Spinner::start`], which it does only when stderr is a terminal, and the
-//! spinner appears only once a run has lasted [`DELAY`] (short runs draw nothing).
+//! spinner appears only once a run has lasted [`DELAY`] (short runs draw nothing). Without the
+//! `cli` feature nothing is ever drawn.
 
+#[cfg(feature = "cli")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+#[cfg(feature = "cli")]
 use std::io::IsTerminal;
+#[cfg(feature = "cli")]
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(feature = "cli")]
+use std::time::Instant;
 
 /// How long a run lasts before the spinner is drawn.
 pub const DELAY: Duration = Duration::from_millis(700);
 
+#[cfg(feature = "cli")]
 struct State {
     bar: ProgressBar,
     started: Instant,
     shown: bool,
 }
 
+#[cfg(feature = "cli")]
 static STATE: Mutex<Option<State>> = Mutex::new(None);
 
 /// The spinner of one command; cleared when dropped.
@@ -26,6 +34,13 @@ pub struct Spinner(());
 
 impl Spinner {
     /// Turn the spinner on if stderr is a terminal (and do nothing otherwise).
+    #[cfg(not(feature = "cli"))]
+    pub fn start() -> Self {
+        Self(())
+    }
+
+    /// Turn the spinner on if stderr is a terminal (and do nothing otherwise).
+    #[cfg(feature = "cli")]
     pub fn start() -> Self {
         if std::io::stderr().is_terminal() {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
@@ -45,6 +60,7 @@ impl Spinner {
     }
 }
 
+#[cfg(feature = "cli")]
 impl Drop for Spinner {
     fn drop(&mut self) {
         if let Ok(mut s) = STATE.lock() {
@@ -56,6 +72,11 @@ impl Drop for Spinner {
 }
 
 /// Report the current phase (a no-op unless a [`Spinner`] is on).
+#[cfg(not(feature = "cli"))]
+pub(crate) fn phase(_message: impl FnOnce() -> String) {}
+
+/// Report the current phase (a no-op unless a [`Spinner`] is on).
+#[cfg(feature = "cli")]
 pub(crate) fn phase(message: impl FnOnce() -> String) {
     if std::env::var_os("SGD_STABILITY_TRACE").is_some() {
         static T0: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();

@@ -131,7 +131,7 @@ impl Summary {
             ("λ_max(Σ)", self.sigma_norm),
         ] {
             if !x.is_finite() {
-                return Err(crate::Error::input(
+                return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
                     field,
                     format!("{what} overflows the f64 range (beyond about 1.8e308) at the scale of these entries: rescale the data (every critical γ scales inversely)"),
                 ));
@@ -154,7 +154,7 @@ impl Summary {
         if !self.h_psd {
             w.push(format!(
                 "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
-                crate::report::sig(self.lambda_min_h)
+                crate::fmt::sig(self.lambda_min_h)
             ));
         }
         if !self.shapes.not_psd.is_empty() {
@@ -175,7 +175,7 @@ fn ensure_finite(m: &Moments) -> Result<()> {
     let bad =
         |a: &faer::Mat<f64>| (0..a.nrows()).any(|i| (0..a.ncols()).any(|j| !a[(i, j)].is_finite()));
     if bad(&m.h) || bad(&m.mean_h_sq) || bad(&m.sigma) {
-        return Err(crate::Error::input(
+        return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
             if bad(&m.h) { "H" } else { "Σ" },
             "computing the moments overflowed the f64 range (entries of H_i² beyond about 1e308): rescale the data (all verdicts scale: multiplying every H_i by s divides every critical γ by s)",
         ));

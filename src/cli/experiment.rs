@@ -7,7 +7,7 @@ use crate::experiment::{self, edge, escape, sam, Setup};
 use crate::instance::Sampling;
 use crate::model::Activation;
 use crate::report::experiments::{self as render, Section};
-use crate::report::Format;
+use crate::report::{Format, Render as _};
 use clap::{Args, Subcommand};
 use std::io::IsTerminal as _;
 
@@ -20,14 +20,20 @@ pub(super) struct ExperimentArgs {
 
 #[derive(Debug, Subcommand)]
 enum Which {
-    /// GD at the edge: for several γ, GD's sharpness λ_max(∇²F) along training and at
+    /// GD at the edge: GD's sharpness against 2/γ
+    ///
+    /// For several γ, GD's sharpness λ_max(∇²F) along training and at
     /// convergence against 2/γ (Corollary 3.4; Wu, Ma & E; Cohen et al.).
     Edge(EdgeArgs),
-    /// The escape (Figures 1–2): GD to a minimum, every criterion at it, then SGD next to it at
+    /// The escape (Figures 1–2): SGD leaving GD's minimum
+    ///
+    /// GD to a minimum, every criterion at it, then SGD next to it at
     /// GD's γ and at 0.9/1.1·γ*_exact(B): stays or escapes, where it lands, and the line
     /// between the two minima.
     Escape(EscapeArgs),
-    /// SAM: minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
+    /// SAM: its minima and its linear stability
+    ///
+    /// The minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
     /// stability γλ(1 + ρλ) ≤ 2 checked by simulation; normalized SAM near a minimum measured.
     Sam(SamArgs),
 }
@@ -163,17 +169,13 @@ fn with_bar<T>(name: &str, f: impl FnOnce(experiment::Progress<'_>) -> Result<T>
     out
 }
 
-fn render_section(s: &Section, format: Format) -> String {
-    match format {
-        Format::Text => render::section_text(s),
-        Format::Markdown => render::section_markdown(s),
-        Format::Json => render::section_json(s),
-    }
-}
-
 fn nonempty<T>(field: &str, v: &[T]) -> Result<()> {
     if v.is_empty() {
-        Err(Error::input(field, "needs at least one value"))
+        Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
+            field,
+            "needs at least one value",
+        ))
     } else {
         Ok(())
     }
@@ -243,7 +245,7 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
         }
         other => other,
     })?;
-    Ok(render_section(&s, format))
+    Ok(s.render(format))
 }
 
 /// The three experiments at their default parameters, for the report.

@@ -192,13 +192,15 @@ pub fn for_each_batch(
 /// `(count, out_of)` of `route`, validated.
 pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u128)> {
     if n == 0 || b == 0 {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
             "batch_size",
             format!("cannot enumerate minibatches with N = {n}, B = {b}: both must be at least 1"),
         ));
     }
     if route == Route::Subsets && b > n {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
             "batch_size",
             format!(
                 "B = {b} exceeds N = {n}: there is no B-subset to enumerate without replacement"
@@ -207,7 +209,7 @@ pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u1
     }
     let alternatives = "use the closed form (`sgd-stability analyze`) or Monte Carlo";
     let count = route.count(n, b).ok_or_else(|| {
-        Error::input(
+        Error::invalid(crate::error::ErrorKind::TooLarge,
             "batch_size",
             format!(
                 "the number of minibatches ({} {route}) exceeds 2^128 and cannot be enumerated; {alternatives}",
@@ -216,7 +218,7 @@ pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u1
         )
     })?;
     let out_of = route.denominator(n, b).ok_or_else(|| {
-        Error::input(
+        Error::invalid(crate::error::ErrorKind::TooLarge,
             "batch_size",
             format!(
                 "the {count} {route} stand for {n}^{b} equally likely ordered draws, more than 2^128, and cannot be weighted exactly; {alternatives}"

@@ -107,7 +107,7 @@ impl EnumerationCheck {
         agreement: RelTol,
     ) -> Result<Self> {
         if instance.sampling() == Sampling::RandomReshuffling {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 "`enumerate` does not enumerate random_reshuffling: one of its batches is a uniform B-subset, so its one-step quantities are exactly those of without_replacement (run `enumerate` with --sampling without_replacement), and its multi-step behaviour is the per-epoch operator of `analyze` and `sweep` (small N) or the Monte Carlo of `simulate`",
             ));
@@ -198,7 +198,7 @@ fn refuse_non_finite(checks: &[QuantityCheck]) -> Result<()> {
         ] {
             for (i, row) in m.iter().enumerate() {
                 if let Some(j) = row.iter().position(|x| !x.is_finite()) {
-                    return Err(crate::Error::input(
+                    return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
                         "hessians",
                         format!(
                             "{} ({side}) has entry [{i}][{j}] = {} in f64: the data's scale is beyond the f64 range for this quantity, so f64 cannot decide whether the routes agree; use --exact, or rescale the data (multiplying every H_i by s and γ by 1/s changes no verdict)",

@@ -123,13 +123,13 @@ pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Param
     let alternatives = "use the closed form instead (`sgd-stability analyze`, or \
                         `enumerate::closed_form`), or a Monte Carlo estimate";
     let Some(count) = count else {
-        return Err(Error::input(
+        return Err(Error::invalid(crate::error::ErrorKind::TooLarge,
             field,
             format!("enumerating {what} means more than 2^128 visits, which cannot be done even when forced; {alternatives}"),
         ));
     };
     if count > params.limit.get() && params.over_limit == OverLimit::Refuse {
-        return Err(Error::input(
+        return Err(Error::invalid(crate::error::ErrorKind::TooLarge,
             field,
             format!(
                 "enumerating {what} means {count} visits, above the limit of {} visits; {alternatives}, or raise the limit or force the enumeration (OverLimit::Proceed)",

@@ -3,7 +3,7 @@
 //! `.npy` file's entries as the binary fractions they are, `--gamma` as typed.
 
 use super::input;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::instance::{Instance, Samples};
 
 /// The numbers of an instance exactly as written, for the certified (exact rational) mode: the
@@ -138,13 +138,15 @@ pub fn exact_inputs_from_json(
     }
     let raw: Raw<'_> = serde_json::from_slice(bytes).map_err(|e| {
         input(
+            ErrorKind::Malformed,
             origin,
             "(top level)",
             format!("reading the numbers exactly: {e}"),
         )
     })?;
     let exact = |field: &str, v: &RawValue| {
-        rational_from_decimal_text(v.get()).map_err(|m| input(origin, field, m))
+        rational_from_decimal_text(v.get())
+            .map_err(|m| input(ErrorKind::Malformed, origin, field, m))
     };
     let half = BigRational::new(1.into(), 2.into());
     let samples = match (raw.hessians, raw.gradients) {
@@ -179,12 +181,20 @@ pub fn exact_inputs_from_json(
                 })
                 .collect::<Result<Vec<_>>>()?,
         ),
-        (None, None) => return Err(input(origin, "hessians/gradients", "missing")),
+        (None, None) => {
+            return Err(input(
+                ErrorKind::Missing,
+                origin,
+                "hessians/gradients",
+                "missing",
+            ))
+        }
     };
     let gamma = match (gamma_text, raw.gamma) {
-        (Some(t), _) => rational_from_decimal_text(t).map_err(|m| input(origin, "gamma", m))?,
+        (Some(t), _) => rational_from_decimal_text(t)
+            .map_err(|m| input(ErrorKind::Malformed, origin, "gamma", m))?,
         (None, Some(v)) => exact("gamma", v)?,
-        (None, None) => return Err(input(origin, "gamma", "missing")),
+        (None, None) => return Err(input(ErrorKind::Missing, origin, "gamma", "missing")),
     };
     Ok(ExactInputs { samples, gamma })
 }
@@ -216,7 +226,8 @@ pub fn exact_inputs_of_binary(
         ),
     };
     let gamma = match gamma_text {
-        Some(t) => rational_from_decimal_text(t).map_err(|m| Error::input("gamma", m))?,
+        Some(t) => rational_from_decimal_text(t)
+            .map_err(|m| Error::invalid(crate::error::ErrorKind::Malformed, "gamma", m))?,
         None => exact(instance.gamma().get()),
     };
     Ok(ExactInputs { samples, gamma })

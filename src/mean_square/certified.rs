@@ -141,8 +141,14 @@ pub struct Certified {
     pub range_rank: Option<usize>,
 }
 
+/// A refusal on `certified`: beyond what exact arithmetic supports or can afford.
 fn refuse(message: String) -> Error {
-    Error::input("certified", message)
+    Error::invalid(crate::error::ErrorKind::TooLarge, "certified", message)
+}
+
+/// A refusal on `certified`: a dimension exact arithmetic does not support.
+fn unsupported(message: String) -> Error {
+    Error::invalid(crate::error::ErrorKind::Unsupported, "certified", message)
 }
 
 fn q(n: i64) -> BigRational {
@@ -176,7 +182,7 @@ impl ExactPencil {
         let (n, d) = (instance.n(), instance.d());
         let m = d * (d + 1) / 2;
         if d > MAX_D {
-            return Err(refuse(format!(
+            return Err(unsupported(format!(
                 "certified (exact rational) mode supports d ≤ {MAX_D} (operator dimension d(d+1)/2 ≤ {}); d = {d} (dimension {m}) is too large for exact arithmetic",
                 MAX_D * (MAX_D + 1) / 2
             )));
@@ -189,8 +195,10 @@ impl ExactPencil {
         let hs = match hessians {
             Some(hs) if hs.len() == n && hs.iter().all(|h| h.dim() == d) => hs,
             Some(_) => {
-                return Err(refuse(
-                    "the exact Hessians do not match the instance's N and d".to_owned(),
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
+                    "certified",
+                    "the exact Hessians do not match the instance's N and d",
                 ))
             }
             None => hessians_exact(instance.samples()),
@@ -541,7 +549,7 @@ pub fn certified_exact(
                 (p, Some(r))
             }
             Err(rank) => {
-                return Err(refuse(format!(
+                return Err(unsupported(format!(
                     "certified (exact rational) mode supports d ≤ {MAX_D}, or a larger d whose H_i span a range of rank ≤ {MAX_D}; here d = {d} and the rank is at least {rank}"
                 )))
             }

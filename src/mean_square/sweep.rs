@@ -136,7 +136,8 @@ pub fn sweep(
     let n = instance.n();
     let sizes = batch_sizes.for_n(n);
     if sizes.first() == Some(&0) {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
             "batch_sizes",
             "a batch size must be at least 1",
         ));

@@ -6,7 +6,7 @@ use super::instances::{shapes, Genes, ShapeSpec};
 use super::symbolic;
 use super::syntax::{Assumptions, Claim, Expect, Expr, ExprKind, Func, RelOp, Relation, Step};
 use super::value::{eval, Concrete, Env, EvalError, Field, Mat, RawInstance};
-use crate::report::sig;
+use crate::fmt::sig;
 use num_rational::BigRational;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;

@@ -158,6 +158,7 @@ pub fn load(path: &Path) -> Result<ProofFile> {
 #[must_use]
 pub fn located(path: &str, e: &ParseError) -> Error {
     Error::Input {
+        kind: crate::error::ErrorKind::Malformed,
         location: crate::error::Location {
             origin: format!("{path}:{}:{}", e.line, e.col),
             field: "proof".to_owned(),

@@ -59,7 +59,7 @@ fn critical_words(c: &Result<CertifiedCritical, String>) -> String {
 /// The certified lines for one instance (text).
 #[must_use]
 pub fn certified_text(name: &str, c: &Certified) -> String {
-    let name = super::text_name(name);
+    let name = crate::fmt::text_name(name);
     format!(
         "certified ({name}, exact rationals, inputs read as the decimals written{}): stable at γ = {}: {}; γ*_exact = {}\n",
         range_words(c),
@@ -79,7 +79,7 @@ fn range_words(c: &Certified) -> String {
 /// The certified lines for one instance (Markdown).
 #[must_use]
 pub fn certified_markdown(name: &str, c: &Certified) -> String {
-    let name = super::md_name(name);
+    let name = crate::fmt::md_name(name);
     format!(
         "\n**Certified** ({name}, exact rationals{}): stable at γ = {}: **{}**; γ\\*_exact = {}\n",
         range_words(c),

@@ -1,19 +1,19 @@
 //! The verification report: every check on a set of instances, gathered into one value and
 //! rendered as Markdown, self-contained HTML (inline SVG) and JSON.
 
-use super::{critical, json_value, md_name, sgd_summary, sig, text_name};
+use super::{critical, json_value, sgd_summary};
 use crate::analysis::Analysis;
-use crate::criteria::CriticalGamma;
-use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
+use crate::enumerate::EnumerationCheck;
 use crate::error::Result;
-use crate::figures::{self, BatchCurve, BatchPoint, DiagramPoint};
-use crate::instance::{BatchSize, Instance, Sampling};
+use crate::figures::{self, BatchCurve, DiagramPoint};
+use crate::fmt::{md_name, sig, text_name};
+use crate::instance::Instance;
 use crate::tolerance::Tolerances;
+use crate::verification::{proof_name, SimulationPlan, Verification, SIMULATION};
 use serde_json::json;
 use std::fmt::Write as _;
 
-/// Batch curves are drawn for instances with `3 ≤ N ≤` this.
-pub const BATCH_CURVE_MAX_N: usize = 64;
+pub use crate::verification::Expectation;
 
 /// One figure: its file name, title, caption and SVG text.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,15 +26,6 @@ pub struct Figure {
     pub caption: String,
     /// The SVG document.
     pub svg: String,
-}
-
-/// One check that is expected to hold; the main job fails if any does not.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
-    /// What was checked.
-    pub what: String,
-    /// Whether it held.
-    pub holds: bool,
 }
 
 /// Everything in a verification report.
@@ -57,43 +48,6 @@ pub struct Document {
     pub expectations: Vec<Expectation>,
     /// The experiments on trained models, when run ([`Document::with_experiments`]).
     pub experiments: Vec<super::experiments::Section>,
-}
-
-/// Monte Carlo parameters of the report: steps, trials, seed.
-pub const SIMULATION: (usize, usize, u64) = (30, 4000, 2026);
-
-fn finite(g: CriticalGamma) -> Option<f64> {
-    match g {
-        CriticalGamma::Finite(x) => Some(x),
-        _ => None,
-    }
-}
-
-fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurve>> {
-    let n = instance.n();
-    if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
-        return Ok(None);
-    }
-    let mut points = Vec::with_capacity(n);
-    for b in 1..=n {
-        let inst = instance
-            .clone()
-            .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
-        let a = Analysis::of(&inst, tol)?;
-        points.push(BatchPoint {
-            batch_size: b,
-            gd: finite(a.gd.critical_gamma),
-            thm33: finite(a.thm33.critical_gamma),
-            exact: finite(a.mean_square.check.critical_gamma),
-            thm35: finite(a.thm35.check.critical_gamma).map(|g| (g, a.thm35.hypotheses.hold())),
-        });
-    }
-    Ok(Some(BatchCurve {
-        name: instance.name().to_owned(),
-        n,
-        sampling: Sampling::WithoutReplacement,
-        points,
-    }))
 }
 
 /// The longest instance-name part of a figure's file name, in bytes (file systems allow 255).
@@ -141,10 +95,11 @@ impl FigureNames {
 }
 
 impl Document {
-    /// Analyze, enumerate and draw everything for `instances`.
+    /// The [`Verification`] of `instances` and `proof_files` (computed once), with its figures
+    /// drawn.
     ///
     /// # Errors
-    /// A numerical failure, or a plotting failure (reported as [`crate::Error::Numerical`]);
+    /// As [`Verification::run`]; a plotting failure (reported as [`crate::Error::Numerical`]);
     /// [`crate::Error::Input`] on `sampling` for an instance under random reshuffling (every
     /// check here is of the i.i.d. schemes; see [`Analysis::of`]).
     pub fn build(
@@ -152,60 +107,15 @@ impl Document {
         proof_files: &[std::path::PathBuf],
         tol: &Tolerances,
     ) -> Result<Self> {
-        let mut analyses = Vec::new();
-        let mut enumerations = Vec::new();
-        let mut batch_curves = Vec::new();
-        let mut expectations = Vec::new();
-        for inst in instances {
-            let a = Analysis::of(inst, tol)?;
-            for o in &a.orderings {
-                expectations.push(Expectation {
-                    what: format!("{}: {}", text_name(&a.summary.name), o.relation),
-                    holds: o.holds,
-                });
-            }
-            let e =
-                EnumerationCheck::run(inst, Arithmetic::Exact, &Params::default(), tol.agreement)
-                    .ok();
-            if let Some(e) = &e {
-                expectations.push(Expectation {
-                    what: format!(
-                        "{}: every-minibatch enumeration == closed form (exact)",
-                        text_name(&a.summary.name)
-                    ),
-                    holds: e.agrees(),
-                });
-            }
-            enumerations.push(e);
-            if let Some(c) = batch_curve(inst, tol)? {
-                batch_curves.push(c);
-            }
-            analyses.push(a);
-        }
+        let Verification {
+            analyses,
+            enumerations,
+            batch_curves,
+            simulations,
+            proofs,
+            expectations,
+        } = Verification::run(instances, proof_files, tol)?;
         let plot = |r: std::result::Result<String, String>| r.map_err(crate::Error::Numerical);
-        // One stable (ρ < 1) and one unstable instance, the first of each in input order.
-        let mut simulations = Vec::new();
-        let stable = analyses.iter().position(|a| {
-            a.mean_square.check.verdict == crate::criteria::Verdict::Accepts
-                && a.mean_square.check.value < 1.0 - 1e-6
-        });
-        let unstable = analyses
-            .iter()
-            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Rejects);
-        for k in [stable, unstable].into_iter().flatten() {
-            let (steps, trials, seed) = SIMULATION;
-            let params = crate::simulate::SimParams::new(steps, trials, seed);
-            let c = crate::simulate::run(&instances[k], &params, &|_| {})?;
-            expectations.push(Expectation {
-                what: format!(
-                    "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
-                    text_name(&analyses[k].summary.name),
-                    c.agreement.alpha
-                ),
-                holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
-            });
-            simulations.push(c);
-        }
         let mut figures = vec![Figure {
             file: "diagram.svg".to_owned(),
             title: "The sharpness–non-uniformity diagram".to_owned(),
@@ -248,7 +158,11 @@ impl Document {
                     ln_exact: r.ln_predicted,
                 })
                 .collect();
-            let (steps, trials, seed) = SIMULATION;
+            let SimulationPlan {
+                steps,
+                trials,
+                seed,
+            } = SIMULATION;
             figures.push(Figure {
                 file: names.file("mean-square", &sim.name),
                 title: format!("E‖x_k‖² against k: {}", md_name(&sim.name)),
@@ -262,17 +176,10 @@ impl Document {
                 ))?,
             });
         }
-        let proofs = if proof_files.is_empty() {
-            Vec::new()
-        } else {
-            crate::proof::verify(proof_files, &crate::proof::VerifyParams::default())?.0
-        };
         let mut bars = Vec::new();
         for f in &proofs {
             let mut bar = figures::ProofBar {
-                name: std::path::Path::new(&f.path)
-                    .file_stem()
-                    .map_or_else(|| f.path.clone(), |s| s.to_string_lossy().into_owned()),
+                name: proof_name(f),
                 holds: 0,
                 no_counterexample: 0,
                 fails_as_printed: 0,
@@ -282,15 +189,6 @@ impl Document {
                 let crate::proof::ItemReport::Step(step) = item else {
                     continue;
                 };
-                expectations.push(Expectation {
-                    what: format!(
-                        "{}: step {} meets its expectation ({})",
-                        text_name(&bar.name),
-                        step.label,
-                        step.verdict
-                    ),
-                    holds: step.met,
-                });
                 use crate::proof::Verdict as V;
                 let slot = if !step.met {
                     &mut bar.unexpected
@@ -423,6 +321,55 @@ fn summary_lines(d: &Document) -> String {
     for f in failed {
         let _ = writeln!(s, "- FAILED: {}", f.what);
     }
+    s
+}
+
+/// The main job's summary on standard output: the counts, one line per instance with its exact
+/// verdict, one per experiment with its claims, why the experiments were left out (if they
+/// were), every failed check, and the path of `report.html` (`report_html`, shown through
+/// [`crate::fmt::text_path`]).
+#[must_use]
+pub fn document_summary(
+    d: &Document,
+    experiments_skipped: Option<&str>,
+    report_html: &str,
+) -> String {
+    let failed: Vec<&str> = d
+        .expectations
+        .iter()
+        .filter(|e| !e.holds)
+        .map(|e| e.what.as_str())
+        .collect();
+    let mut s = format!(
+        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
+        d.analyses.len(),
+        d.expectations.len(),
+        failed.len(),
+        d.figures.len() + d.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
+    );
+    for a in &d.analyses {
+        let _ = writeln!(
+            s,
+            "  {:<40} SGD exactly: {}",
+            text_name(&a.summary.name),
+            super::exact_summary_line(a)
+        );
+    }
+    for e in &d.experiments {
+        let _ = writeln!(
+            s,
+            "  experiment {:<29} {}",
+            e.id,
+            super::experiments::claims_summary(e)
+        );
+    }
+    if let Some(why) = experiments_skipped {
+        let _ = writeln!(s, "  {why}");
+    }
+    for f in &failed {
+        let _ = writeln!(s, "FAILED: {f}");
+    }
+    let _ = writeln!(s, "report: {}", crate::fmt::text_path(report_html));
     s
 }
 

@@ -1,7 +1,8 @@
 //! The Markdown report: one table of instances, then one table of criteria per instance.
 
-use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use super::{exact_summary, rows, sgd_summary, Row};
 use crate::analysis::{Analysis, Summary};
+use crate::fmt::{sig, sig_rel};
 use std::fmt::Write as _;
 
 /// The header of the table of instances.
@@ -45,7 +46,7 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        super::md_name(&s.name),
+        crate::fmt::md_name(&s.name),
         s.n,
         s.d,
         s.batch_size,
@@ -67,7 +68,7 @@ pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note
     let _ = writeln!(
         out,
         "\n### {} (N = {} × d = {})\n",
-        super::md_name(&s.name),
+        crate::fmt::md_name(&s.name),
         s.n,
         s.d
     );

@@ -4,25 +4,31 @@
 //! stable; quantities that are zero up to rounding print as `0`.
 
 pub mod certified;
+#[cfg(feature = "cli")]
 mod document;
 mod enumeration;
+#[cfg(feature = "cli")]
 pub mod experiments;
 mod format;
 mod json;
 mod markdown;
+mod render;
 pub mod reshuffling;
 mod simulation;
 mod sweep;
 mod text;
 mod verify;
 
+#[cfg(feature = "cli")]
 pub use document::{
-    document_html, document_json, document_markdown, Document, Expectation, Figure,
+    document_html, document_json, document_markdown, document_summary, Document, Expectation,
+    Figure,
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{md_name, sig, sig_rel, text_name};
 pub use json::{json, json_value};
 pub use markdown::markdown;
+pub use render::{Render, Simulated};
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
 pub use sweep::{sweep_json, sweep_json_value, sweep_markdown, sweep_text};
 pub use text::text;
@@ -32,7 +38,8 @@ use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 
 /// The output formats of `analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// A report for people.
     #[default]

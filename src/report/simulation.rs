@@ -1,7 +1,7 @@
 //! Renderers for `simulate`: the Monte Carlo estimate of `E‖x_k‖²` per step beside the exact
 //! prediction, the agreement test, growth rates and escape times.
 
-use super::sig;
+use crate::fmt::sig;
 use crate::simulate::{Comparison, PredictionKind, StepComparison, StepVerdict, TestVerdict, X0};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
 fn sig_exp(ln: f64) -> String {
     if ln.is_nan() {
-        return super::format::NOT_A_NUMBER.to_owned();
+        return crate::fmt::NOT_A_NUMBER.to_owned();
     }
     if ln == f64::NEG_INFINITY {
         return "0".to_owned();
@@ -276,7 +276,7 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let _ = writeln!(
         out,
         "== {}: N = {} samples × d = {} parameters ==\n{}",
-        super::text_name(&c.simulation.name),
+        crate::fmt::text_name(&c.simulation.name),
         c.simulation.n,
         c.simulation.d,
         header(c)
@@ -345,7 +345,7 @@ pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let _ = writeln!(
         out,
         "## {}\n\n{}\n",
-        super::md_name(&c.simulation.name),
+        crate::fmt::md_name(&c.simulation.name),
         header(c)
     );
     if let Some(note) = space_note(c) {

@@ -1,8 +1,9 @@
 //! The `sweep` report: every criterion's critical learning rate against the batch size, in
 //! text, Markdown and JSON.
 
-use super::{critical, json, sig};
+use super::{critical, json};
 use crate::criteria::Verdict;
+use crate::fmt::sig;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use crate::mean_square::{Reshuffling, Sweep, SweepRow};
@@ -98,7 +99,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "== {}: N = {} samples × d = {} parameters: critical learning rates against the batch size ==",
-        super::text_name(&s.name),
+        crate::fmt::text_name(&s.name),
         s.n,
         s.d
     );
@@ -125,7 +126,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     );
     out.push('\n');
     let rows: Vec<Vec<String>> = s.rows.iter().map(|r| iid_cells(s, r)).collect();
-    super::format::aligned_table(&mut out, &IID_HEADER, &rows);
+    crate::fmt::aligned_table(&mut out, &IID_HEADER, &rows);
     if !s.reshuffling.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -134,7 +135,7 @@ pub fn sweep_text(s: &Sweep) -> String {
             sig(BISECTION_REL)
         );
         let rows: Vec<Vec<String>> = s.reshuffling.iter().map(|r| rr_cells(s, r)).collect();
-        super::format::aligned_table(&mut out, &RR_HEADER, &rows);
+        crate::fmt::aligned_table(&mut out, &RR_HEADER, &rows);
     }
     out
 }
@@ -180,7 +181,7 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     let _ = writeln!(
         out,
         "### {} (N = {} × d = {}): critical learning rates against the batch size\n",
-        super::md_name(&s.name),
+        crate::fmt::md_name(&s.name),
         s.n,
         s.d
     );

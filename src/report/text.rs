@@ -1,7 +1,8 @@
 //! The plain-text report, for people at a terminal.
 
-use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use super::{exact_summary, rows, sgd_summary, Row};
 use crate::analysis::{Analysis, Summary};
+use crate::fmt::{sig, sig_rel};
 use crate::instance::Sampling;
 use std::fmt::Write as _;
 
@@ -25,7 +26,7 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
     let _ = writeln!(
         out,
         "== {}: N = {} {} × d = {} parameters ==",
-        super::text_name(&s.name),
+        crate::fmt::text_name(&s.name),
         s.n,
         if s.n == 1 { "sample" } else { "samples" },
         s.d
@@ -126,7 +127,7 @@ pub(crate) fn criteria_table(out: &mut String, rows: &[Row]) {
         })
         .collect();
     out.push('\n');
-    super::format::aligned_table(out, &HEADER, &cells);
+    crate::fmt::aligned_table(out, &HEADER, &cells);
     out.push('\n');
 }
 

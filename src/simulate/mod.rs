@@ -243,6 +243,22 @@ pub enum SimError {
 }
 
 impl SimError {
+    /// What kind of error this is.
+    #[must_use]
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            Self::NoSteps
+            | Self::TooFewTrials(_)
+            | Self::X0Degenerate
+            | Self::Alpha(_)
+            | Self::EscapeRadius(_) => ErrorKind::OutOfRange,
+            Self::X0Dimension { .. } => ErrorKind::Shape,
+            Self::X0Scale(_) => ErrorKind::NonFinite,
+            Self::Limit { .. } => ErrorKind::TooLarge,
+        }
+    }
+
     /// The parameter at fault, as named on the command line.
     #[must_use]
     pub fn field(&self) -> &'static str {
@@ -509,7 +525,7 @@ pub fn run(
     params: &SimParams,
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::Result<Comparison> {
-    let fail = |e: SimError| crate::Error::input(e.field(), &e);
+    let fail = |e: SimError| crate::Error::invalid(e.kind(), e.field(), &e);
     validate(instance, params).map_err(fail)?;
     // The trajectories run on the range of the H_i, at a safe scale (crate::reduction): the
     // null directions never move, and γH_B is unchanged by the rescaling.
@@ -524,7 +540,7 @@ pub fn run(
                 (y.iter().map(|v| v * v).sum(), x.iter().map(|v| v * v).sum());
             let tol = crate::Tolerances::default().null_space;
             if y2.sqrt() <= tol.at_scale(x2.sqrt()) {
-                return Err(crate::Error::input(
+                return Err(crate::Error::invalid(crate::error::ErrorKind::OutOfRange,
                     "x0",
                     format!(
                         "x0 lies in the null space of every H_i (its part in their range is {:.1e} of its norm, at most the null-space tolerance {:e}): linearized SGD never moves it (‖x_k‖ = ‖x_0‖ for every k), so there is nothing to simulate",

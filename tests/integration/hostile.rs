@@ -300,6 +300,83 @@ fn names_cannot_fake_result_lines() {
     assert!(v[0]["name"].as_str().unwrap().starts_with("x\nSGD"));
 }
 
+/// `stderr` of a refusal: exit code 2, no line of its own starting with the faked result, the
+/// newline shown as `\n`.
+#[track_caller]
+fn path_escaped(o: &Output) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "exit code; stderr: {err}");
+    assert!(
+        !err.lines().any(|l| l.starts_with("== fake: stable")),
+        "the path starts no line of its own:\n{err}"
+    );
+    assert!(
+        err.contains("\\n== fake: stable"),
+        "the newline is shown escaped: {err}"
+    );
+    assert!(!err.contains('\u{202e}'), "{err}");
+}
+
+#[test]
+fn paths_cannot_fake_result_lines() {
+    let dir = scratch("paths").join("d\n== fake: stable\u{202e}");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A bad field (Error::Input), a missing file (Error::Io), a file over the budget (Limit).
+    let bad = write(
+        &dir,
+        "bad.json",
+        r#"{"hessians": [[[1, 2], [0, 1]]], "gamma": 0.1, "batch_size": 1}"#,
+    );
+    let missing = dir.join("missing.json");
+    let big = write(&dir, "big.json", &" ".repeat(40_000));
+    for cmd in ["analyze", "enumerate", "sweep", "simulate"] {
+        for p in [&bad, &missing] {
+            path_escaped(&bin().arg(cmd).arg(p).output().unwrap());
+        }
+    }
+    path_escaped(
+        &bin()
+            .args(["analyze", "--certified"])
+            .arg(&bad)
+            .output()
+            .unwrap(),
+    );
+    path_escaped(
+        &bin()
+            .arg("report")
+            .arg(&bad)
+            .arg("--out")
+            .arg(dir.join("r"))
+            .output()
+            .unwrap(),
+    );
+    path_escaped(
+        &bin()
+            .arg("verify")
+            .arg(dir.join("missing.lecture"))
+            .output()
+            .unwrap(),
+    );
+    path_escaped(
+        &bin()
+            .args(["analyze", "--memory-limit", "1M"])
+            .arg(&big)
+            .output()
+            .unwrap(),
+    );
+    // A foreign file in the report folder, named to fake a line.
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    write(&out, "n\n== fake: stable", "mine");
+    path_escaped(
+        &bin()
+            .args(["report", "fixtures/d1_sgd_stable.json", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap(),
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn special_files_are_refused_without_blocking() {

@@ -3,9 +3,11 @@
 
 mod common;
 
+mod architecture;
 mod cli;
 mod enumerate;
 mod enumerate_fast;
+mod error_kinds;
 mod exact_route;
 mod experiments;
 mod fixtures;
