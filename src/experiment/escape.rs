@@ -14,15 +14,12 @@
 //! first of them.
 
 use super::{
-    analyze_minimum, linspace, num, Claim, GradientSpan, MinimumReport, Problem, Progress,
-    Reduction, Setup,
+    analyze_minimum, linspace, num, rho_on_range, start_in_range, Claim, MinimumReport, Problem,
+    Progress, Setup,
 };
 use crate::error::{Error, Result};
-use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
-use crate::model::standard_normals;
+use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
 use crate::train::{self, objective, Method, Outcome, Stop, TrainParams};
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -56,8 +53,6 @@ pub struct EscapeParams {
     pub watch_steps: usize,
     /// After an escape at GD's `γ`: SGD until this.
     pub settle: Stop,
-    /// How the minimum's instance is formed.
-    pub reduction: Reduction,
     /// The `α` of the line `θ(α)`.
     pub alphas: Vec<f64>,
 }
@@ -87,7 +82,6 @@ impl Default for EscapeParams {
                 target_loss: 1e-6,
                 max_steps: 100_000,
             },
-            reduction: Reduction::SpanOfGradients,
             alphas: linspace(-0.5, 1.5, 41),
         }
     }
@@ -148,7 +142,8 @@ pub struct EscapeRun {
     pub gamma: f64,
     /// `γ/γ*_exact(B)`.
     pub ratio: f64,
-    /// `ρ(L_γ)` at this `γ` (on the span).
+    /// `ρ(L_γ)` at this `γ` on the range of `H` ([`super::rho_on_range`]; the `P`-parameter
+    /// operator's is `max(ρ, 1)`).
     pub rho: f64,
     /// The SGD seed.
     pub seed: u64,
@@ -265,21 +260,6 @@ fn check(p: &EscapeParams) -> Result<()> {
     Ok(())
 }
 
-/// A start `θ* + δ`: `‖δ‖ = size`, uniform on the sphere of the span.
-fn start(theta: &[f64], span: &GradientSpan, size: f64, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(1);
-    let z = standard_normals(&mut rng, span.basis.len());
-    let norm = z.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let mut out = theta.to_vec();
-    for (c, w) in z.iter().zip(&span.basis) {
-        for (o, wj) in out.iter_mut().zip(w) {
-            *o += size * c / norm * wj;
-        }
-    }
-    out
-}
-
 /// Run the experiment.
 ///
 /// # Errors
@@ -330,17 +310,20 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
     let mut minima = Vec::new();
     let mut polished = None;
     for &b in &batches {
-        let (m, theta, span) =
-            analyze_minimum(&problem, &gd.theta, gamma, b, p.sampling, p.reduction)?;
+        let m = analyze_minimum(&problem, &gd.theta, gamma, b, p.sampling)?;
         minima.push(MinimumAtBatch {
             batch_size: b.get(),
-            minimum: m,
+            minimum: m.report,
         });
-        polished.get_or_insert((theta, span));
+        polished.get_or_insert((m.theta, m.instance));
     }
-    let (theta_gd, span) = polished.expect("at least one batch size");
-    // ρ(L_γ) at each run's γ, on the span.
-    let samples = Samples::gradients_from_rows(&span.reduced)?;
+    let (theta_gd, instance) = polished.expect("at least one batch size");
+    // The starts θ_GD + δ, one per seed, shared by every setting.
+    let starts = (0..p.seeds)
+        .map(|seed| start_in_range(&theta_gd, &instance, p.perturbation, seed, 1))
+        .collect::<Result<Vec<_>>>()?;
+    // ρ(L_γ) at each run's γ, on the range of H.
+    let samples = instance.samples();
     let mut settings = Vec::new();
     for (m, &b) in minima.iter().zip(&batches) {
         let g_star = m.minimum.gamma_exact;
@@ -354,7 +337,7 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
         }
         for (which, g) in gammas {
             let inst = Instance::new("rho", samples.clone(), LearningRate::new(g)?, b, p.sampling)?;
-            let rho = crate::mean_square::spectral_radius(&inst)?;
+            let rho = rho_on_range(&inst)?;
             settings.push((b, which, g, g / g_star, rho));
         }
     }
@@ -366,7 +349,8 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
     let outcomes = jobs
         .par_iter()
         .map(|&((b, which, g, ratio, rho), seed)| {
-            let r = watch(&problem, p, &theta_gd, &span, b, which, g, ratio, rho, seed);
+            let start = &starts[usize::try_from(seed).expect("seeds fit in memory")];
+            let r = watch(&problem, p, start, b, which, g, ratio, rho, seed);
             let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(k, jobs.len());
             r
@@ -420,8 +404,7 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
 fn watch(
     problem: &Problem,
     p: &EscapeParams,
-    theta_gd: &[f64],
-    span: &GradientSpan,
+    theta0: &[f64],
     b: BatchSize,
     which: RunGamma,
     gamma: f64,
@@ -429,10 +412,9 @@ fn watch(
     rho: f64,
     seed: u64,
 ) -> Result<(EscapeRun, Vec<f64>)> {
-    let theta0 = start(theta_gd, span, p.perturbation, seed);
     let t = train::train(
         &problem.model,
-        &theta0,
+        theta0,
         &problem.split.train,
         &TrainParams {
             gamma: LearningRate::new(gamma)?,
@@ -536,11 +518,11 @@ fn land(
         ));
         return Ok((landing, None));
     }
-    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling, p.reduction) {
-        Ok((m, theta, _)) => {
-            landing.distance_from_gd = distance(&theta, theta_gd);
-            landing.minimum = Some(m);
-            Ok((landing, Some(theta)))
+    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling) {
+        Ok(m) => {
+            landing.distance_from_gd = distance(&m.theta, theta_gd);
+            landing.minimum = Some(m.report);
+            Ok((landing, Some(m.theta)))
         }
         Err(e @ Error::Numerical(_)) => {
             landing.note = Some(e.to_string());

@@ -5,20 +5,10 @@
 //!
 //! Shared here: the [`Setup`] (data, network, initialization) and the analysis of a trained
 //! point as a minimum ([`analyze_minimum`]): polished onto the zero-loss set
-//! ([`crate::train::polish`]), its per-sample output gradients `g_i` made an
-//! [`crate::Instance`] (`H_i = g_i g_iᵀ`) and analyzed by [`crate::Analysis::of`].
-//!
-//! **Range reduction.** The instance is built from the coordinates of the `g_i` in an
-//! orthonormal basis of their span (dimension `r ≤ N`, [`Reduction::SpanOfGradients`]): with
-//! `JJᵀ = VΛVᵀ` (`J` the `N×P` matrix of rows `g_iᵀ`), the reduced gradients are the rows of
-//! `V_r Λ_r^{1/2}`, since `g_iᵀ w_k = (JJᵀ v_k)_i/√λ_k = √λ_k v_{ik}` for the basis
-//! `w_k = Jᵀv_k/√λ_k`. Every `H_i` vanishes on the orthogonal complement, so `H`, `Σ`, every
-//! critical `γ` and the sharpness, trace and non-uniformity are those of the full `P`-parameter
-//! problem; `ρ(L_γ)` of the full operator is `max(ρ_reduced, 1)` when `r < P`, the `P − r`
-//! null directions having factor exactly 1. Eigenvalues of `JJᵀ` below the null-space tolerance
-//! (relative to the largest) are dropped, as [`crate::Analysis`] drops them from `H`. The
-//! reduction keeps the analysis on the dense route (`r ≤ 40`) while the over-parameterized
-//! route of the analysis is slow; [`Reduction::None`] analyzes the `P`-dimensional instance.
+//! ([`crate::train::polish`]), its per-sample output gradients `g_i` (all `P` coordinates) made
+//! an [`crate::Instance`] (`H_i = g_i g_iᵀ`) and analyzed by [`crate::Analysis::of`], which
+//! works on the range of `H` itself ([`crate::reduction`]: `r ≤ N` coordinates, every criterion
+//! unchanged). Starts next to a minimum are drawn in that range ([`start_in_range`]).
 
 pub mod edge;
 pub mod escape;
@@ -30,10 +20,12 @@ use crate::data::digits::{Centering, Digits, DigitsParams, Resolution, Task};
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
-use crate::linalg;
-use crate::model::{dot, Activation, ScalarModel, TwoLayer};
+use crate::model::{dot, standard_normals, Activation, ScalarModel, TwoLayer};
+use crate::reduction::Reduction;
 use crate::tolerance::Tolerances;
 use crate::train::{objective, polish};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 /// The data, the network and its initialization, shared by the experiments.
@@ -140,56 +132,6 @@ impl Problem {
     }
 }
 
-/// How the minimum's instance is formed (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reduction {
-    /// The `g_i` in an orthonormal basis of their span (`r ≤ N` coordinates).
-    #[default]
-    SpanOfGradients,
-    /// The `g_i` as they are (`P` coordinates).
-    None,
-}
-
-/// The span of the per-sample output gradients at `θ`: the reduced gradients (rows, `N×r`) and
-/// the orthonormal basis vectors `w_k ∈ ℝ^P` they are coordinates in.
-#[derive(Debug, Clone)]
-pub struct GradientSpan {
-    /// `g̃_i`, the coordinates of `g_i` in the basis.
-    pub reduced: Vec<Vec<f64>>,
-    /// `w_1, …, w_r`, orthonormal.
-    pub basis: Vec<Vec<f64>>,
-}
-
-/// The span of the `g_i` (rows of `gradients`); see the module docs.
-///
-/// # Errors
-/// A failure of the eigenvalue computation.
-pub fn gradient_span(gradients: &[Vec<f64>]) -> Result<GradientSpan> {
-    let n = gradients.len();
-    let gram = faer::Mat::from_fn(n, n, |i, j| dot(&gradients[i], &gradients[j]));
-    let (lambda, v) = linalg::sym_eigen(gram.as_ref())?;
-    let top = lambda.last().copied().unwrap_or(0.0);
-    let keep: Vec<usize> = (0..n)
-        .rev()
-        .filter(|&k| lambda[k] > Tolerances::DEFAULT_NULL_SPACE * top && lambda[k] > 0.0)
-        .collect();
-    let reduced = (0..n)
-        .map(|i| keep.iter().map(|&k| lambda[k].sqrt() * v[(i, k)]).collect())
-        .collect();
-    let p = gradients.first().map_or(0, Vec::len);
-    let basis = keep
-        .iter()
-        .map(|&k| {
-            let s = 1.0 / lambda[k].sqrt();
-            (0..p)
-                .map(|j| s * (0..n).map(|i| gradients[i][j] * v[(i, k)]).sum::<f64>())
-                .collect()
-        })
-        .collect();
-    Ok(GradientSpan { reduced, basis })
-}
-
 /// A trained point read as a minimum: the numbers every experiment reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MinimumReport {
@@ -207,7 +149,7 @@ pub struct MinimumReport {
     pub theta_norm: f64,
     /// `max_i |e_i|` at the polished point.
     pub residual: f64,
-    /// `r`, the dimension of the span of the `g_i` (the rank of `H`).
+    /// `r`, the dimension of the span of the `g_i` (the rank of `H`, as the analysis found it).
     pub rank: usize,
     /// `λ_max(H)` at the polished minimum.
     pub sharpness: f64,
@@ -225,7 +167,8 @@ pub struct MinimumReport {
     pub gamma_thm33: f64,
     /// `2/tr H`.
     pub gamma_trace: f64,
-    /// `ρ(L_γ)` at the analysis' `γ` (on the span; the full operator's is `max(ρ, 1)`).
+    /// `ρ(L_γ)` of the `P`-parameter operator at the analysis' `γ`: exactly 1 below `γ*_exact`
+    /// (the null directions of `H`), `ρ > 1` above it.
     pub rho: f64,
     /// The exact mean-square verdict at `γ`: `stable`, `unstable` or `boundary`.
     pub verdict: String,
@@ -236,8 +179,19 @@ fn gamma(c: CriticalGamma) -> f64 {
     c.as_f64()
 }
 
-/// The minimum near `theta` and its analysis at `γ`, `B`, `sampling`; also returns the polished
-/// point and its gradient span.
+/// A trained point polished onto the zero-loss set and analyzed.
+#[derive(Debug, Clone)]
+pub struct AnalyzedMinimum {
+    /// The numbers every experiment reports.
+    pub report: MinimumReport,
+    /// The polished point `θ*`.
+    pub theta: Vec<f64>,
+    /// Its instance: the `N` per-sample output gradients `g_i` in all `P` coordinates
+    /// (`H_i = g_i g_iᵀ`), at the analysis' `γ`, `B` and sampling.
+    pub instance: Instance,
+}
+
+/// The minimum near `theta` and its analysis at `γ`, `B`, `sampling`.
 ///
 /// # Errors
 /// As [`polish::project_to_interpolation`] (the point cannot be polished), [`Instance::new`]
@@ -248,16 +202,11 @@ pub fn analyze_minimum(
     gamma_at: LearningRate,
     batch: BatchSize,
     sampling: Sampling,
-    reduction: Reduction,
-) -> Result<(MinimumReport, Vec<f64>, GradientSpan)> {
+) -> Result<AnalyzedMinimum> {
     let (model, train, test) = (&problem.model, &problem.split.train, &problem.split.test);
     let projection = polish::project_to_interpolation(model, theta, train)?;
     let ps = objective::per_sample(model, &projection.theta, train);
-    let span = gradient_span(&ps.gradients)?;
-    let samples = match reduction {
-        Reduction::SpanOfGradients => Samples::gradients_from_rows(&span.reduced)?,
-        Reduction::None => Samples::gradients_from_rows(&ps.gradients)?,
-    };
+    let samples = Samples::gradients_from_rows(&ps.gradients)?;
     let instance = Instance::new("trained minimum", samples, gamma_at, batch, sampling)?;
     let a = Analysis::of(&instance, &Tolerances::default())?;
     let norms: Vec<f64> = ps.gradients.iter().map(|g| dot(g, g)).collect();
@@ -270,7 +219,7 @@ pub fn analyze_minimum(
         polish_distance: projection.distance,
         theta_norm: dot(theta, theta).sqrt(),
         residual: projection.residual_after,
-        rank: span.basis.len(),
+        rank: a.summary.reduction.rank,
         sharpness: a.summary.sharpness,
         trace_h: a.summary.trace_h,
         non_uniformity: a.summary.non_uniformity,
@@ -287,7 +236,52 @@ pub fn analyze_minimum(
         }
         .to_owned(),
     };
-    Ok((report, projection.theta, span))
+    Ok(AnalyzedMinimum {
+        report,
+        theta: projection.theta,
+        instance,
+    })
+}
+
+/// `θ* + δ` with `‖δ‖ = size` and `δ` uniform on the unit sphere of the range of `H` (the span
+/// of the `g_i` of `instance`: the directions where `H` acts; the others are flat and only move
+/// along the zero-loss set), from `ChaCha8Rng::seed_from_u64(seed)` on `stream`. The range and
+/// its orthonormal basis are the core's ([`Reduction`]).
+///
+/// # Errors
+/// As [`Reduction::of`].
+///
+/// # Panics
+/// If `theta` does not have length `P = instance.d()`.
+pub fn start_in_range(
+    theta: &[f64],
+    instance: &Instance,
+    size: f64,
+    seed: u64,
+    stream: u64,
+) -> Result<Vec<f64>> {
+    let red = Reduction::of(instance, &Tolerances::default())?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    let z = standard_normals(&mut rng, red.info().rank);
+    let delta = red.embed(&z);
+    let norm = dot(&delta, &delta).sqrt();
+    Ok(theta
+        .iter()
+        .zip(&delta)
+        .map(|(t, e)| t + size * e / norm)
+        .collect())
+}
+
+/// `ρ(L_γ)` of `instance` on the range of its `H` (the reduced operator of
+/// [`crate::reduction`]): below `γ*_exact` it says how fast the range contracts, where the full
+/// operator's `max(ρ, 1) = 1` only says that the null directions never move.
+///
+/// # Errors
+/// As [`Reduction::of`] and [`crate::mean_square::spectral_radius`].
+pub fn rho_on_range(instance: &Instance) -> Result<f64> {
+    let red = Reduction::of(instance, &Tolerances::default())?;
+    crate::mean_square::spectral_radius(red.instance())
 }
 
 /// Counts of a comparison over runs: how many times a quantity went down, stayed, went up.
