@@ -36,19 +36,19 @@ enum Which {
 #[derive(Debug, Args)]
 struct SetupArgs {
     /// The two-class digits task POS:NEG (targets +1 and −1), e.g. 3:8 or 02468:13579.
-    #[arg(long, default_value = "3:8", value_parser = |s: &str| s.parse::<Task>())]
+    #[arg(long, default_value = "02468:13579", value_parser = |s: &str| s.parse::<Task>())]
     task: Task,
     /// Input features: 8x8 (all pixels) or 4x4 (2×2 block averages).
     #[arg(long, default_value = "8x8", value_parser = |s: &str| s.parse::<Resolution>())]
     resolution: Resolution,
     /// N, training images (the first N of the task in the shipped training pool).
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    #[arg(long, value_name = "N", default_value_t = 256)]
     n_train: usize,
     /// Test images (default: all of the task's test images).
     #[arg(long, value_name = "N")]
     n_test: Option<usize>,
     /// Width m of the two-layer network.
-    #[arg(long, value_name = "M", default_value_t = 8)]
+    #[arg(long, value_name = "M", default_value_t = 16)]
     width: usize,
     /// Activation σ: tanh or relu.
     #[arg(long, default_value = "tanh", value_parser = |s: &str| s.parse::<Activation>())]

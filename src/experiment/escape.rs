@@ -14,8 +14,8 @@
 //! first of them.
 
 use super::{
-    analyze_minimum, linspace, num, rho_on_range, start_in_range, Claim, MinimumReport, Problem,
-    Progress, Setup,
+    analyze_minimum, linearized_on_range, linspace, num, rho_on_range, start_in_range, Claim,
+    Linearized, MinimumReport, Problem, Progress, Setup,
 };
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
@@ -55,6 +55,9 @@ pub struct EscapeParams {
     pub settle: Stop,
     /// The `α` of the line `θ(α)`.
     pub alphas: Vec<f64>,
+    /// Trajectories of linearized SGD per setting, for its Lyapunov exponent and its escapes
+    /// (the almost-sure side of the threshold).
+    pub linearized_trials: usize,
 }
 
 impl Default for EscapeParams {
@@ -83,6 +86,7 @@ impl Default for EscapeParams {
                 max_steps: 100_000,
             },
             alphas: linspace(-0.5, 1.5, 41),
+            linearized_trials: 64,
         }
     }
 }
@@ -155,6 +159,9 @@ pub struct EscapeRun {
     pub reinterpolated_step: Option<usize>,
     /// The mean-square prediction of that step (`ρ > 1`).
     pub predicted_step: Option<f64>,
+    /// Linearized SGD at this setting, on the range of `H`, watched as long as the real run
+    /// with the same relative escape radius (the same for every seed of a setting).
+    pub linearized: Linearized,
     /// The largest `‖θ_k − θ_0‖` seen while watched.
     pub max_distance: f64,
     /// `(k, F(θ_k), ‖θ_k − θ_0‖)` every 10 steps while watched: kept for seed 0 at GD's `γ`
@@ -257,6 +264,15 @@ fn check(p: &EscapeParams) -> Result<()> {
     if p.seeds == 0 {
         return Err(Error::input("seeds", "at least one seed is needed"));
     }
+    if p.linearized_trials < 2 {
+        return Err(Error::input(
+            "linearized_trials",
+            format!(
+                "at least 2 trajectories are needed for the Lyapunov interval, got {}",
+                p.linearized_trials
+            ),
+        ));
+    }
     Ok(())
 }
 
@@ -338,7 +354,14 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
         for (which, g) in gammas {
             let inst = Instance::new("rho", samples.clone(), LearningRate::new(g)?, b, p.sampling)?;
             let rho = rho_on_range(&inst)?;
-            settings.push((b, which, g, g / g_star, rho));
+            let lin = linearized_on_range(
+                &inst,
+                p.watch_steps,
+                p.linearized_trials,
+                p.escape_radius / p.perturbation,
+                LINEARIZED_SEED,
+            )?;
+            settings.push((b, which, g, g / g_star, rho, lin));
         }
     }
     let jobs: Vec<_> = settings
@@ -348,9 +371,9 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let outcomes = jobs
         .par_iter()
-        .map(|&((b, which, g, ratio, rho), seed)| {
+        .map(|&((b, which, g, ratio, rho, lin), seed)| {
             let start = &starts[usize::try_from(seed).expect("seeds fit in memory")];
-            let r = watch(&problem, p, start, b, which, g, ratio, rho, seed);
+            let r = watch(&problem, p, start, b, which, g, ratio, (rho, lin), seed);
             let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(k, jobs.len());
             r
@@ -409,7 +432,7 @@ fn watch(
     which: RunGamma,
     gamma: f64,
     ratio: f64,
-    rho: f64,
+    (rho, linearized): (f64, Linearized),
     seed: u64,
 ) -> Result<(EscapeRun, Vec<f64>)> {
     let t = train::train(
@@ -460,6 +483,7 @@ fn watch(
             escape_step,
             reinterpolated_step,
             predicted_step,
+            linearized,
             max_distance: t.info.curve.iter().map(|r| r.distance).fold(0.0, f64::max),
             curve: if seed == 0 && which == RunGamma::GdGamma {
                 t.info
@@ -534,6 +558,9 @@ fn land(
 
 /// The settling phase of seed `s` uses the sampler seed `s +` this.
 pub const SETTLE_SEED_OFFSET: u64 = 1 << 32;
+
+/// The seed of the linearized simulations ([`Linearized`]).
+pub const LINEARIZED_SEED: u64 = 1 << 33;
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()

@@ -99,6 +99,8 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     .map_or("–".to_owned(), usize::to_string),
                 g[0].predicted_step
                     .map_or("–".to_owned(), |k| sig(k.round())),
+                sig(2.0 * g[0].linearized.lyapunov),
+                format!("{}/{}", g[0].linearized.escaped, g[0].linearized.trials),
             ]
         })
         .collect();
@@ -115,6 +117,8 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
             "diverged",
             "median escape step",
             "mean-square prediction",
+            "2λ₁ (linearized)",
+            "linearized reached radius",
         ]),
         rows,
     ));
