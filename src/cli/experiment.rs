@@ -3,7 +3,7 @@
 
 use crate::data::digits::{Resolution, Task};
 use crate::error::{Error, Result};
-use crate::experiment::{self, edge, escape, sam, Setup};
+use crate::experiment::{self, edge, escape, sam, section4, Setup};
 use crate::instance::Sampling;
 use crate::model::Activation;
 use crate::report::experiments::{self as render, Section};
@@ -30,6 +30,10 @@ enum Which {
     /// SAM: minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
     /// stability γλ(1 + ρλ) ≤ 2 checked by simulation; normalized SAM near a minimum measured.
     Sam(SamArgs),
+    /// Section 4: Theorem 4.1 (tr G against ‖x‖_{2,d}, ‖G‖₂ against ‖x‖_{2,1}) on random
+    /// two-layer ReLU networks over the sphere, the chain (46)–(48) on GD and SGD minima, and
+    /// Theorem 4.2's test loss over width m and dimension d.
+    Section4(Section4Args),
 }
 
 /// Data, network and output options shared by the experiments.
@@ -144,6 +148,48 @@ struct SamArgs {
     quadratics: usize,
 }
 
+#[derive(Debug, Args)]
+struct Section4Args {
+    /// γ of GD and SGD on the trained networks.
+    #[arg(long, default_value_t = section4::trained::TrainedParams::default().gamma)]
+    gamma: f64,
+    /// Seeds of the trained networks (teacher, data, initialization), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().seeds)]
+    seeds: Vec<u64>,
+    /// Widths m of the width sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().widths)]
+    widths: Vec<usize>,
+    /// Input dimensions d of the dimension sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().dims)]
+    dims: Vec<usize>,
+    /// N, training points of the trained networks.
+    #[arg(long, value_name = "N", default_value_t = section4::trained::TrainedParams::default().n_train)]
+    n_train: usize,
+    /// Input draws per n in the Theorem 4.1 measurement.
+    #[arg(long, default_value_t = section4::thm41::Thm41Params::default().draws)]
+    draws: usize,
+    /// The largest n of the Theorem 4.1 measurement.
+    #[arg(long, value_name = "N", default_value_t = section4::thm41::Thm41Params::default().max_n)]
+    max_n: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+impl Section4Args {
+    fn params(&self) -> section4::Section4Params {
+        let mut p = section4::Section4Params::default();
+        p.trained.gamma = self.gamma;
+        p.trained.seeds = self.seeds.clone();
+        p.trained.widths = self.widths.clone();
+        p.trained.dims = self.dims.clone();
+        p.trained.n_train = self.n_train;
+        p.thm41.draws = self.draws;
+        p.thm41.max_n = self.max_n;
+        p
+    }
+}
+
 fn with_bar<T>(name: &str, f: impl FnOnce(experiment::Progress<'_>) -> Result<T>) -> Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(0);
@@ -226,6 +272,10 @@ pub(super) fn run(args: &ExperimentArgs) -> Result<(Section, Format)> {
             let r = with_bar("training runs", |pr| sam::run(&p, pr))?;
             Ok((render::sam_section(&r)?, a.setup.format))
         }
+        Which::Section4(a) => {
+            let r = with_bar("networks", |pr| section4::run(&a.params(), pr))?;
+            Ok((render::section4_section(&r)?, a.format))
+        }
     }
 }
 
@@ -236,6 +286,7 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
         Which::Edge(_) => "experiment edge",
         Which::Escape(_) => "experiment escape",
         Which::Sam(_) => "experiment sam",
+        Which::Section4(_) => "experiment section4",
     };
     let (s, format) = run(args).map_err(|e| match e {
         Error::Input { ref location, .. } if location.origin == crate::error::IN_MEMORY => {
@@ -246,12 +297,13 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
     Ok(render_section(&s, format))
 }
 
-/// The three experiments at their default parameters, for the report.
+/// The experiments (edge, escape, sam, Section 4) at their default parameters, for the report.
 pub(super) fn default_sections() -> Result<Vec<Section>> {
     let none = |_: usize, _: usize| {};
     Ok(vec![
         render::edge_section(&edge::run(&edge::EdgeParams::default(), &none)?)?,
         render::escape_section(&escape::run(&escape::EscapeParams::default(), &none)?)?,
         render::sam_section(&sam::run(&sam::SamParams::default(), &none)?)?,
+        render::section4_section(&section4::run(&section4::Section4Params::default(), &none)?)?,
     ])
 }

@@ -13,6 +13,7 @@
 pub mod edge;
 pub mod escape;
 pub mod sam;
+pub mod section4;
 
 use crate::analysis::Analysis;
 use crate::criteria::CriticalGamma;

@@ -14,8 +14,10 @@ use std::fmt::Write as _;
 
 mod escape;
 mod sam;
+mod section4;
 pub use escape::escape_section;
 pub use sam::sam_section;
+pub use section4::section4_section;
 
 /// A piece of a section.
 #[derive(Debug, Clone, PartialEq)]
