@@ -424,6 +424,21 @@ pub const SAME_WITHIN: f64 = 1e-3;
 /// A progress callback: `(done, total)` units of work.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
+/// The median (`NaN` for no values; the mean of the two middle ones for an even count).
+#[must_use]
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    if k % 2 == 1 {
+        v[k / 2]
+    } else {
+        0.5 * (v[k / 2 - 1] + v[k / 2])
+    }
+}
+
 /// `k` evenly spaced numbers from `a` to `b` (both included).
 #[must_use]
 pub fn linspace(a: f64, b: f64, k: usize) -> Vec<f64> {

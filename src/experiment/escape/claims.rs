@@ -1,20 +1,7 @@
 //! The escape experiment's claims, read off its runs.
 
 use super::{EscapeParams, EscapeRun, Fate, Landing, MinimumAtBatch, RunGamma};
-use crate::experiment::{num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let k = v.len();
-    if k % 2 == 1 {
-        v[k / 2]
-    } else {
-        0.5 * (v[k / 2 - 1] + v[k / 2])
-    }
-}
+use crate::experiment::{median, num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
 
 pub(super) fn claims(
     p: &EscapeParams,

@@ -2,7 +2,7 @@
 
 use super::thm41::{Thm41Network, Thm41Result};
 use super::trained::{TrainedMinimum, TrainedResult, Trainer};
-use crate::experiment::{num, Claim, Support};
+use crate::experiment::{median, num, Claim, Support};
 
 /// Two quantities agree to rounding when their relative difference is at most this.
 const ROUNDING: f64 = 1e-12;
@@ -21,19 +21,6 @@ fn min_max(x: impl IntoIterator<Item = f64>) -> (f64, f64) {
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
             (a.min(v), b.max(v))
         })
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let k = v.len();
-    if k % 2 == 1 {
-        v[k / 2]
-    } else {
-        0.5 * (v[k / 2 - 1] + v[k / 2])
-    }
 }
 
 /// The spread (max/min over networks of the given `d`) of the median ratio at the largest `n`.

@@ -80,18 +80,10 @@ impl Spread {
     #[must_use]
     pub fn of(x: &[f64]) -> Self {
         assert!(!x.is_empty(), "a spread needs at least one value");
-        let mut v = x.to_vec();
-        v.sort_by(f64::total_cmp);
-        let k = v.len();
-        let median = if k % 2 == 1 {
-            v[k / 2]
-        } else {
-            0.5 * (v[k / 2 - 1] + v[k / 2])
-        };
         Self {
-            median,
-            min: v[0],
-            max: v[k - 1],
+            median: crate::experiment::median(x.to_vec()),
+            min: x.iter().copied().fold(f64::INFINITY, f64::min),
+            max: x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         }
     }
 

@@ -6,7 +6,8 @@
 //!
 //! Initialization: [`TwoLayer::init`] with the `w_j` scaled by `1/√m` (so `Σ_j‖w_j‖² ≈ 1` and
 //! `Σ_j a_j² ≈ 1` at every width: `‖x‖_{2,1} ≈ 2`, `‖x‖_{2,d} ≈ d + 1`), so that one `γ` is
-//! meaningful across widths.
+//! meaningful across widths. Seeds: the teacher and the data from `seed`, the initialization
+//! from `seed + 1000` (wrapping), SGD's batches from `seed`.
 
 use super::norms::Norms;
 use crate::analysis::Analysis;
@@ -295,7 +296,7 @@ fn one(
     let net = TwoLayer::new(d, m, Activation::Relu)?;
     let scale_w = 1.0 / (m as f64).sqrt();
     let theta0: Vec<f64> = net
-        .init(seed + 1000)
+        .init(seed.wrapping_add(1000))
         .into_iter()
         .enumerate()
         .map(|(k, x)| if k < m { x } else { x * scale_w })
