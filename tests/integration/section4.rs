@@ -190,6 +190,7 @@ fn tiny() -> Section4Params {
             width_sweep_d: 3,
             dims: vec![2, 4],
             dim_sweep_m: 16,
+            extra: Vec::new(),
             n_train: 8,
             n_test: 50,
             teacher_width: 2,

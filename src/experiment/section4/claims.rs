@@ -409,6 +409,11 @@ fn thm42_claims(t: &TrainedResult) -> Vec<Claim> {
     let mut sgd_lower = 0;
     let mut points = wp.clone();
     points.extend(dp.iter().filter(|p| !wp.contains(p)));
+    let mut extra: Vec<(usize, usize)> = t.minima.iter().map(|x| (x.m, x.d)).collect();
+    extra.sort_unstable();
+    extra.dedup();
+    let extra: Vec<(usize, usize)> = extra.into_iter().filter(|p| !points.contains(p)).collect();
+    points.extend(extra);
     for &(m, d) in &points {
         if let (Some(s), Some(g)) = (med(t, Trainer::Sgd, m, d), med(t, Trainer::Gd, m, d)) {
             pairs += 1;

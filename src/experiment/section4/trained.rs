@@ -32,6 +32,8 @@ pub struct TrainedParams {
     pub dims: Vec<usize>,
     /// `m` of the dimension sweep.
     pub dim_sweep_m: usize,
+    /// Further `(m, d)` pairs outside both sweeps (the corner of the widest and highest).
+    pub extra: Vec<(usize, usize)>,
     /// `N`, training samples.
     pub n_train: usize,
     /// Test samples (fresh from the sphere).
@@ -51,15 +53,16 @@ pub struct TrainedParams {
 }
 
 impl Default for TrainedParams {
-    /// Widths 10, 100, 1000 at `d = 10`; dimensions 5, 20, 100 at `m = 100`; `N = 64`, 2000
-    /// test points, a teacher of width 4; `γ = 0.2`, `B = 1`; seeds 1 and 2; training to
-    /// `F ≤ 10⁻⁵` or 20 000 steps.
+    /// Widths 30, 100, 300, 1000 at `d = 10`; dimensions 5, 10, 20, 50, 100 at `m = 100`; and
+    /// `(m, d) = (1000, 100)`; `N = 128`, 2000 test points, a teacher of width 4; `γ = 0.05`,
+    /// `B = 1`; seeds 1 and 2; GD to `F ≤ 10⁻⁵` or 50 000 steps, SGD up to 10⁶ steps.
     fn default() -> Self {
         Self {
             widths: vec![30, 100, 300, 1000],
             width_sweep_d: 10,
             dims: vec![5, 10, 20, 50, 100],
             dim_sweep_m: 100,
+            extra: vec![(1000, 100)],
             n_train: 128,
             n_test: 2000,
             teacher_width: 4,
@@ -165,6 +168,11 @@ pub fn configs(p: &TrainedParams) -> Vec<(usize, usize)> {
     for &d in &p.dims {
         if !c.contains(&(p.dim_sweep_m, d)) {
             c.push((p.dim_sweep_m, d));
+        }
+    }
+    for &x in &p.extra {
+        if !c.contains(&x) {
+            c.push(x);
         }
     }
     c
