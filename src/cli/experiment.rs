@@ -162,6 +162,10 @@ struct Section4Args {
     /// Input dimensions d of the dimension sweep, comma-separated.
     #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().dims)]
     dims: Vec<usize>,
+    /// Further (m, d) pairs trained outside both sweeps, as MxD, comma-separated; `none` for
+    /// none.
+    #[arg(long, value_delimiter = ',', default_value = "1000x100", value_parser = parse_pair)]
+    extra: Vec<Option<(usize, usize)>>,
     /// N, training points of the trained networks.
     #[arg(long, value_name = "N", default_value_t = section4::trained::TrainedParams::default().n_train)]
     n_train: usize,
@@ -176,6 +180,21 @@ struct Section4Args {
     format: Format,
 }
 
+/// `MxD` as `(m, d)`; `none` as nothing.
+fn parse_pair(s: &str) -> std::result::Result<Option<(usize, usize)>, String> {
+    if s == "none" {
+        return Ok(None);
+    }
+    let (m, d) = s
+        .split_once('x')
+        .ok_or_else(|| format!("expected MxD (e.g. 1000x100) or none, got {s:?}"))?;
+    let num = |t: &str| {
+        t.parse::<usize>()
+            .map_err(|e| format!("{t:?} in {s:?} is not a count: {e}"))
+    };
+    Ok(Some((num(m)?, num(d)?)))
+}
+
 impl Section4Args {
     fn params(&self) -> section4::Section4Params {
         let mut p = section4::Section4Params::default();
@@ -184,6 +203,7 @@ impl Section4Args {
         p.trained.widths = self.widths.clone();
         p.trained.dims = self.dims.clone();
         p.trained.n_train = self.n_train;
+        p.trained.extra = self.extra.iter().flatten().copied().collect();
         p.thm41.draws = self.draws;
         p.thm41.max_n = self.max_n;
         p

@@ -265,6 +265,9 @@ fn section4_command_refuses_bad_input_with_exit_2() {
         (&["--gamma=-1"][..], "gamma"),
         (&["--dims", "1"][..], "dims"),
         (&["--n-train", "0"][..], "n_train"),
+        (&["--max-n", "20"][..], "max_n: no n"),
+        (&["--extra", "1000by100"][..], "MxD"),
+        (&["--extra", "0x10"][..], "widths"),
     ] {
         let o = std::process::Command::new(env!("CARGO_BIN_EXE_sgd-stability"))
             .args(["experiment", "section4"])

@@ -170,6 +170,22 @@ pub fn shaped_network(m: usize, d: usize, shape: f64, seed: u64) -> Result<(TwoL
     Ok((net, theta))
 }
 
+/// The `n` of the grid for dimension `d`: `⌈k·d⌉` for `k` in `n_per_d` (non-finite or
+/// non-positive `k` give nothing), at most `max_n`, increasing.
+fn grid(p: &Thm41Params, d: usize) -> Vec<usize> {
+    let mut ns: Vec<usize> = p
+        .n_per_d
+        .iter()
+        .filter(|k| k.is_finite() && **k > 0.0)
+        .map(|k| (k * d as f64).ceil().max(1.0))
+        .filter(|&n| n <= p.max_n as f64)
+        .map(|n| n as usize)
+        .collect();
+    ns.sort_unstable();
+    ns.dedup();
+    ns
+}
+
 /// The first `n` of `rows` from which `ok` holds for every later row too.
 fn sets_in(rows: &[Thm41Row], ok: impl Fn(&Thm41Row) -> bool) -> Option<usize> {
     let mut first = None;
@@ -187,7 +203,8 @@ fn sets_in(rows: &[Thm41Row], ok: impl Fn(&Thm41Row) -> bool) -> Option<usize> {
 ///
 /// # Errors
 /// [`Error::Input`] on `configs` (empty, `m = 0` or `d < 2`), `shapes`, `n_per_d` (empty),
-/// `draws` (< 2 or > [`MAX_DRAWS`]), `max_n` (> [`MAX_N`]) or `band` (not in `(0, 1)`).
+/// `draws` (< 2 or > [`MAX_DRAWS`]), `max_n` (> [`MAX_N`], or no `n` of the grid within it for
+/// some `d`) or `band` (not in `(0, 1)`).
 pub fn check(p: &Thm41Params) -> Result<()> {
     for (field, empty) in [
         ("configs", p.configs.is_empty()),
@@ -233,6 +250,15 @@ pub fn check(p: &Thm41Params) -> Result<()> {
                 format!("needs m ≥ 1 and d ≥ 2, got m = {m}, d = {d}"),
             ));
         }
+        if grid(p, d).is_empty() {
+            return Err(Error::input(
+                "max_n",
+                format!(
+                    "no n = ⌈k·d⌉ (k in n_per_d) is at most max_n = {} for d = {d}",
+                    p.max_n
+                ),
+            ));
+        }
     }
     for &s in &p.shapes {
         if !(s.is_finite() && s > 0.0) {
@@ -248,7 +274,7 @@ pub fn check(p: &Thm41Params) -> Result<()> {
 /// Run the measurement.
 ///
 /// # Errors
-/// As [`check`]; [`Error::Input`] on `n_per_d` when no `n` is within `max_n`; as [`fisher`].
+/// As [`check`] and [`fisher`].
 pub fn run(p: &Thm41Params, progress: Progress<'_>) -> Result<Thm41Result> {
     check(p)?;
     let delta = 1.0 / p.draws as f64;
@@ -267,20 +293,7 @@ pub fn run(p: &Thm41Params, progress: Progress<'_>) -> Result<Thm41Result> {
         }
         let (net, theta) = shaped_network(m, d, shape, p.seed)?;
         let norms = Norms::of(&net, &theta);
-        let mut ns: Vec<usize> = p
-            .n_per_d
-            .iter()
-            .map(|k| (k * d as f64).ceil().max(1.0) as usize)
-            .filter(|&n| n <= p.max_n)
-            .collect();
-        ns.sort_unstable();
-        ns.dedup();
-        if ns.is_empty() {
-            return Err(Error::input(
-                "n_per_d",
-                format!("no n = ⌈k·d⌉ is at most max_n = {} for d = {d}", p.max_n),
-            ));
-        }
+        let ns = grid(p, d);
         let rows = ns
             .iter()
             .map(|&n| {
