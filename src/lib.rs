@@ -105,8 +105,9 @@
 //!   sphere inputs with a teacher.
 //! - [`train`]: GD, SGD and SAM (eq. 56, Foret, unnormalized) on the squared loss; the polish
 //!   onto the zero-loss set; SAM's linear stability.
-//! - [`experiment`]: the three experiments on trained models (GD at the edge, the escape of
-//!   Figures 1–2, SAM), each with the lecture's claims and what the runs say about them.
+//! - [`experiment`]: the experiments on trained models (GD at the edge, the escape of
+//!   Figures 1–2, SAM, and Section 4: Theorems 4.1 and 4.2 and the chain (46)–(48) on two-layer
+//!   ReLU networks over the sphere), each with the lecture's claims and what the runs say.
 //! - [`verification`]: everything a verification report shows, computed once per instance
 //!   (analyses, enumerations, batch curves, Monte Carlo, the derivation checker, the checks
 //!   expected to hold).

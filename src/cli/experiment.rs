@@ -3,7 +3,7 @@
 
 use crate::data::digits::{Resolution, Task};
 use crate::error::{Error, Result};
-use crate::experiment::{self, edge, escape, sam, Setup};
+use crate::experiment::{self, edge, escape, sam, section4, Setup};
 use crate::instance::Sampling;
 use crate::model::Activation;
 use crate::report::experiments::{self as render, Section};
@@ -36,25 +36,29 @@ enum Which {
     /// The minima of GD, SGD and SAM (eq. 56, Foret, unnormalized) compared; SAM's linear
     /// stability γλ(1 + ρλ) ≤ 2 checked by simulation; normalized SAM near a minimum measured.
     Sam(SamArgs),
+    /// Section 4: Theorem 4.1 (tr G against ‖x‖_{2,d}, ‖G‖₂ against ‖x‖_{2,1}) on random
+    /// two-layer ReLU networks over the sphere, the chain (46)–(48) on GD and SGD minima, and
+    /// Theorem 4.2's test loss over width m and dimension d.
+    Section4(Section4Args),
 }
 
 /// Data, network and output options shared by the experiments.
 #[derive(Debug, Args)]
 struct SetupArgs {
     /// The two-class digits task POS:NEG (targets +1 and −1), e.g. 3:8 or 02468:13579.
-    #[arg(long, default_value = "3:8", value_parser = |s: &str| s.parse::<Task>())]
+    #[arg(long, default_value = "02468:13579", value_parser = |s: &str| s.parse::<Task>())]
     task: Task,
     /// Input features: 8x8 (all pixels) or 4x4 (2×2 block averages).
     #[arg(long, default_value = "8x8", value_parser = |s: &str| s.parse::<Resolution>())]
     resolution: Resolution,
     /// N, training images (the first N of the task in the shipped training pool).
-    #[arg(long, value_name = "N", default_value_t = 40)]
+    #[arg(long, value_name = "N", default_value_t = 256)]
     n_train: usize,
     /// Test images (default: all of the task's test images).
     #[arg(long, value_name = "N")]
     n_test: Option<usize>,
     /// Width m of the two-layer network.
-    #[arg(long, value_name = "M", default_value_t = 8)]
+    #[arg(long, value_name = "M", default_value_t = 16)]
     width: usize,
     /// Activation σ: tanh or relu.
     #[arg(long, default_value = "tanh", value_parser = |s: &str| s.parse::<Activation>())]
@@ -150,6 +154,68 @@ struct SamArgs {
     quadratics: usize,
 }
 
+#[derive(Debug, Args)]
+struct Section4Args {
+    /// γ of GD and SGD on the trained networks.
+    #[arg(long, default_value_t = section4::trained::TrainedParams::default().gamma)]
+    gamma: f64,
+    /// Seeds of the trained networks (teacher, data, initialization), comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().seeds)]
+    seeds: Vec<u64>,
+    /// Widths m of the width sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().widths)]
+    widths: Vec<usize>,
+    /// Input dimensions d of the dimension sweep, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = section4::trained::TrainedParams::default().dims)]
+    dims: Vec<usize>,
+    /// Further (m, d) pairs trained outside both sweeps, as MxD, comma-separated; `none` for
+    /// none.
+    #[arg(long, value_delimiter = ',', default_value = "1000x100", value_parser = parse_pair)]
+    extra: Vec<Option<(usize, usize)>>,
+    /// N, training points of the trained networks.
+    #[arg(long, value_name = "N", default_value_t = section4::trained::TrainedParams::default().n_train)]
+    n_train: usize,
+    /// Input draws per n in the Theorem 4.1 measurement.
+    #[arg(long, default_value_t = section4::thm41::Thm41Params::default().draws)]
+    draws: usize,
+    /// The largest n of the Theorem 4.1 measurement.
+    #[arg(long, value_name = "N", default_value_t = section4::thm41::Thm41Params::default().max_n)]
+    max_n: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+/// `MxD` as `(m, d)`; `none` as nothing.
+fn parse_pair(s: &str) -> std::result::Result<Option<(usize, usize)>, String> {
+    if s == "none" {
+        return Ok(None);
+    }
+    let (m, d) = s
+        .split_once('x')
+        .ok_or_else(|| format!("expected MxD (e.g. 1000x100) or none, got {s:?}"))?;
+    let num = |t: &str| {
+        t.parse::<usize>()
+            .map_err(|e| format!("{t:?} in {s:?} is not a count: {e}"))
+    };
+    Ok(Some((num(m)?, num(d)?)))
+}
+
+impl Section4Args {
+    fn params(&self) -> section4::Section4Params {
+        let mut p = section4::Section4Params::default();
+        p.trained.gamma = self.gamma;
+        p.trained.seeds = self.seeds.clone();
+        p.trained.widths = self.widths.clone();
+        p.trained.dims = self.dims.clone();
+        p.trained.n_train = self.n_train;
+        p.trained.extra = self.extra.iter().flatten().copied().collect();
+        p.thm41.draws = self.draws;
+        p.thm41.max_n = self.max_n;
+        p
+    }
+}
+
 fn with_bar<T>(name: &str, f: impl FnOnce(experiment::Progress<'_>) -> Result<T>) -> Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(0);
@@ -228,6 +294,10 @@ pub(super) fn run(args: &ExperimentArgs) -> Result<(Section, Format)> {
             let r = with_bar("training runs", |pr| sam::run(&p, pr))?;
             Ok((render::sam_section(&r)?, a.setup.format))
         }
+        Which::Section4(a) => {
+            let r = with_bar("networks", |pr| section4::run(&a.params(), pr))?;
+            Ok((render::section4_section(&r)?, a.format))
+        }
     }
 }
 
@@ -238,6 +308,7 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
         Which::Edge(_) => "experiment edge",
         Which::Escape(_) => "experiment escape",
         Which::Sam(_) => "experiment sam",
+        Which::Section4(_) => "experiment section4",
     };
     let (s, format) = run(args).map_err(|e| match e {
         Error::Input { ref location, .. } if location.origin == crate::error::IN_MEMORY => {
@@ -248,12 +319,29 @@ pub(super) fn command(args: &ExperimentArgs) -> Result<String> {
     Ok(s.render(format))
 }
 
-/// The three experiments at their default parameters, for the report.
+/// The experiments (edge, escape, sam, Section 4) at their default parameters, for the report.
+/// They are independent, so they run concurrently (each is partly serial: a GD run, a
+/// landing's SGD run); every result is seeded, so the order of execution changes nothing.
 pub(super) fn default_sections() -> Result<Vec<Section>> {
     let none = |_: usize, _: usize| {};
+    let ((edge, escape), (sam, sec4)) = rayon::join(
+        || {
+            rayon::join(
+                || edge::run(&edge::EdgeParams::default(), &none),
+                || escape::run(&escape::EscapeParams::default(), &none),
+            )
+        },
+        || {
+            rayon::join(
+                || sam::run(&sam::SamParams::default(), &none),
+                || section4::run(&section4::Section4Params::default(), &none),
+            )
+        },
+    );
     Ok(vec![
-        render::edge_section(&edge::run(&edge::EdgeParams::default(), &none)?)?,
-        render::escape_section(&escape::run(&escape::EscapeParams::default(), &none)?)?,
-        render::sam_section(&sam::run(&sam::SamParams::default(), &none)?)?,
+        render::edge_section(&edge?)?,
+        render::escape_section(&escape?)?,
+        render::sam_section(&sam?)?,
+        render::section4_section(&sec4?)?,
     ])
 }

@@ -31,12 +31,12 @@ pub struct EdgeParams {
 }
 
 impl Default for EdgeParams {
-    /// The default [`Setup`]; `γ` from 0.05 to 0.6; seeds 1 and 2; GD to `F ≤ 10⁻⁶` or 40 000
+    /// The default [`Setup`]; `γ` = 0.1, 0.2, 0.3, 0.5; seeds 1 and 2; GD to `F ≤ 10⁻⁶` or 40 000
     /// steps; the sharpness at geometrically spaced steps (ratio 1.25); the edge at 90% of `2/γ`.
     fn default() -> Self {
         Self {
             setup: Setup::default(),
-            gammas: vec![0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            gammas: vec![0.1, 0.2, 0.3, 0.5],
             seeds: vec![1, 2],
             stop: Stop {
                 target_loss: 1e-6,

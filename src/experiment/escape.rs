@@ -14,15 +14,12 @@
 //! first of them.
 
 use super::{
-    analyze_minimum, linspace, num, Claim, GradientSpan, MinimumReport, Problem, Progress,
-    Reduction, Setup,
+    analyze_minimum, linearized_on_range, linspace, num, rho_on_range, start_in_range, Claim,
+    Linearized, MinimumReport, Problem, Progress, Setup,
 };
 use crate::error::{Error, Result};
-use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
-use crate::model::standard_normals;
+use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
 use crate::train::{self, objective, Method, Outcome, Stop, TrainParams};
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -56,10 +53,11 @@ pub struct EscapeParams {
     pub watch_steps: usize,
     /// After an escape at GD's `γ`: SGD until this.
     pub settle: Stop,
-    /// How the minimum's instance is formed.
-    pub reduction: Reduction,
     /// The `α` of the line `θ(α)`.
     pub alphas: Vec<f64>,
+    /// Trajectories of linearized SGD per setting, for its Lyapunov exponent and its escapes
+    /// (the almost-sure side of the threshold).
+    pub linearized_trials: usize,
 }
 
 impl Default for EscapeParams {
@@ -87,8 +85,8 @@ impl Default for EscapeParams {
                 target_loss: 1e-6,
                 max_steps: 100_000,
             },
-            reduction: Reduction::SpanOfGradients,
             alphas: linspace(-0.5, 1.5, 41),
+            linearized_trials: 64,
         }
     }
 }
@@ -148,7 +146,8 @@ pub struct EscapeRun {
     pub gamma: f64,
     /// `γ/γ*_exact(B)`.
     pub ratio: f64,
-    /// `ρ(L_γ)` at this `γ` (on the span).
+    /// `ρ(L_γ)` at this `γ` on the range of `H` ([`super::rho_on_range`]; the `P`-parameter
+    /// operator's is `max(ρ, 1)`).
     pub rho: f64,
     /// The SGD seed.
     pub seed: u64,
@@ -160,6 +159,9 @@ pub struct EscapeRun {
     pub reinterpolated_step: Option<usize>,
     /// The mean-square prediction of that step (`ρ > 1`).
     pub predicted_step: Option<f64>,
+    /// Linearized SGD at this setting, on the range of `H`, watched as long as the real run
+    /// with the same relative escape radius (the same for every seed of a setting).
+    pub linearized: Linearized,
     /// The largest `‖θ_k − θ_0‖` seen while watched.
     pub max_distance: f64,
     /// `(k, F(θ_k), ‖θ_k − θ_0‖)` every 10 steps while watched: kept for seed 0 at GD's `γ`
@@ -262,22 +264,16 @@ fn check(p: &EscapeParams) -> Result<()> {
     if p.seeds == 0 {
         return Err(Error::input("seeds", "at least one seed is needed"));
     }
-    Ok(())
-}
-
-/// A start `θ* + δ`: `‖δ‖ = size`, uniform on the sphere of the span.
-fn start(theta: &[f64], span: &GradientSpan, size: f64, seed: u64) -> Vec<f64> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(1);
-    let z = standard_normals(&mut rng, span.basis.len());
-    let norm = z.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let mut out = theta.to_vec();
-    for (c, w) in z.iter().zip(&span.basis) {
-        for (o, wj) in out.iter_mut().zip(w) {
-            *o += size * c / norm * wj;
-        }
+    if p.linearized_trials < 2 {
+        return Err(Error::input(
+            "linearized_trials",
+            format!(
+                "at least 2 trajectories are needed for the Lyapunov interval, got {}",
+                p.linearized_trials
+            ),
+        ));
     }
-    out
+    Ok(())
 }
 
 /// Run the experiment.
@@ -330,17 +326,20 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
     let mut minima = Vec::new();
     let mut polished = None;
     for &b in &batches {
-        let (m, theta, span) =
-            analyze_minimum(&problem, &gd.theta, gamma, b, p.sampling, p.reduction)?;
+        let m = analyze_minimum(&problem, &gd.theta, gamma, b, p.sampling)?;
         minima.push(MinimumAtBatch {
             batch_size: b.get(),
-            minimum: m,
+            minimum: m.report,
         });
-        polished.get_or_insert((theta, span));
+        polished.get_or_insert((m.theta, m.instance));
     }
-    let (theta_gd, span) = polished.expect("at least one batch size");
-    // ρ(L_γ) at each run's γ, on the span.
-    let samples = Samples::gradients_from_rows(&span.reduced)?;
+    let (theta_gd, instance) = polished.expect("at least one batch size");
+    // The starts θ_GD + δ, one per seed, shared by every setting.
+    let starts = (0..p.seeds)
+        .map(|seed| start_in_range(&theta_gd, &instance, p.perturbation, seed, 1))
+        .collect::<Result<Vec<_>>>()?;
+    // ρ(L_γ) at each run's γ, on the range of H.
+    let samples = instance.samples();
     let mut settings = Vec::new();
     for (m, &b) in minima.iter().zip(&batches) {
         let g_star = m.minimum.gamma_exact;
@@ -354,8 +353,15 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
         }
         for (which, g) in gammas {
             let inst = Instance::new("rho", samples.clone(), LearningRate::new(g)?, b, p.sampling)?;
-            let rho = crate::mean_square::spectral_radius(&inst)?;
-            settings.push((b, which, g, g / g_star, rho));
+            let rho = rho_on_range(&inst)?;
+            let lin = linearized_on_range(
+                &inst,
+                p.watch_steps,
+                p.linearized_trials,
+                p.escape_radius / p.perturbation,
+                LINEARIZED_SEED,
+            )?;
+            settings.push((b, which, g, g / g_star, rho, lin));
         }
     }
     let jobs: Vec<_> = settings
@@ -365,8 +371,9 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
     let done = std::sync::atomic::AtomicUsize::new(0);
     let outcomes = jobs
         .par_iter()
-        .map(|&((b, which, g, ratio, rho), seed)| {
-            let r = watch(&problem, p, &theta_gd, &span, b, which, g, ratio, rho, seed);
+        .map(|&((b, which, g, ratio, rho, lin), seed)| {
+            let start = &starts[usize::try_from(seed).expect("seeds fit in memory")];
+            let r = watch(&problem, p, start, b, which, g, ratio, (rho, lin), seed);
             let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(k, jobs.len());
             r
@@ -420,19 +427,17 @@ pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
 fn watch(
     problem: &Problem,
     p: &EscapeParams,
-    theta_gd: &[f64],
-    span: &GradientSpan,
+    theta0: &[f64],
     b: BatchSize,
     which: RunGamma,
     gamma: f64,
     ratio: f64,
-    rho: f64,
+    (rho, linearized): (f64, Linearized),
     seed: u64,
 ) -> Result<(EscapeRun, Vec<f64>)> {
-    let theta0 = start(theta_gd, span, p.perturbation, seed);
     let t = train::train(
         &problem.model,
-        &theta0,
+        theta0,
         &problem.split.train,
         &TrainParams {
             gamma: LearningRate::new(gamma)?,
@@ -478,6 +483,7 @@ fn watch(
             escape_step,
             reinterpolated_step,
             predicted_step,
+            linearized,
             max_distance: t.info.curve.iter().map(|r| r.distance).fold(0.0, f64::max),
             curve: if seed == 0 && which == RunGamma::GdGamma {
                 t.info
@@ -536,11 +542,11 @@ fn land(
         ));
         return Ok((landing, None));
     }
-    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling, p.reduction) {
-        Ok((m, theta, _)) => {
-            landing.distance_from_gd = distance(&theta, theta_gd);
-            landing.minimum = Some(m);
-            Ok((landing, Some(theta)))
+    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling) {
+        Ok(m) => {
+            landing.distance_from_gd = distance(&m.theta, theta_gd);
+            landing.minimum = Some(m.report);
+            Ok((landing, Some(m.theta)))
         }
         Err(e @ Error::Numerical(_)) => {
             landing.note = Some(e.to_string());
@@ -552,6 +558,9 @@ fn land(
 
 /// The settling phase of seed `s` uses the sampler seed `s +` this.
 pub const SETTLE_SEED_OFFSET: u64 = 1 << 32;
+
+/// The seed of the linearized simulations ([`Linearized`]).
+pub const LINEARIZED_SEED: u64 = 1 << 33;
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()

@@ -5,24 +5,15 @@
 //!
 //! Shared here: the [`Setup`] (data, network, initialization) and the analysis of a trained
 //! point as a minimum ([`analyze_minimum`]): polished onto the zero-loss set
-//! ([`crate::train::polish`]), its per-sample output gradients `g_i` made an
-//! [`crate::Instance`] (`H_i = g_i g_iᵀ`) and analyzed by [`crate::Analysis::of`].
-//!
-//! **Range reduction.** The instance is built from the coordinates of the `g_i` in an
-//! orthonormal basis of their span (dimension `r ≤ N`, [`Reduction::SpanOfGradients`]): with
-//! `JJᵀ = VΛVᵀ` (`J` the `N×P` matrix of rows `g_iᵀ`), the reduced gradients are the rows of
-//! `V_r Λ_r^{1/2}`, since `g_iᵀ w_k = (JJᵀ v_k)_i/√λ_k = √λ_k v_{ik}` for the basis
-//! `w_k = Jᵀv_k/√λ_k`. Every `H_i` vanishes on the orthogonal complement, so `H`, `Σ`, every
-//! critical `γ` and the sharpness, trace and non-uniformity are those of the full `P`-parameter
-//! problem; `ρ(L_γ)` of the full operator is `max(ρ_reduced, 1)` when `r < P`, the `P − r`
-//! null directions having factor exactly 1. Eigenvalues of `JJᵀ` below the null-space tolerance
-//! (relative to the largest) are dropped, as [`crate::Analysis`] drops them from `H`. The
-//! reduction keeps the analysis on the dense route (`r ≤ 40`) while the over-parameterized
-//! route of the analysis is slow; [`Reduction::None`] analyzes the `P`-dimensional instance.
+//! ([`crate::train::polish`]), its per-sample output gradients `g_i` (all `P` coordinates) made
+//! an [`crate::Instance`] (`H_i = g_i g_iᵀ`) and analyzed by [`crate::Analysis::of`], which
+//! works on the range of `H` itself ([`crate::reduction`]: `r ≤ N` coordinates, every criterion
+//! unchanged). Starts next to a minimum are drawn in that range ([`start_in_range`]).
 
 pub mod edge;
 pub mod escape;
 pub mod sam;
+pub mod section4;
 
 use crate::analysis::Analysis;
 use crate::criteria::CriticalGamma;
@@ -30,10 +21,12 @@ use crate::data::digits::{Centering, Digits, DigitsParams, Resolution, Task};
 use crate::data::Split;
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
-use crate::linalg;
-use crate::model::{dot, Activation, ScalarModel, TwoLayer};
+use crate::model::{dot, standard_normals, Activation, ScalarModel, TwoLayer};
+use crate::reduction::Reduction;
 use crate::tolerance::Tolerances;
 use crate::train::{objective, polish};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 /// The data, the network and its initialization, shared by the experiments.
@@ -50,21 +43,19 @@ pub struct Setup {
 }
 
 impl Default for Setup {
-    /// Digits 3 against 8 at 8×8 (centred, `d = 65`), `N = 40` training and all 200 test images,
-    /// a tanh network of width 8 (`P = 528`), initialization scaled by 0.3.
-    ///
-    /// `N = 40` keeps the range-reduced analysis on its dense route (`r ≤ 40`); raise it (e.g.
-    /// to 256) once the over-parameterized analysis is fast.
+    /// Even against odd digits (`02468:13579`) at 8×8 (centred, `d = 65`), `N = 256` training
+    /// and all test images of the task, a tanh network of width 16 (`P = 1056`), initialization
+    /// scaled by 0.3. (3 against 8 has only 100 training images in the shipped pool.)
     fn default() -> Self {
         Self {
             digits: DigitsParams {
-                task: Task::new(&[3], &[8]).expect("a valid task"),
+                task: Task::new(&[0, 2, 4, 6, 8], &[1, 3, 5, 7, 9]).expect("a valid task"),
                 resolution: Resolution::Full8x8,
-                n_train: 40,
+                n_train: 256,
                 n_test: None,
                 centering: Centering::TrainingPoolMean,
             },
-            width: 8,
+            width: 16,
             activation: Activation::Tanh,
             init_scale: 0.3,
         }
@@ -140,56 +131,6 @@ impl Problem {
     }
 }
 
-/// How the minimum's instance is formed (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reduction {
-    /// The `g_i` in an orthonormal basis of their span (`r ≤ N` coordinates).
-    #[default]
-    SpanOfGradients,
-    /// The `g_i` as they are (`P` coordinates).
-    None,
-}
-
-/// The span of the per-sample output gradients at `θ`: the reduced gradients (rows, `N×r`) and
-/// the orthonormal basis vectors `w_k ∈ ℝ^P` they are coordinates in.
-#[derive(Debug, Clone)]
-pub struct GradientSpan {
-    /// `g̃_i`, the coordinates of `g_i` in the basis.
-    pub reduced: Vec<Vec<f64>>,
-    /// `w_1, …, w_r`, orthonormal.
-    pub basis: Vec<Vec<f64>>,
-}
-
-/// The span of the `g_i` (rows of `gradients`); see the module docs.
-///
-/// # Errors
-/// A failure of the eigenvalue computation.
-pub fn gradient_span(gradients: &[Vec<f64>]) -> Result<GradientSpan> {
-    let n = gradients.len();
-    let gram = faer::Mat::from_fn(n, n, |i, j| dot(&gradients[i], &gradients[j]));
-    let (lambda, v) = linalg::sym_eigen(gram.as_ref())?;
-    let top = lambda.last().copied().unwrap_or(0.0);
-    let keep: Vec<usize> = (0..n)
-        .rev()
-        .filter(|&k| lambda[k] > Tolerances::DEFAULT_NULL_SPACE * top && lambda[k] > 0.0)
-        .collect();
-    let reduced = (0..n)
-        .map(|i| keep.iter().map(|&k| lambda[k].sqrt() * v[(i, k)]).collect())
-        .collect();
-    let p = gradients.first().map_or(0, Vec::len);
-    let basis = keep
-        .iter()
-        .map(|&k| {
-            let s = 1.0 / lambda[k].sqrt();
-            (0..p)
-                .map(|j| s * (0..n).map(|i| gradients[i][j] * v[(i, k)]).sum::<f64>())
-                .collect()
-        })
-        .collect();
-    Ok(GradientSpan { reduced, basis })
-}
-
 /// A trained point read as a minimum: the numbers every experiment reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MinimumReport {
@@ -207,7 +148,7 @@ pub struct MinimumReport {
     pub theta_norm: f64,
     /// `max_i |e_i|` at the polished point.
     pub residual: f64,
-    /// `r`, the dimension of the span of the `g_i` (the rank of `H`).
+    /// `r`, the dimension of the span of the `g_i` (the rank of `H`, as the analysis found it).
     pub rank: usize,
     /// `λ_max(H)` at the polished minimum.
     pub sharpness: f64,
@@ -225,7 +166,8 @@ pub struct MinimumReport {
     pub gamma_thm33: f64,
     /// `2/tr H`.
     pub gamma_trace: f64,
-    /// `ρ(L_γ)` at the analysis' `γ` (on the span; the full operator's is `max(ρ, 1)`).
+    /// `ρ(L_γ)` of the `P`-parameter operator at the analysis' `γ`: exactly 1 below `γ*_exact`
+    /// (the null directions of `H`), `ρ > 1` above it.
     pub rho: f64,
     /// The exact mean-square verdict at `γ`: `stable`, `unstable` or `boundary`.
     pub verdict: String,
@@ -236,8 +178,19 @@ fn gamma(c: CriticalGamma) -> f64 {
     c.as_f64()
 }
 
-/// The minimum near `theta` and its analysis at `γ`, `B`, `sampling`; also returns the polished
-/// point and its gradient span.
+/// A trained point polished onto the zero-loss set and analyzed.
+#[derive(Debug, Clone)]
+pub struct AnalyzedMinimum {
+    /// The numbers every experiment reports.
+    pub report: MinimumReport,
+    /// The polished point `θ*`.
+    pub theta: Vec<f64>,
+    /// Its instance: the `N` per-sample output gradients `g_i` in all `P` coordinates
+    /// (`H_i = g_i g_iᵀ`), at the analysis' `γ`, `B` and sampling.
+    pub instance: Instance,
+}
+
+/// The minimum near `theta` and its analysis at `γ`, `B`, `sampling`.
 ///
 /// # Errors
 /// As [`polish::project_to_interpolation`] (the point cannot be polished), [`Instance::new`]
@@ -248,16 +201,11 @@ pub fn analyze_minimum(
     gamma_at: LearningRate,
     batch: BatchSize,
     sampling: Sampling,
-    reduction: Reduction,
-) -> Result<(MinimumReport, Vec<f64>, GradientSpan)> {
+) -> Result<AnalyzedMinimum> {
     let (model, train, test) = (&problem.model, &problem.split.train, &problem.split.test);
     let projection = polish::project_to_interpolation(model, theta, train)?;
     let ps = objective::per_sample(model, &projection.theta, train);
-    let span = gradient_span(&ps.gradients)?;
-    let samples = match reduction {
-        Reduction::SpanOfGradients => Samples::gradients_from_rows(&span.reduced)?,
-        Reduction::None => Samples::gradients_from_rows(&ps.gradients)?,
-    };
+    let samples = Samples::gradients_from_rows(&ps.gradients)?;
     let instance = Instance::new("trained minimum", samples, gamma_at, batch, sampling)?;
     let a = Analysis::of(&instance, &Tolerances::default())?;
     let norms: Vec<f64> = ps.gradients.iter().map(|g| dot(g, g)).collect();
@@ -270,7 +218,7 @@ pub fn analyze_minimum(
         polish_distance: projection.distance,
         theta_norm: dot(theta, theta).sqrt(),
         residual: projection.residual_after,
-        rank: span.basis.len(),
+        rank: a.summary.reduction.rank,
         sharpness: a.summary.sharpness,
         trace_h: a.summary.trace_h,
         non_uniformity: a.summary.non_uniformity,
@@ -287,7 +235,98 @@ pub fn analyze_minimum(
         }
         .to_owned(),
     };
-    Ok((report, projection.theta, span))
+    Ok(AnalyzedMinimum {
+        report,
+        theta: projection.theta,
+        instance,
+    })
+}
+
+/// `θ* + δ` with `‖δ‖ = size` and `δ` uniform on the unit sphere of the range of `H` (the span
+/// of the `g_i` of `instance`: the directions where `H` acts; the others are flat and only move
+/// along the zero-loss set), from `ChaCha8Rng::seed_from_u64(seed)` on `stream`. The range and
+/// its orthonormal basis are the core's ([`Reduction`]).
+///
+/// # Errors
+/// As [`Reduction::of`].
+///
+/// # Panics
+/// If `theta` does not have length `P = instance.d()`.
+pub fn start_in_range(
+    theta: &[f64],
+    instance: &Instance,
+    size: f64,
+    seed: u64,
+    stream: u64,
+) -> Result<Vec<f64>> {
+    let red = Reduction::of(instance, &Tolerances::default())?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(stream);
+    let z = standard_normals(&mut rng, red.info().rank);
+    let delta = red.embed(&z);
+    let norm = dot(&delta, &delta).sqrt();
+    Ok(theta
+        .iter()
+        .zip(&delta)
+        .map(|(t, e)| t + size * e / norm)
+        .collect())
+}
+
+/// `ρ(L_γ)` of `instance` on the range of its `H` (the reduced operator of
+/// [`crate::reduction`]): below `γ*_exact` it says how fast the range contracts, where the full
+/// operator's `max(ρ, 1) = 1` only says that the null directions never move.
+///
+/// # Errors
+/// As [`Reduction::of`] and [`crate::mean_square::spectral_radius`].
+pub fn rho_on_range(instance: &Instance) -> Result<f64> {
+    let red = Reduction::of(instance, &Tolerances::default())?;
+    crate::mean_square::spectral_radius(red.instance())
+}
+
+/// Linearized SGD on the range of `H` at one setting: the almost-sure side of the mean-square
+/// threshold (the top Lyapunov exponent, [`crate::simulate::Lyapunov`]), and how many linearized
+/// trajectories reach a relative radius within the steps watched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Linearized {
+    /// The top Lyapunov exponent per step, `(1/K) ln(‖x_K‖/‖x_0‖)` averaged over the trials.
+    pub lyapunov: f64,
+    /// Its Student-t interval (level `1 − α`, `α = 0.05`).
+    pub lyapunov_interval: (f64, f64),
+    /// Trials whose `‖x_k‖/‖x_0‖` reached the radius within `K` steps.
+    pub escaped: usize,
+    /// Trials simulated.
+    pub trials: usize,
+}
+
+/// [`Linearized`] of `instance` (its `γ`, `B`, sampling) on the range of its `H`: `trials`
+/// trajectories of `x_{k+1} = (I − γH_{B_k})x_k` from uniformly random unit starts in the range,
+/// `steps` steps, escape at `‖x_k‖ ≥ radius` (relative to `‖x_0‖ = 1`), seeded by `seed`.
+///
+/// # Errors
+/// As [`Reduction::of`]; [`Error::Input`] naming the simulation's field if it refuses the
+/// parameters (e.g. `trials < 2`).
+pub fn linearized_on_range(
+    instance: &Instance,
+    steps: usize,
+    trials: usize,
+    radius: f64,
+    seed: u64,
+) -> Result<Linearized> {
+    use crate::simulate::{simulate, Record, SimParams};
+    let red = Reduction::of(instance, &Tolerances::default())?;
+    let params = SimParams {
+        record: Record::Decades,
+        escape_radius: Some(radius),
+        ..SimParams::new(steps, trials, seed)
+    };
+    let sim =
+        simulate(red.instance(), &params).map_err(|e| Error::input(e.field(), e.to_string()))?;
+    Ok(Linearized {
+        lyapunov: sim.lyapunov.mean,
+        lyapunov_interval: (sim.lyapunov.lower, sim.lyapunov.upper),
+        escaped: sim.escape.as_ref().map_or(0, |e| e.escaped()),
+        trials,
+    })
 }
 
 /// Counts of a comparison over runs: how many times a quantity went down, stayed, went up.
@@ -384,6 +423,21 @@ pub const SAME_WITHIN: f64 = 1e-3;
 
 /// A progress callback: `(done, total)` units of work.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// The median (`NaN` for no values; the mean of the two middle ones for an even count).
+#[must_use]
+pub fn median(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_by(f64::total_cmp);
+    let k = v.len();
+    if k % 2 == 1 {
+        v[k / 2]
+    } else {
+        0.5 * (v[k / 2 - 1] + v[k / 2])
+    }
+}
 
 /// `k` evenly spaced numbers from `a` to `b` (both included).
 #[must_use]

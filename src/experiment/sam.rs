@@ -4,8 +4,8 @@
 //! variants' behaviour near a minimum measured.
 
 use super::{
-    analyze_minimum, escape::Fate, gradient_span, num, Claim, MinimumReport, Problem, Progress,
-    Reduction, Setup,
+    analyze_minimum, escape::Fate, num, start_in_range, Claim, MinimumReport, Problem, Progress,
+    Setup,
 };
 use crate::criteria::CriticalGamma;
 use crate::data::Dataset;
@@ -16,9 +16,7 @@ use crate::model::{dot, standard_normals, Linear};
 use crate::train::sam_stability::{
     normalized_cycle_amplitude, unnormalized_critical_gamma, unnormalized_factor,
 };
-use crate::train::{
-    self, objective, Batches, Method, Outcome, SamAscent, SamRadius, Stop, TrainParams,
-};
+use crate::train::{self, Batches, Method, Outcome, SamAscent, SamRadius, Stop, TrainParams};
 use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -45,8 +43,6 @@ pub struct SamParams {
     pub sampling: Sampling,
     /// When training stops.
     pub stop: Stop,
-    /// How the minima's instances are formed.
-    pub reduction: Reduction,
     /// Random quadratics for the stability check.
     pub quadratics: usize,
     /// Their seed.
@@ -77,7 +73,6 @@ impl Default for SamParams {
                 target_loss: 1e-6,
                 max_steps: 20_000,
             },
-            reduction: Reduction::SpanOfGradients,
             quadratics: 200,
             quadratic_seed: 7,
             boundary_eps: 1e-2,
@@ -308,8 +303,8 @@ fn one_run(
         run.note = Some("diverged".to_owned());
         return Ok(run);
     }
-    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling, p.reduction) {
-        Ok((m, _, _)) => run.minimum = Some(m),
+    match analyze_minimum(problem, &t.theta, gamma, b, p.sampling) {
+        Ok(m) => run.minimum = Some(m.report),
         Err(e @ Error::Numerical(_)) => run.note = Some(e.to_string()),
         Err(e) => return Err(e),
     }
@@ -443,14 +438,12 @@ fn network_check(
             tp
         })?,
     )?;
-    let theta = crate::train::polish::project_to_interpolation(
-        &problem.model,
+    let minimum = analyze_minimum(
+        problem,
         &t.theta,
-        &problem.split.train,
-    )?
-    .theta;
-    let span = gradient_span(
-        &objective::per_sample(&problem.model, &theta, &problem.split.train).gradients,
+        LearningRate::new(p.gamma)?,
+        BatchSize::new(p.batch_size)?,
+        p.sampling,
     )?;
     let lambda = gd.minimum.as_ref().map_or(f64::NAN, |m| m.sharpness);
     let CriticalGamma::Finite(g_star) = unnormalized_critical_gamma(p.rho, lambda) else {
@@ -464,15 +457,7 @@ fn network_check(
     let mut out = Vec::new();
     for factor in [0.9, 1.1] {
         for seed in 0..2u64 {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let z = standard_normals(&mut rng, span.basis.len());
-            let nz = norm(&z);
-            let mut start = theta.clone();
-            for (c, w) in z.iter().zip(&span.basis) {
-                for (s, wj) in start.iter_mut().zip(w) {
-                    *s += p.perturbation * c / nz * wj;
-                }
-            }
+            let start = start_in_range(&minimum.theta, &minimum.instance, p.perturbation, seed, 0)?;
             let mut params = full_batch(factor * g_star, method, p.watch_steps)?;
             params.record_every = 10;
             let r = train::train(&problem.model, &start, &problem.split.train, &params)?;

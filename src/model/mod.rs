@@ -49,6 +49,14 @@ pub trait ScalarModel: Sync {
     fn output_gradient(&self, theta: &[f64], u: &[f64], grad: &mut [f64]) -> f64;
     /// `∇²_θ h(θ; u)`, `P×P` and symmetric.
     fn output_hessian(&self, theta: &[f64], u: &[f64]) -> Mat<f64>;
+    /// `∇²_θ h(θ; u) v` written into `out` (length `P`). The default forms the dense Hessian;
+    /// models with structure override it (the two-layer network: `O(md)`, no `P×P` matrix).
+    fn output_hessian_vector(&self, theta: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) {
+        let h = self.output_hessian(theta, u);
+        for (r, o) in out.iter_mut().enumerate() {
+            *o = (0..v.len()).map(|c| h[(r, c)] * v[c]).sum();
+        }
+    }
     /// What the model is and how `θ` is ordered, for reports.
     fn describe(&self) -> String;
 }

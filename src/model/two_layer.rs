@@ -121,6 +121,20 @@ impl ScalarModel for TwoLayer {
         }
         hess
     }
+    fn output_hessian_vector(&self, theta: &[f64], u: &[f64], v: &[f64], out: &mut [f64]) {
+        for j in 0..self.m {
+            let z = dot(self.w(theta, j), u);
+            let (d1, d2) = (self.activation.first(z), self.activation.second(z));
+            let base = self.m + j * self.d;
+            let uv = dot(u, &v[base..base + self.d]);
+            // a_j row: σ'(z) uᵀv_{w_j}; w_j rows: σ'(z) v_{a_j} u + a_j σ''(z) (uᵀv_{w_j}) u.
+            out[j] = d1 * uv;
+            let c = d1 * v[j] + theta[j] * d2 * uv;
+            for (o, x) in out[base..base + self.d].iter_mut().zip(u) {
+                *o = c * x;
+            }
+        }
+    }
     fn describe(&self) -> String {
         format!(
             "two-layer h = Σ_j a_j σ(w_jᵀu), σ = {}, d = {}, m = {}, P = m(d + 1) = {}; θ = (a_1..a_m, w_1..w_m)",

@@ -14,8 +14,10 @@ use std::fmt::Write as _;
 
 mod escape;
 mod sam;
+mod section4;
 pub use escape::escape_section;
 pub use sam::sam_section;
+pub use section4::section4_section;
 
 /// A piece of a section.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,7 +152,7 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         title: "GD at the edge: sharpness against 2/γ".into(),
         blocks: vec![
             Block::Paragraph(format!(
-                "{}. {}. The sharpness is λ_max of the full training-loss Hessian ∇²F(θ_k) (Gauss–Newton part and residual part), computed densely at geometrically spaced steps and at the last step; \"lowest\" and \"peak\": after step 0; \"crossed 2/γ\": some recorded step after 0 has λ_max > 2/γ; \"loss rose\": the recorded training loss increased between two records (every 100 steps).",
+                "{}. {}. The sharpness is λ_max of the full training-loss Hessian ∇²F(θ_k) (Gauss–Newton part and residual part), computed at geometrically spaced steps and at the last step (densely for P ≤ 300, else by Lanczos on Hessian–vector products); \"lowest\" and \"peak\": after step 0; \"crossed 2/γ\": some recorded step after 0 has λ_max > 2/γ; \"loss rose\": the recorded training loss increased between two records (every 100 steps).",
                 r.setup, r.stop
             )),
             Block::Table(header, rows),

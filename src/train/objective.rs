@@ -5,7 +5,7 @@
 use crate::data::Dataset;
 use crate::error::Result;
 use crate::linalg;
-use crate::model::ScalarModel;
+use crate::model::{check_theta, ScalarModel};
 use faer::Mat;
 
 /// `e_i = h(θ; u_i) − v_i` for every sample.
@@ -194,12 +194,135 @@ impl HessianParts {
     }
 }
 
+/// `∇²F(θ) v = (1/N) Σ_i (g_i (g_iᵀv) + e_i ∇²h(θ; u_i) v)`, matrix-free.
+///
+/// # Panics
+/// If `v` does not have length `P`.
+#[must_use]
+pub fn hessian_vector(
+    model: &dyn ScalarModel,
+    theta: &[f64],
+    data: &Dataset,
+    v: &[f64],
+) -> Vec<f64> {
+    let p = model.n_params();
+    assert_eq!(v.len(), p, "v has length P");
+    let (mut g, mut hv, mut out) = (vec![0.0; p], vec![0.0; p], vec![0.0; p]);
+    for i in 0..data.n() {
+        let u = data.input(i);
+        let e = model.output_gradient(theta, u, &mut g) - data.target(i);
+        let gv = crate::model::dot(&g, v);
+        model.output_hessian_vector(theta, u, v, &mut hv);
+        out.iter_mut()
+            .zip(g.iter().zip(&hv))
+            .for_each(|(o, (gr, h))| *o += gr * gv + e * h);
+    }
+    let inv = 1.0 / data.n() as f64;
+    out.iter_mut().for_each(|x| *x *= inv);
+    out
+}
+
+/// Above this many parameters [`sharpness`] runs Lanczos on [`hessian_vector`] instead of
+/// forming the dense Hessian.
+pub const DENSE_SHARPNESS_MAX_P: usize = 300;
+
 /// The sharpness `λ_max(∇²F(θ))` of the training loss (the full Hessian, residual part
-/// included: what GD's stability at `θ` depends on).
+/// included: what GD's stability at `θ` depends on): the dense eigenvalues for `P ≤`
+/// [`DENSE_SHARPNESS_MAX_P`], else thick-restarted Lanczos on Hessian–vector products
+/// ([`crate::mean_square::largest_eigenvalue`], relative residual `1e-10`).
 ///
 /// # Errors
-/// As [`check_dense_hessian`]; a numerical failure of the eigenvalue computation.
+/// As [`check_dense_hessian`]; a numerical failure of the eigenvalue computation;
+/// [`crate::Error::Numerical`] if Lanczos does not converge.
 pub fn sharpness(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Result<f64> {
+    if model.n_params() <= DENSE_SHARPNESS_MAX_P {
+        sharpness_dense(model, theta, data)
+    } else {
+        sharpness_lanczos(model, theta, data)
+    }
+}
+
+/// [`sharpness`] from the dense Hessian.
+///
+/// # Errors
+/// As [`sharpness`].
+pub fn sharpness_dense(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Result<f64> {
     let h = HessianParts::of(model, theta, data)?.total();
     Ok(linalg::sym_lambda_max(h.as_ref())?.unwrap_or(0.0))
+}
+
+/// [`sharpness`] by Lanczos on [`hessian_vector`] (from the all-ones start).
+///
+/// # Errors
+/// [`crate::Error::Numerical`] if Lanczos does not converge.
+pub fn sharpness_lanczos(model: &dyn ScalarModel, theta: &[f64], data: &Dataset) -> Result<f64> {
+    use crate::mean_square::{largest_eigenvalue, LanczosParams};
+    check_theta(model, theta)?;
+    let p = model.n_params();
+    let params = LanczosParams {
+        tolerance: crate::tolerance::RelTol::new(1e-10).expect("a valid tolerance"),
+        ..LanczosParams::default()
+    };
+    // A deterministic start with a component on every coordinate.
+    let start: Vec<f64> = (0..p)
+        .map(|k| 1.0 + 0.5 * ((k as f64) * 0.618_034).sin())
+        .collect();
+    let info = largest_eigenvalue(
+        p,
+        |v| hessian_vector(model, theta, data, v),
+        &start,
+        &params,
+    );
+    if !info.converged {
+        return Err(crate::Error::Numerical(format!(
+            "Lanczos on the Hessian of the training loss did not converge for λ_max (residual {:e} after {} products, {} needed)",
+            info.residual, info.iterations, info.required
+        )));
+    }
+    Ok(info.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::sphere::{teacher_task, SphereParams};
+    use crate::model::{Activation, TwoLayer};
+
+    /// The structured `∇²h v` and the matrix-free `∇²F v` against the dense Hessians, and
+    /// Lanczos's `λ_max` against the dense one, away from a minimum (residual part non-zero).
+    #[test]
+    fn matrix_free_hessian_agrees_with_the_dense_one() {
+        let data = teacher_task(&SphereParams {
+            n_train: 7,
+            n_test: 1,
+            d: 4,
+            teacher_width: 3,
+            seed: 5,
+        })
+        .unwrap()
+        .train;
+        for act in [Activation::Tanh, Activation::Relu] {
+            let net = TwoLayer::new(4, 5, act).unwrap();
+            let theta = net.init(9);
+            let p = net.n_params();
+            let v: Vec<f64> = (0..p).map(|k| ((k * 7 + 3) % 11) as f64 - 5.0).collect();
+            let dense = HessianParts::of(&net, &theta, &data).unwrap().total();
+            let hv = hessian_vector(&net, &theta, &data, &v);
+            for (r, x) in hv.iter().enumerate() {
+                let want: f64 = (0..p).map(|c| dense[(r, c)] * v[c]).sum();
+                assert!(
+                    (x - want).abs() <= 1e-12 * (1.0 + want.abs()),
+                    "{act}: row {r}: {x} vs {want}"
+                );
+            }
+            let (a, b) = (
+                sharpness_dense(&net, &theta, &data).unwrap(),
+                sharpness_lanczos(&net, &theta, &data).unwrap(),
+            );
+            assert!(
+                (a - b).abs() <= 1e-8 * a.abs(),
+                "{act}: dense {a}, Lanczos {b}"
+            );
+        }
+    }
 }

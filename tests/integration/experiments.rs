@@ -159,7 +159,7 @@ fn experiment_command_refuses_bad_input_with_exit_2() {
             &["experiment", "escape", "--seeds", "0"],
             "experiment escape: seeds",
         ),
-        (&["experiment", "edge", "--n-train", "101"], "n_train"),
+        (&["experiment", "edge", "--n-train", "100000"], "n_train"),
         (&["experiment", "edge", "--gammas", "0.1,-1"], "gamma"),
         (&["experiment", "edge", "--task", "3:3"], "both classes"),
         (&["experiment", "edge", "--width", "0"], "width"),

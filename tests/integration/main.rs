@@ -21,4 +21,5 @@ mod real_scale;
 mod reduction;
 mod report;
 mod reshuffling;
+mod section4;
 mod simulate;

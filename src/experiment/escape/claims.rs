@@ -1,20 +1,7 @@
 //! The escape experiment's claims, read off its runs.
 
 use super::{EscapeParams, EscapeRun, Fate, Landing, MinimumAtBatch, RunGamma};
-use crate::experiment::{num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    v.sort_by(f64::total_cmp);
-    let k = v.len();
-    if k % 2 == 1 {
-        v[k / 2]
-    } else {
-        0.5 * (v[k / 2 - 1] + v[k / 2])
-    }
-}
+use crate::experiment::{median, num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
 
 pub(super) fn claims(
     p: &EscapeParams,
@@ -37,6 +24,7 @@ pub(super) fn claims(
         ),
         support: Support::from_counts(stayed_below + left_above, below.len() + above.len()),
     }];
+    out.push(almost_sure(p, &above));
     let at_gd: Vec<&EscapeRun> = runs
         .iter()
         .filter(|r| r.which == RunGamma::GdGamma)
@@ -197,4 +185,59 @@ fn join(v: &[usize]) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Above `γ*_exact` the mean square grows, but a single run follows the almost-sure rate, the
+/// top Lyapunov exponent `λ₁` of linearized SGD, which is smaller (by Jensen,
+/// `2λ₁ ≤ ln ρ(L_γ)`) and can be negative. The linearized prediction of one run's fate in the
+/// window: it leaves if the linearized trajectories reach the radius within the steps watched
+/// in at least half of the trials, i.e. `λ₁·K ≳ ln(radius/‖δ‖)`.
+fn almost_sure(p: &EscapeParams, above: &[&EscapeRun]) -> Claim {
+    let predicts_leave = |r: &EscapeRun| 2 * r.linearized.escaped >= r.linearized.trials;
+    let left = |r: &EscapeRun| r.fate != Fate::Stayed;
+    let agree = above
+        .iter()
+        .filter(|r| predicts_leave(r) == left(r))
+        .count();
+    let stayed: Vec<&&EscapeRun> = above.iter().filter(|r| !left(r)).collect();
+    let mut settings: Vec<String> = Vec::new();
+    for r in &stayed {
+        let l = &r.linearized;
+        let s = format!(
+            "B = {} at {}·γ*_exact: ln ρ(L_γ) = {}, 2λ₁ = {} [{}, {}], {} of {} linearized runs reached the radius in {} steps",
+            r.batch_size,
+            num(r.ratio),
+            num(r.rho.ln()),
+            num(2.0 * l.lyapunov),
+            num(2.0 * l.lyapunov_interval.0),
+            num(2.0 * l.lyapunov_interval.1),
+            l.escaped,
+            l.trials,
+            p.watch_steps
+        );
+        if !settings.contains(&s) {
+            settings.push(s);
+        }
+    }
+    Claim {
+        claim: "Mean-square instability is not almost-sure instability: above γ*_exact E‖x_k‖² grows like ρ(L_γ)^k, but one run grows at the top Lyapunov exponent λ₁ (2λ₁ ≤ ln ρ), so a run can stay for long, or for ever if λ₁ < 0; linearized SGD's λ₁ predicts which runs above the threshold leave within the steps watched".to_owned(),
+        measured: format!(
+            "the linearized prediction (leaves when at least half of {} linearized runs reach ‖x_k‖/‖x_0‖ = {} within {} steps) matches {agree} of {} real runs above γ*_exact; {} of them stayed{}",
+            above.first().map_or(0, |r| r.linearized.trials),
+            num(p.escape_radius / p.perturbation),
+            p.watch_steps,
+            above.len(),
+            stayed.len(),
+            if settings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", settings.join("; "))
+            }
+        ),
+        support: if above.is_empty() {
+            Support::NotTested
+        } else {
+            Support::from_counts(agree, above.len())
+        },
+    }
 }

@@ -22,7 +22,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
     if let Some(m) = r.minima.first() {
         let m = &m.minimum;
         blocks.push(Block::Paragraph(format!(
-            "GD's minimum: λ_max(H) = {}, tr H = {}, s = √λ_max(Σ) = {}, max_i ‖g_i‖²/mean ‖g_i‖² = {}, rank r = {}; test accuracy {}, test loss {}. The polish onto the zero-loss set moved θ by {} (‖θ‖ = {}); λ_max(∇²F) at GD's end point was {}. The analysis uses the g_i in their span (r coordinates; every critical γ is that of the P-parameter problem).",
+            "GD's minimum: λ_max(H) = {}, tr H = {}, s = √λ_max(Σ) = {}, max_i ‖g_i‖²/mean ‖g_i‖² = {}, rank r = {}; test accuracy {}, test loss {}. The polish onto the zero-loss set moved θ by {} (‖θ‖ = {}); λ_max(∇²F) at GD's end point was {}. The analysis works on the range of H (r coordinates; exactly, see crate::reduction), so ρ(L_γ) of the P-parameter operator is exactly 1 below γ*_exact (its null directions never move).",
             sig(m.sharpness),
             sig(m.trace_h),
             sig(m.non_uniformity),
@@ -40,7 +40,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
             "B",
             "γ*_exact",
             "γ/γ*_exact",
-            "ρ(L_γ) on the span",
+            "ρ(L_γ)",
             "exactly",
             "γ*_3.3",
             "2/λ_max(H)",
@@ -99,6 +99,8 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     .map_or("–".to_owned(), usize::to_string),
                 g[0].predicted_step
                     .map_or("–".to_owned(), |k| sig(k.round())),
+                sig(2.0 * g[0].linearized.lyapunov),
+                format!("{}/{}", g[0].linearized.escaped, g[0].linearized.trials),
             ]
         })
         .collect();
@@ -108,13 +110,15 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
             "run",
             "γ",
             "γ/γ*_exact",
-            "ρ(L_γ) on the span",
+            "ρ(L_γ) on range(H)",
             "predicted",
             "stayed",
             "escaped",
             "diverged",
             "median escape step",
             "mean-square prediction",
+            "2λ₁ (linearized)",
+            "linearized reached radius",
         ]),
         rows,
     ));
@@ -188,7 +192,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
             file: "experiment-escape.svg".into(),
             title: "SGD next to GD's minimum (Figure 1)".into(),
             caption: format!(
-                "{}. SGD at GD's γ = {} from θ_GD + δ (‖δ‖ = perturbation, in the span of the g_i), seed 0, one line per batch size B. Top: training loss. Bottom: distance from the start.",
+                "{}. SGD at GD's γ = {} from θ_GD + δ (‖δ‖ = perturbation, in the range of H, the span of the g_i), seed 0, one line per batch size B. Top: training loss. Bottom: distance from the start.",
                 r.setup,
                 sig(r.gd.gamma)
             ),
