@@ -57,7 +57,10 @@ fn gamma_star(samples: &Samples, method: Method) -> f64 {
         method,
         ..Params::default()
     };
-    match critical_gamma_exact(samples, &moments, &spec, c, tol.null_space, &params).unwrap() {
+    match critical_gamma_exact(samples, &moments, &spec, c, tol.null_space, &params)
+        .unwrap()
+        .gamma
+    {
         CriticalGamma::Finite(g) => g,
         other => panic!("{other:?}"),
     }

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::instance::{BatchSize, Instance, Sampling};
 use crate::mean_square::reshuffling::{self, Reshuffling};
 use crate::mean_square::{self, MeanSquare};
+use crate::reduction::Reduction;
 use crate::tolerance::Tolerances;
 
 mod summary;
@@ -79,6 +80,68 @@ pub fn orderings(a: &Analysis) -> Vec<Ordering> {
     v
 }
 
+impl Analysis {
+    /// Refuse an analysis with a number beyond the f64 range (e.g. `ρ(L_γ) ≈ (γλ_max)²` for
+    /// `γλ_max ≈ 1e200`) rather than print `∞` or `null` for it.
+    fn ensure_representable(&self) -> Result<()> {
+        let critical_gammas = || {
+            let g = |c: CriticalGamma| match c {
+                CriticalGamma::Finite(x) => format!("{x:e}"),
+                CriticalGamma::Unbounded => "unbounded".to_owned(),
+                CriticalGamma::NoneAccepted => "none".to_owned(),
+            };
+            format!(
+                "γ*_exact = {}, γ*_3.3 = {}, γ*_GD = {}, γ*_3.5 = {}",
+                g(self.mean_square.check.critical_gamma),
+                g(self.thm33.critical_gamma),
+                g(self.gd.critical_gamma),
+                g(self.thm35.check.critical_gamma)
+            )
+        };
+        self.summary.ensure_representable().map_err(|e| match e {
+            crate::Error::Input {
+                kind,
+                location,
+                message,
+            } => crate::Error::Input {
+                kind,
+                location,
+                message: format!(
+                    "{message}. The critical learning rates (which do not depend on γ): {}",
+                    critical_gammas()
+                ),
+            },
+            other => other,
+        })?;
+        let criteria = [
+            ("Theorem 3.3's λ_max{(I − γH)² + γ²cΣ}", &self.thm33),
+            ("ρ(L_γ)", &self.mean_square.check),
+            ("λ_max(H)", &self.gd),
+            ("tr(H)", &self.thm35.check),
+        ];
+        for (what, c) in criteria {
+            let critical_ok = match c.critical_gamma {
+                CriticalGamma::Finite(g) => g.is_finite() && g > 0.0,
+                _ => true,
+            };
+            let finite = c.value.is_finite() && c.threshold.is_finite() && c.margin.is_finite();
+            if !(finite && critical_ok) {
+                // The critical learning rates do not depend on γ: they are given even here.
+                return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
+                    "gamma",
+                    format!(
+                        "{what} is beyond the f64 range at γ = {:e}: γ·λ_max(H) = {:e} is too far from 1 for the criteria's values at this γ to be represented; refusing rather than printing ∞. The critical learning rates, which do not depend on γ: {}",
+                        self.summary.gamma,
+                        self.summary.gamma * self.summary.sharpness,
+                        critical_gammas()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// `E[(I − γH_B)²]` enumerated and in closed form.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SecondMomentPair {
@@ -133,7 +196,7 @@ impl Analysis {
     /// independent ([`ReshufflingAnalysis::of`] or [`InstanceAnalysis::of`] analyze it).
     pub fn of(instance: &Instance, tolerances: &Tolerances) -> Result<Self> {
         if !instance.sampling().is_iid() {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 format!(
                     "Analysis covers the i.i.d. schemes: the lecture's criteria and the operator L_γ assume batches drawn independently at every step, which {} does not do; analyze it with ReshufflingAnalysis::of (or InstanceAnalysis::of)",
@@ -141,28 +204,40 @@ impl Analysis {
                 ),
             ));
         }
-        let (summary, moments, spec) = Summary::of(instance, tolerances)?;
-        let (b, gamma, c) = (summary.batch_size, summary.gamma, summary.c_factor);
+        // Every criterion is computed on the range of the H_i at a safe scale, then lifted
+        // back (crate::reduction): exact, and r-dimensional instead of d-dimensional.
+        let red = Reduction::of(instance, tolerances)?;
+        let reduced = red.instance();
+        let (summary, moments, spec) = Summary::of(&red, tolerances)?;
+        let (b, c) = (summary.batch_size, summary.c_factor);
+        let gamma = reduced.gamma().get();
         let mean_square = mean_square::mean_square(
-            instance.samples(),
+            reduced.samples(),
             &moments,
             &spec,
             c,
             gamma,
             tolerances,
             &mean_square::Params::default(),
-        )?;
+            red.null_part(),
+        )?
+        .lifted(&red);
+        let thm33 = criteria::thm33(&moments, &spec, c, gamma, tolerances)?;
+        let gd = criteria::gd(&spec, gamma, tolerances.boundary);
+        let mut thm35 = criteria::thm35(&spec, &summary.shapes, b, gamma, tolerances.boundary);
+        thm35.check = red.lift_curvature_criterion(thm35.check, summary.trace_h);
         let mut analysis = Self {
-            thm33: criteria::thm33(&moments, &spec, c, gamma, tolerances)?,
-            gd: criteria::gd(&spec, gamma, tolerances.boundary),
-            thm35: criteria::thm35(&spec, &summary.shapes, b, gamma, tolerances.boundary),
+            thm33: red.lift_factor_criterion(thm33),
+            gd: red.lift_curvature_criterion(gd, summary.sharpness),
+            thm35,
+            second_moment: second_moment(red.normalized()?.as_ref()),
             summary,
-            second_moment: second_moment(instance),
             mean_square,
             orderings: Vec::new(),
             tolerances: *tolerances,
         };
         analysis.orderings = orderings(&analysis);
+        analysis.ensure_representable()?;
         Ok(analysis)
     }
 }
@@ -208,7 +283,7 @@ impl ReshufflingAnalysis {
     /// numerical failure of an eigenvalue computation.
     pub fn of(instance: &Instance, tolerances: &Tolerances) -> Result<Self> {
         if instance.sampling() != Sampling::RandomReshuffling {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 format!(
                     "ReshufflingAnalysis is for random_reshuffling, not {}; use Analysis::of (or InstanceAnalysis::of)",
@@ -217,22 +292,30 @@ impl ReshufflingAnalysis {
             ));
         }
         let (n, b) = (instance.n(), instance.batch_size().get());
-        reshuffling::feasibility(n, instance.d(), b).map_err(|why| {
-            crate::Error::input(
+        let red = Reduction::of(instance, tolerances)?;
+        // The epoch operator acts on Sym(r) of the reduced instance (crate::reduction).
+        reshuffling::feasibility(n, red.instance().d(), b).map_err(|why| {
+            crate::Error::invalid(
+                crate::error::ErrorKind::Unsupported,
                 why.field("sampling"),
                 format!("random_reshuffling cannot be analyzed exactly here: {why}"),
             )
         })?;
-        let (summary, _, spec) = Summary::of(instance, tolerances)?;
-        let gamma = summary.gamma;
-        let exact = reshuffling::reshuffling(instance, b, gamma, tolerances)?;
+        let (summary, _, spec) = Summary::of(&red, tolerances)?;
+        let reduced_gamma = red.instance().gamma().get();
+        let exact =
+            reshuffling::reshuffling(red.instance(), b, reduced_gamma, tolerances)?.lifted(&red);
         // One batch of random reshuffling is a uniform B-subset: its one-step second moment is
         // the one without replacement.
-        let one_step = instance
-            .clone()
+        let one_step = red
+            .normalized()?
+            .into_owned()
             .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
         Ok(Self {
-            gd: criteria::gd(&spec, gamma, tolerances.boundary),
+            gd: red.lift_curvature_criterion(
+                criteria::gd(&spec, reduced_gamma, tolerances.boundary),
+                summary.sharpness,
+            ),
             summary,
             exact,
             second_moment: second_moment(&one_step),
@@ -248,6 +331,8 @@ impl ReshufflingAnalysis {
 }
 
 /// One instance analyzed under its own sampling scheme.
+// Both variants are a few hundred bytes, held one per instance: boxing would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum InstanceAnalysis {
     /// Without or with replacement: the lecture's criteria and the exact operator `L_γ`.

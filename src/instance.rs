@@ -23,7 +23,8 @@ impl LearningRate {
         if gamma.is_finite() && gamma > 0.0 {
             Ok(Self(gamma))
         } else {
-            Err(Error::input(
+            Err(Error::invalid(
+                crate::error::ErrorKind::OutOfRange,
                 "gamma",
                 format!("the learning rate must be a finite number > 0, got {gamma}"),
             ))
@@ -52,7 +53,8 @@ impl BatchSize {
         if b >= 1 {
             Ok(Self(b))
         } else {
-            Err(Error::input(
+            Err(Error::invalid(
+                crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 "the batch size must be at least 1, got 0",
             ))
@@ -212,26 +214,32 @@ impl Samples {
     /// largest entry). Accepted matrices are stored as `(H_i + H_iᵀ)/2`.
     pub fn hessians_from_rows(rows: &[Vec<Vec<f64>>], symmetry: RelTol) -> Result<Self> {
         if rows.is_empty() {
-            return Err(Error::input("hessians", "no samples: N must be at least 1"));
+            return Err(Error::invalid(
+                crate::error::ErrorKind::Shape,
+                "hessians",
+                "no samples: N must be at least 1",
+            ));
         }
         let d = rows[0].len();
         let mut out = Vec::with_capacity(rows.len());
         for (i, m) in rows.iter().enumerate() {
             if m.is_empty() {
-                return Err(Error::input(
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
                     format!("hessians[{i}]"),
                     "empty matrix (d must be at least 1)",
                 ));
             }
             if m.len() != d {
-                return Err(Error::input(
+                return Err(Error::invalid(crate::error::ErrorKind::Shape,
                     format!("hessians[{i}]"),
                     format!("has {} rows, but hessians[0] has {d}: every sample must be d×d with the same d", m.len()),
                 ));
             }
             for (r, row) in m.iter().enumerate() {
                 if row.len() != d {
-                    return Err(Error::input(
+                    return Err(Error::invalid(
+                        crate::error::ErrorKind::Shape,
                         format!("hessians[{i}][{r}]"),
                         format!(
                             "has {} entries, expected {d}: the matrix must be square (d = {d})",
@@ -240,7 +248,8 @@ impl Samples {
                     ));
                 }
                 if let Some(c) = row.iter().position(|x| !x.is_finite()) {
-                    return Err(Error::input(
+                    return Err(Error::invalid(
+                        crate::error::ErrorKind::NonFinite,
                         format!("hessians[{i}][{r}][{c}]"),
                         format!("is {}, entries must be finite", row[c]),
                     ));
@@ -275,7 +284,8 @@ impl Samples {
     /// gradient is empty, lengths differ, or an entry is NaN or infinite.
     pub fn gradients_from_rows(rows: &[Vec<f64>]) -> Result<Self> {
         if rows.is_empty() {
-            return Err(Error::input(
+            return Err(Error::invalid(
+                crate::error::ErrorKind::Shape,
                 "gradients",
                 "no samples: N must be at least 1",
             ));
@@ -283,19 +293,21 @@ impl Samples {
         let d = rows[0].len();
         for (i, g) in rows.iter().enumerate() {
             if g.is_empty() {
-                return Err(Error::input(
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
                     format!("gradients[{i}]"),
                     "empty gradient (d must be at least 1)",
                 ));
             }
             if g.len() != d {
-                return Err(Error::input(
+                return Err(Error::invalid(crate::error::ErrorKind::Shape,
                     format!("gradients[{i}]"),
                     format!("has length {}, but gradients[0] has length {d}: every gradient must have the same length d", g.len()),
                 ));
             }
             if let Some(j) = g.iter().position(|x| !x.is_finite()) {
-                return Err(Error::input(
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::NonFinite,
                     format!("gradients[{i}][{j}]"),
                     format!("is {}, entries must be finite", g[j]),
                 ));
@@ -315,7 +327,7 @@ impl Samples {
             for c in (r + 1)..d {
                 let gap = (m[(r, c)] - m[(c, r)]).abs();
                 if gap > tol {
-                    return Err(Error::input(
+                    return Err(Error::invalid(crate::error::ErrorKind::NonSymmetric,
                         format!("hessians[{i}]"),
                         format!(
                             "is not symmetric: entry [{r}][{c}] = {} but [{c}][{r}] = {} (difference {gap:.3e} exceeds the tolerance {tol:.3e} = {:e} × largest entry)",
@@ -398,7 +410,7 @@ impl Instance {
         let n = samples.n();
         let b = batch_size.get();
         if sampling.batch_is_subset() && b > n {
-            return Err(Error::input(
+            return Err(Error::invalid(crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 format!(
                     "B = {b} exceeds the number of samples N = {n}; {sampling} draws a batch as a B-subset of the N samples (use with_replacement, or B ≤ N)"
@@ -406,7 +418,7 @@ impl Instance {
             ));
         }
         if sampling == Sampling::RandomReshuffling && n % b != 0 {
-            return Err(Error::input(
+            return Err(Error::invalid(crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 format!(
                     "B = {b} does not divide N = {n}; random_reshuffling cuts each epoch's permutation into N/B whole batches, and a ragged or dropped last batch is not supported (choose B among the divisors of N)"
@@ -462,7 +474,7 @@ impl Instance {
         if self.sampling.is_iid() {
             return Ok(());
         }
-        Err(Error::input(
+        Err(Error::invalid(crate::error::ErrorKind::Unsupported,
             "sampling",
             format!(
                 "{what} assumes batches drawn independently at every step, which {} does not do (the batches of one epoch are disjoint); for random reshuffling use `sgd-stability analyze` or `sweep` (the exact per-epoch operator, small N) or `simulate` (Monte Carlo)",

@@ -1,8 +1,8 @@
 //! # sgd-stability
 //!
 //! Verify the linear-stability theory of SGD at global minima (the lecture "SGD stability and
-//! generalization", `shared/lecture/sgd-stability-lecture.md`), numerically and — where the
-//! input is rational — exactly.
+//! generalization"; the lecture itself is not shipped with the crate, its derivations are, as
+//! printed, in `proofs/`), numerically and — where the input is rational — exactly.
 //!
 //! Linearized SGD at a global minimum `x*` is `x_{k+1} = (I − γ H_{B_k}) x_k`, with per-sample
 //! Hessians `H_i` and `H_B` their mean over a minibatch `B_k` of size `B`. This crate computes,
@@ -66,49 +66,99 @@
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
+//! | `h(x; u) = Σ_j a_j σ(w_jᵀu)` (Section 4), `θ = (a, w_1, …, w_m)` | [`model::TwoLayer`] |
+//! | `F(x, ξ_i) = ½(h(x; u_i) − v_i)²` (eq. 28), `e_i`, `g_i = ∇h` | [`train::objective`] |
+//! | `ρ`, `ε*(x)`, SAM eq. (56) / Foret / unnormalized | [`train::SamRadius`], [`train::SamAscent`] |
+//! | `γλ(1 + ρλ) ≤ 2` (unnormalized SAM's stability, derived) | [`train::sam_stability`] |
 //!
 //! ## Modules
+//! From the bottom up (`ARCHITECTURE.md` has the layers and the data flow; no module imports
+//! from a layer above it, and `tests/integration/architecture.rs` checks that there is no import
+//! cycle):
+//! - [`fmt`], [`tolerance`], [`progress`]: leaves. Number, name and path formatting for people;
+//!   every tolerance, as values; the phase spinner of long computations (drawn only on a
+//!   terminal, and only with the `cli` feature).
+//! - [`error`]: the error type, its typed [`ErrorKind`] and exit codes.
+//! - [`limits`]: the memory and work budgets checked before input-sized allocations, and the
+//!   one budgeted reader of input files.
+//! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
+//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
 //! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
 //! - [`moments`]: `H`, `Σ`, `c`.
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.
-//! - [`analysis`]: one instance analyzed ([`Analysis`] under the i.i.d. schemes,
-//!   [`ReshufflingAnalysis`] under random reshuffling, [`InstanceAnalysis`] for either).
-//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
+//! - [`reduction`]: an instance rewritten on the range of its Hessians, at a safe scale
+//!   (exact; what makes over-parameterized minima, `P ≫ N`, fast).
 //! - [`enumerate`]: exact expectations over every minibatch and batch path, and their closed forms.
 //! - [`mean_square`]: exact mean-square stability: the second-moment operator, its spectral
-//!   radius, and the exact critical learning rate; random reshuffling's per-epoch operator.
+//!   radius, and the exact critical learning rate; random reshuffling's per-epoch operator; the
+//!   sweep over batch sizes; the certified (exact rational) route.
+//! - [`analysis`]: one instance analyzed ([`Analysis`] under the i.i.d. schemes,
+//!   [`ReshufflingAnalysis`] under random reshuffling, [`InstanceAnalysis`] for either).
 //! - [`simulate`]: seeded Monte Carlo of linearized SGD against the exact mean-square
 //!   prediction, with finite-sample intervals, growth rates and escape times.
 //! - [`proof`]: the derivation checker: the lecture's proofs (`proofs/*.lecture`) as
 //!   machine-checked step chains.
-//! - [`report`]: pure renderers (text, Markdown, JSON).
-//! - [`linalg`]: the only module that calls faer's decompositions.
-//! - [`tolerance`]: every tolerance, as values.
-//! - [`cli`]: argument parsing and dispatch.
+//! - [`model`]: models with a scalar output and their exact per-sample derivatives (linear,
+//!   random features, the two-layer network of Section 4), checked against finite differences.
+//! - [`data`]: datasets: the shipped handwritten digits (their file format) and Section 4's
+//!   sphere inputs with a teacher.
+//! - [`train`]: GD, SGD and SAM (eq. 56, Foret, unnormalized) on the squared loss; the polish
+//!   onto the zero-loss set; SAM's linear stability.
+//! - [`experiment`]: the experiments on trained models (GD at the edge, the escape of
+//!   Figures 1–2, SAM, and Section 4: Theorems 4.1 and 4.2 and the chain (46)–(48) on two-layer
+//!   ReLU networks over the sphere), each with the lecture's claims and what the runs say.
+//! - [`verification`]: everything a verification report shows, computed once per instance
+//!   (analyses, enumerations, batch curves, Monte Carlo, the derivation checker, the checks
+//!   expected to hold).
+//! - [`report`]: the renderers (text, Markdown, JSON) of analyses, enumerations, simulations,
+//!   sweeps and proofs, pure functions of what they are given; and, with the `cli` feature, the
+//!   verification report's `Document`, whose `Document::build` still runs the analyses,
+//!   enumerations, simulations and proofs it shows (not pure: see `ARCHITECTURE.md`).
+//! - `figures` (`cli` feature): the SVG figures (plotters).
+//! - `output` (`cli` feature): the report folder written atomically.
+//! - `cli` (`cli` feature): argument parsing, loading, dispatch, and the main job's summary.
+//!
+//! ## Features
+//! `cli` (on by default) carries the command line, the figures, the report folder and the
+//! progress bars (clap, plotters, indicatif, rustix). Without it (`default-features = false`)
+//! the crate is the oracle library: everything above except `figures`, `output`, `cli` and
+//! `report`'s `Document`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod analysis;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod criteria;
+pub mod data;
 pub mod enumerate;
 pub mod error;
 pub mod exact;
+pub mod experiment;
+#[cfg(feature = "cli")]
 pub mod figures;
+pub mod fmt;
 pub mod instance;
+pub mod limits;
 pub mod linalg;
 pub mod load;
 pub mod mean_square;
+pub mod model;
 pub mod moments;
+#[cfg(feature = "cli")]
 pub mod output;
+pub mod progress;
 pub mod proof;
+pub mod reduction;
 pub mod report;
 pub mod simulate;
 pub mod tolerance;
+pub mod train;
+pub mod verification;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use instance::{BatchSize, Gradients, Instance, LearningRate, Samples, Sampling};
 pub use tolerance::{RelTol, Tolerances};

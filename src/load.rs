@@ -3,14 +3,23 @@
 //!
 //! JSON: `{"name": "...", "hessians": [[[..]..]..]` *or* `"gradients": [[..]..]`,
 //! `"gamma": 0.5, "batch_size": 2, "sampling": "without_replacement"}`; other keys (such as
-//! `"note"`) are ignored. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
+//! `"note"`) are ignored; a key repeated in one object is refused. `.npy`: an `N×d×d` array of Hessians or an `N×d` array of gradients
 //! (float64, float32, int32 or int64; C or Fortran order), with `γ` and `B` from [`Overrides`].
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
 use crate::tolerance::RelTol;
 use serde_json::Value;
 use std::path::Path;
+
+mod exact;
+mod unique_keys;
+
+pub use exact::{
+    exact_inputs_from_json, exact_inputs_of_binary, rational_from_decimal_text, ExactInputs,
+    ExactSamples, EXACT_MAX_DIGITS, EXACT_MAX_EXPONENT,
+};
+use unique_keys::{parse_json, DUPLICATE_KEY};
 
 /// A folder shipped with the crate (`fixtures`, `proofs`): `./NAME` if it exists, else the
 /// crate's own.
@@ -60,33 +69,90 @@ pub struct Overrides {
 /// Load an instance from `path`, by its extension (`.json` or `.npy`).
 ///
 /// # Errors
-/// [`Error::Io`] if the file cannot be read or has another extension; [`Error::Input`] naming
-/// the file and field for anything malformed.
+/// [`Error::Io`] if the file cannot be read, is not a regular file or has another extension;
+/// [`Error::Limit`] if it is larger than the memory budget allows
+/// ([`crate::limits::read_file`]); [`Error::Input`] naming the file and field for anything
+/// malformed.
 pub fn load_path(path: &Path, overrides: &Overrides, symmetry: RelTol) -> Result<Instance> {
+    load_path_with_bytes(path, overrides, symmetry).map(|(inst, _)| inst)
+}
+
+/// [`load_path`], and the instance's numbers exactly as written ([`ExactInputs`]: a JSON file's
+/// decimals, a `.npy` file's binary values), read from the same bytes; `γ` from `gamma_text`
+/// (the command line's `--gamma` as typed) when given.
+///
+/// # Errors
+/// As [`load_path`]; [`Error::Input`] naming the field of a number the exact mode cannot read
+/// ([`rational_from_decimal_text`]).
+pub fn load_path_exact(
+    path: &Path,
+    overrides: &Overrides,
+    symmetry: RelTol,
+    gamma_text: Option<&str>,
+) -> Result<(Instance, ExactInputs)> {
+    let origin = path.display().to_string();
+    let (inst, bytes) = load_path_with_bytes(path, overrides, symmetry)?;
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let exact = if is_json {
+        exact_inputs_from_json(&bytes, &origin, gamma_text)?
+    } else {
+        exact_inputs_of_binary(&inst, gamma_text).map_err(|e| e.in_file(&origin))?
+    };
+    Ok((inst, exact))
+}
+
+fn load_path_with_bytes(
+    path: &Path,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<(Instance, Vec<u8>)> {
     let origin = path.display().to_string();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .map(str::to_ascii_lowercase);
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
-        path: origin.clone(),
-        message: e.to_string(),
-    })?;
+    let kind = match ext.as_deref() {
+        Some("npy") => crate::limits::FileKind::Npy,
+        _ => crate::limits::FileKind::Json,
+    };
     let stem = path
         .file_stem()
         .map_or_else(|| origin.clone(), |s| s.to_string_lossy().into_owned());
-    match ext.as_deref() {
+    if kind == crate::limits::FileKind::Npy {
+        // Streamed: the array goes from the file into the instance, never held whole.
+        let npy = open_npy_file(path)?;
+        let inst = instance_from_open_npy(npy, &origin, &stem, overrides, symmetry)?;
+        return Ok((inst, Vec::new()));
+    }
+    let bytes = crate::limits::read_file(path, kind)?;
+    let inst = match ext.as_deref() {
         Some("json") => instance_from_json(&bytes, &origin, &stem, overrides, symmetry),
-        Some("npy") => instance_from_npy(&bytes, &origin, &stem, overrides, symmetry),
         _ => Err(Error::Io {
             path: origin,
             message: "unknown file type: expected a .json instance or a .npy array".to_owned(),
         }),
-    }
+    }?;
+    Ok((inst, bytes))
 }
 
-fn input(origin: &str, field: impl Into<String>, message: impl std::fmt::Display) -> Error {
-    Error::input(field, message).in_file(origin)
+/// Open the `.npy` file `path` for streaming: the preamble and header are read and checked, the
+/// data is left in the file.
+fn open_npy_file(path: &Path) -> Result<Npy<std::io::BufReader<std::fs::File>>> {
+    let origin = path.display().to_string();
+    let (file, len) = crate::limits::open_file(path, crate::limits::FileKind::Npy)?;
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    open_npy_from(reader, len).map_err(|m| input(ErrorKind::Malformed, &origin, "array", m))
+}
+
+fn input(
+    kind: ErrorKind,
+    origin: &str,
+    field: impl Into<String>,
+    message: impl std::fmt::Display,
+) -> Error {
+    Error::invalid(kind, field, message).in_file(origin)
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -104,11 +170,13 @@ fn number(origin: &str, field: &str, v: &Value) -> Result<f64> {
     match v.as_f64() {
         Some(x) if x.is_finite() => Ok(x),
         Some(x) => Err(input(
+            ErrorKind::NonFinite,
             origin,
             field,
             format!("is {x}, entries must be finite"),
         )),
         None => Err(input(
+            ErrorKind::Malformed,
             origin,
             field,
             format!("expected a number, found {}", type_name(v)),
@@ -119,6 +187,7 @@ fn number(origin: &str, field: &str, v: &Value) -> Result<f64> {
 fn array<'v>(origin: &str, field: &str, v: &'v Value) -> Result<&'v Vec<Value>> {
     v.as_array().ok_or_else(|| {
         input(
+            ErrorKind::Malformed,
             origin,
             field,
             format!("expected an array, found {}", type_name(v)),
@@ -147,18 +216,27 @@ pub fn instance_from_json(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let root: Value = serde_json::from_slice(bytes).map_err(|e| {
+    let root: Value = parse_json(bytes).map_err(|e| {
         // serde_json's message ends with " at line L column C": the field already says where.
         let text = e.to_string();
         let what = text
             .rsplit_once(" at line ")
             .map_or(text.as_str(), |(head, _)| head);
-        let message = if what.contains("number out of range") {
-            "a number is beyond the f64 range (entries must be finite)".to_owned()
+        let (kind, message) = if what.contains("number out of range") {
+            (
+                ErrorKind::NonFinite,
+                "a number is beyond the f64 range (entries must be finite)".to_owned(),
+            )
+        } else if what.starts_with(DUPLICATE_KEY) {
+            (
+                ErrorKind::Malformed,
+                format!("{what}: a key may appear only once (JSON readers disagree on which value would count)"),
+            )
         } else {
-            format!("malformed JSON: {what}")
+            (ErrorKind::Malformed, format!("malformed JSON: {what}"))
         };
         input(
+            kind,
             origin,
             format!("line {}, column {}", e.line(), e.column()),
             message,
@@ -166,6 +244,7 @@ pub fn instance_from_json(
     })?;
     let obj = root.as_object().ok_or_else(|| {
         input(
+            ErrorKind::Malformed,
             origin,
             "(top level)",
             format!("expected a JSON object, found {}", type_name(&root)),
@@ -176,6 +255,7 @@ pub fn instance_from_json(
         Some(Value::String(s)) => s.clone(),
         Some(v) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "name",
                 format!("expected a string, found {}", type_name(v)),
@@ -185,6 +265,7 @@ pub fn instance_from_json(
     let samples = match (obj.get("hessians"), obj.get("gradients")) {
         (Some(_), Some(_)) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "hessians/gradients",
                 "give either \"hessians\" or \"gradients\", not both",
@@ -192,6 +273,7 @@ pub fn instance_from_json(
         }
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "hessians/gradients",
                 "missing: give \"hessians\" (N×d×d) or \"gradients\" (N×d)",
@@ -226,6 +308,7 @@ pub fn instance_from_json(
         (None, Some(v)) => number(origin, "gamma", v)?,
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "gamma",
                 "missing: give the learning rate in the file or with --gamma",
@@ -239,6 +322,7 @@ pub fn instance_from_json(
             .and_then(|b| usize::try_from(b).ok())
             .ok_or_else(|| {
                 input(
+                    ErrorKind::Malformed,
                     origin,
                     "batch_size",
                     format!("expected a non-negative integer, found {v}"),
@@ -246,6 +330,7 @@ pub fn instance_from_json(
             })?,
         (None, None) => {
             return Err(input(
+                ErrorKind::Missing,
                 origin,
                 "batch_size",
                 "missing: give the batch size in the file or with --batch-size",
@@ -257,9 +342,10 @@ pub fn instance_from_json(
         (None, None) => Sampling::default(),
         (None, Some(Value::String(s))) => s
             .parse()
-            .map_err(|msg: String| input(origin, "sampling", msg))?,
+            .map_err(|msg: String| input(ErrorKind::Malformed, origin, "sampling", msg))?,
         (None, Some(v)) => {
             return Err(input(
+                ErrorKind::Malformed,
                 origin,
                 "sampling",
                 format!("expected a string, found {}", type_name(v)),
@@ -301,11 +387,26 @@ pub fn instance_from_npy(
     overrides: &Overrides,
     symmetry: RelTol,
 ) -> Result<Instance> {
-    let (shape, data) = read_npy(bytes).map_err(|m| input(origin, "array", m))?;
+    let npy = open_npy(bytes).map_err(|m| input(ErrorKind::Malformed, origin, "array", m))?;
+    instance_from_open_npy(npy, origin, name, overrides, symmetry)
+}
+
+fn instance_from_open_npy<R: std::io::Read>(
+    npy: Npy<R>,
+    origin: &str,
+    name: &str,
+    overrides: &Overrides,
+    symmetry: RelTol,
+) -> Result<Instance> {
+    let shape = npy.shape.clone();
     let samples = match shape.as_slice() {
         &[n, d, d2] => {
+            let data = npy
+                .into_c_order()
+                .map_err(|m| input(ErrorKind::Malformed, origin, "array", m))?;
             if d != d2 {
                 return Err(input(
+                    ErrorKind::Shape,
                     origin,
                     "array",
                     format!(
@@ -322,12 +423,10 @@ pub fn instance_from_npy(
                 .collect();
             Samples::hessians_from_rows(&rows, symmetry)
         }
-        &[n, d] => {
-            let rows: Vec<Vec<f64>> = (0..n).map(|i| data[i * d..(i + 1) * d].to_vec()).collect();
-            Samples::gradients_from_rows(&rows)
-        }
+        &[n, d] => gradients_from_npy(npy, n, d),
         other => {
             return Err(input(
+                ErrorKind::Shape,
                 origin,
                 "array",
                 format!("shape {other:?}: expected N×d×d (Hessians) or N×d (gradients)"),
@@ -337,6 +436,7 @@ pub fn instance_from_npy(
     .map_err(|e| e.in_file(origin))?;
     let gamma = overrides.gamma.ok_or_else(|| {
         input(
+            ErrorKind::Missing,
             origin,
             "gamma",
             "missing: a .npy file holds only the arrays; give --gamma",
@@ -344,6 +444,7 @@ pub fn instance_from_npy(
     })?;
     let batch_size = overrides.batch_size.ok_or_else(|| {
         input(
+            ErrorKind::Missing,
             origin,
             "batch_size",
             "missing: a .npy file holds only the arrays; give --batch-size",
@@ -359,15 +460,115 @@ pub fn instance_from_npy(
     )
 }
 
-/// The shape and the entries (in C order) of a numeric `.npy` array.
-fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String> {
-    use npyz::{DType, NpyFile, Order, TypeChar};
-    precheck_npy_header(bytes)?;
-    let mut cursor = std::io::Cursor::new(bytes);
+/// A vector from a `.npy` file (shape `(d,)`, `(1, d)` or `(d, 1)`; float or int): a starting
+/// point `x_0` for `simulate --x0-file`.
+///
+/// # Errors
+/// [`Error::Io`] if the file cannot be read; [`Error::Input`] naming the file for anything
+/// malformed (another shape, NaN or infinite entries).
+pub fn vector_from_npy(path: &Path) -> Result<Vec<f64>> {
+    let origin = path.display().to_string();
+    let npy = open_npy_file(path)?;
+    let shape = npy.shape.clone();
+    let ok = matches!(shape.as_slice(), [_] | [1, _] | [_, 1]);
+    if !ok {
+        return Err(input(
+            ErrorKind::Shape,
+            &origin,
+            "array",
+            format!("shape {shape:?}: expected a vector of shape (d,), (1, d) or (d, 1)"),
+        ));
+    }
+    let v = npy
+        .into_c_order()
+        .map_err(|m| input(ErrorKind::Malformed, &origin, "array", m))?;
+    if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+        return Err(input(
+            ErrorKind::NonFinite,
+            &origin,
+            format!("x0[{k}]"),
+            format!("is {}, entries must be finite", v[k]),
+        ));
+    }
+    Ok(v)
+}
+
+/// A checked `.npy` array: its shape, memory order, and an entry reader.
+struct Npy<R: std::io::Read> {
+    shape: Vec<usize>,
+    order: npyz::Order,
+    file: npyz::NpyFile<R>,
+    kind: (npyz::TypeChar, usize),
+}
+
+impl<R: std::io::Read> Npy<R> {
+    /// Every entry as f64, in storage order (C or Fortran), passed to `f` with its storage
+    /// index; no intermediate copy of the array.
+    fn for_each(self, mut f: impl FnMut(usize, f64)) -> std::result::Result<(), String> {
+        use npyz::TypeChar;
+        let err = |e: std::io::Error| format!("reading the array data: {e}");
+        let derr = |e: npyz::DTypeError| format!("reading the array data: {e}");
+        match self.kind {
+            (TypeChar::Float, 8) => {
+                for (k, x) in self.file.data::<f64>().map_err(derr)?.enumerate() {
+                    f(k, x.map_err(err)?);
+                }
+            }
+            (TypeChar::Float, _) => {
+                for (k, x) in self.file.data::<f32>().map_err(derr)?.enumerate() {
+                    f(k, f64::from(x.map_err(err)?));
+                }
+            }
+            // Integer entries convert exactly up to 2^53; larger ones round, as NumPy's
+            // float64 cast.
+            #[allow(clippy::cast_precision_loss)]
+            (TypeChar::Int, 8) => {
+                for (k, x) in self.file.data::<i64>().map_err(derr)?.enumerate() {
+                    f(k, x.map_err(err)? as f64);
+                }
+            }
+            _ => {
+                for (k, x) in self.file.data::<i32>().map_err(derr)?.enumerate() {
+                    f(k, f64::from(x.map_err(err)?));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The entries in C order (last index fastest).
+    fn into_c_order(self) -> std::result::Result<Vec<f64>, String> {
+        let count = self.shape.iter().product();
+        let (order, shape) = (self.order, self.shape.clone());
+        let mut flat = Vec::with_capacity(count);
+        self.for_each(|_, x| flat.push(x))?;
+        Ok(match order {
+            npyz::Order::C => flat,
+            npyz::Order::Fortran => fortran_to_c(&flat, &shape),
+        })
+    }
+}
+
+/// Open a numeric `.npy` array: check the preamble, the header, the dtype and the data length.
+fn open_npy(bytes: &[u8]) -> std::result::Result<Npy<std::io::Cursor<&[u8]>>, String> {
+    open_npy_from(std::io::Cursor::new(bytes), bytes.len() as u64)
+}
+
+/// [`open_npy`] on a reader holding `total` bytes: the preamble and the header are read (and
+/// checked before npyz parses them), the data is left in `reader`.
+fn open_npy_from<R: std::io::Read>(
+    mut reader: R,
+    total: u64,
+) -> std::result::Result<Npy<R>, String> {
+    use npyz::{DType, NpyFile, TypeChar};
+    let prefix = read_npy_prefix(&mut reader, total)?;
+    precheck_npy_header(&prefix)?;
+    let mut cursor = std::io::Cursor::new(prefix.as_slice());
     let header = npyz::NpyHeader::from_reader(&mut cursor)
         .map_err(|e| format!("not a readable .npy file: {}", one_line(&e.to_string())))?;
-    let data_len = bytes.len() as u64 - cursor.position();
-    let file = NpyFile::with_header(header, cursor);
+    // The header ends where the preamble says (npyz reads exactly that much).
+    let data_len = total - prefix.len() as u64;
+    let file = NpyFile::with_header(header, reader);
     let shape: Vec<usize> = file
         .shape()
         .iter()
@@ -403,36 +604,106 @@ fn read_npy(bytes: &[u8]) -> std::result::Result<(Vec<usize>, Vec<f64>), String>
             "the header promises {count} entries of {width} bytes ({needed} bytes) but the file holds {data_len} data bytes"
         ));
     }
-    let order = file.order();
-    let err = |e: std::io::Error| format!("reading the array data: {e}");
-    let flat: Vec<f64> = match (ts.type_char(), width) {
-        (TypeChar::Float, 8) => file.into_vec::<f64>().map_err(err)?,
-        (TypeChar::Float, _) => file
-            .into_vec::<f32>()
-            .map_err(err)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        // Integer entries convert exactly up to 2^53; larger ones round, as NumPy's float64 cast.
-        #[allow(clippy::cast_precision_loss)]
-        (TypeChar::Int, 8) => file
-            .into_vec::<i64>()
-            .map_err(err)?
-            .into_iter()
-            .map(|x| x as f64)
-            .collect(),
-        _ => file
-            .into_vec::<i32>()
-            .map_err(err)?
-            .into_iter()
-            .map(f64::from)
-            .collect(),
+    // Gradients (N×d) are streamed straight into one f64 matrix; Hessians (N×d×d) pass through
+    // the entries, their rows and the instance's matrices: three copies. The file is not held.
+    let copies: u128 = if shape.len() == 2 { 1 } else { 3 };
+    let memory = crate::limits::product(&[count as u128, 8 * copies]);
+    let budget = crate::limits::MemoryBudget::current();
+    if memory > u128::from(budget.get()) {
+        return Err(format!(
+            "{count} entries need {} of memory as f64, more than the limit of {}; raise --memory-limit if the machine has the memory",
+            crate::limits::bytes(memory),
+            crate::limits::bytes(u128::from(budget.get()))
+        ));
+    }
+    Ok(Npy {
+        shape,
+        order: file.order(),
+        kind: (ts.type_char(), width),
+        file,
+    })
+}
+
+/// `N×d` gradients read straight into `Gᵀ` (`d×N`, each `g_i` a contiguous column): one copy of
+/// `G` in memory, whatever the file's dtype and order.
+fn gradients_from_npy<R: std::io::Read>(npy: Npy<R>, n: usize, d: usize) -> Result<Samples> {
+    let fortran = npy.order == npyz::Order::Fortran;
+    let mut gt = faer::Mat::<f64>::zeros(d, n);
+    let mut bad: Option<(usize, usize, f64)> = None;
+    npy.for_each(|k, x| {
+        // C order: entry k is (i, j) = (k / d, k % d); Fortran: (k % n, k / n).
+        let (i, j) = if fortran {
+            (k % n, k / n)
+        } else {
+            (k / d, k % d)
+        };
+        let earlier = match bad {
+            None => true,
+            Some((bi, bj, _)) => (i, j) < (bi, bj),
+        };
+        if !x.is_finite() && earlier {
+            bad = Some((i, j, x));
+        }
+        gt[(j, i)] = x;
+    })
+    .map_err(|m| Error::invalid(crate::error::ErrorKind::Malformed, "array", m))?;
+    if let Some((i, j, x)) = bad {
+        return Err(Error::invalid(
+            crate::error::ErrorKind::NonFinite,
+            format!("gradients[{i}][{j}]"),
+            format!("is {x}, entries must be finite"),
+        ));
+    }
+    Ok(Samples::Gradients(
+        crate::instance::Gradients::from_transposed(gt),
+    ))
+}
+
+/// The preamble and header of a `.npy` stream of `total` bytes: the magic string and version,
+/// the header length, and the header itself — exactly the bytes before the data. A header length
+/// beyond the stream is left to [`precheck_npy_header`] to report (nothing more is read).
+fn read_npy_prefix<R: std::io::Read>(
+    reader: &mut R,
+    total: u64,
+) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let err = |e: std::io::Error| format!("not a readable .npy file: {e}");
+    let mut prefix = Vec::new();
+    reader
+        .by_ref()
+        .take(10)
+        .read_to_end(&mut prefix)
+        .map_err(err)?;
+    if prefix.len() < 10 || !prefix.starts_with(b"\x93NUMPY") {
+        return Ok(prefix);
+    }
+    let (len_bytes, start) = match prefix[6] {
+        1 => (2usize, 10u64),
+        2 | 3 => (4, 12),
+        _ => return Ok(prefix),
     };
-    let flat = match order {
-        Order::C => flat,
-        Order::Fortran => fortran_to_c(&flat, &shape),
-    };
-    Ok((shape, flat))
+    if start > 10 {
+        reader
+            .by_ref()
+            .take(start - 10)
+            .read_to_end(&mut prefix)
+            .map_err(err)?;
+        if (prefix.len() as u64) < start {
+            return Ok(prefix);
+        }
+    }
+    let header_len = prefix[8..8 + len_bytes]
+        .iter()
+        .rev()
+        .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+    // Never more than the stream holds (a header length of 4 GB in a 100-byte file).
+    let want = header_len.min(total.saturating_sub(start));
+    reader
+        .by_ref()
+        .take(want)
+        .read_to_end(&mut prefix)
+        .map_err(err)?;
+    Ok(prefix)
 }
 
 /// The deepest bracket nesting a real `.npy` header needs: the dict, and the shape tuple in it.

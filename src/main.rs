@@ -6,7 +6,8 @@ fn main() -> ExitCode {
     let code = sgd_stability::cli::run(
         std::env::args_os(),
         &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        // Not locked: progress bars draw on stderr from their own threads.
+        &mut std::io::stderr(),
     );
     ExitCode::from(code)
 }

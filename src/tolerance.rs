@@ -64,6 +64,20 @@ impl Tolerances {
     /// rounding of sums over millions of minibatches (about `1e-13` relative), far below any
     /// real discrepancy of an identity.
     pub const DEFAULT_AGREEMENT: f64 = 1e-10;
+    /// A trained model interpolates its data when `max_i |h(θ; u_i) − v_i|` is at most this
+    /// times `max(1, max_i |v_i|)`: the target of [`crate::train::polish`], where the
+    /// per-sample Hessians are `g_i g_iᵀ` up to rounding.
+    pub const INTERPOLATION_RESIDUAL: f64 = 1e-12;
+    /// Random reshuffling: `ρ(L_epoch) ≤ 1 + this` counts as stable. Null directions of `H`
+    /// that every `H_i` annihilates have `ρ = 1` exactly, which rounding moves by about `1e-15`.
+    pub const RESHUFFLING_STABLE_SLACK: f64 = 1e-9;
+    /// Random reshuffling: the bisection on `ρ(L_epoch) = 1` stops when the bracket is this
+    /// narrow relative to its upper end.
+    pub const RESHUFFLING_BISECTION: f64 = 1e-10;
+    /// `simulate`: relative slack added to the eigenvalue range behind the bound on
+    /// `‖I − γH_B‖`, covering the rounding of the symmetric eigenvalue solver (about
+    /// `d·ε·‖H_i‖`).
+    pub const STEP_NORM_BOUND_SLACK: f64 = 1e-12;
 }
 
 impl Default for Tolerances {

@@ -7,8 +7,9 @@
 
 use crate::criteria::{HSpectrum, SampleShapes};
 use crate::error::Result;
-use crate::instance::{Instance, Sampling};
+use crate::instance::Sampling;
 use crate::moments::{batch_factor, Moments};
+use crate::reduction::{Reduction, ReductionInfo};
 use crate::tolerance::Tolerances;
 
 /// One instance at `x*`, described by its setting and by the moments `H`, `Σ` — the quantities
@@ -49,43 +50,57 @@ pub struct Summary {
     pub h_psd: bool,
     /// Per-sample shapes: non-PSD and rank-above-one samples.
     pub shapes: SampleShapes,
+    /// The space every quantity was computed in: `r = rank` of the sum of the ranges of the
+    /// `H_i`, the rank tolerance, the route and the scale ([`crate::reduction`]).
+    pub reduction: ReductionInfo,
 }
 
 impl Summary {
-    /// The summary of `instance` under `tolerances`, with the moments and the spectrum of `H`
-    /// it was read from (the criteria need them).
+    /// The summary of the instance behind `reduction`, at the input's scale and dimension,
+    /// with the moments and the spectrum of `H` of the *reduced* instance
+    /// ([`Reduction::instance`]) that the criteria are computed from.
     ///
     /// # Errors
     /// [`crate::Error::Input`] if the moments overflow the f64 range; a numerical failure of an
     /// eigenvalue computation.
     pub(crate) fn of(
-        instance: &Instance,
+        reduction: &Reduction<'_>,
         tolerances: &Tolerances,
     ) -> Result<(Self, Moments, HSpectrum)> {
+        let instance = reduction.instance();
         let samples = instance.samples();
+        crate::progress::phase(|| {
+            format!("moments and spectra on the range (r = {})", instance.d())
+        });
         let (n, b) = (instance.n(), instance.batch_size().get());
         let moments = Moments::of(samples);
         ensure_finite(&moments)?;
         let spec = HSpectrum::of(&moments.h, tolerances.null_space)?;
         let shapes = SampleShapes::of(samples, tolerances.null_space)?;
-        let sigma_norm = moments.sigma_norm()?;
+        // Σ = mean (H_i − H)² ⪰ 0: a negative λ_max is rounding.
+        let sigma_norm = moments.sigma_norm()?.max(0.0);
+        let info = reduction.info();
+        // The dropped directions are null directions of H (eigenvalue exactly 0).
+        let null = reduction.has_null_part();
+        let with_zero = |x: f64, pick: fn(f64, f64) -> f64| if null { pick(x, 0.0) } else { x };
         let summary = Self {
             name: instance.name().to_owned(),
             n,
-            d: instance.d(),
+            d: info.d,
             batch_size: b,
-            gamma: instance.gamma().get(),
+            gamma: reduction.original().gamma().get(),
             sampling: instance.sampling(),
             gradient_form: samples.is_gradient_form(),
             c_factor: batch_factor(n, b, instance.sampling()),
-            sharpness: spec.sharpness(),
-            lambda_min_h: spec.lambda_min(),
-            trace_h: spec.trace(),
-            null_dim: spec.null_dim(),
-            sigma_norm,
-            non_uniformity: sigma_norm.max(0.0).sqrt(),
+            sharpness: reduction.curvature(with_zero(spec.sharpness(), f64::max)),
+            lambda_min_h: reduction.curvature(with_zero(spec.lambda_min(), f64::min)),
+            trace_h: reduction.curvature(spec.trace()),
+            null_dim: spec.null_dim() + info.dropped(),
+            sigma_norm: reduction.curvature(reduction.curvature(sigma_norm)),
+            non_uniformity: reduction.curvature(sigma_norm.sqrt()),
             h_psd: spec.is_psd(),
             shapes,
+            reduction: info,
         };
         Ok((summary, moments, spec))
     }
@@ -95,6 +110,34 @@ impl Summary {
     #[must_use]
     pub fn is_minimum(&self) -> bool {
         self.h_psd && self.shapes.not_psd.is_empty()
+    }
+
+    /// Refuse a summary whose numbers are beyond the f64 range at the input's scale (the
+    /// reduced instance is computed at a safe scale, but `λ_max(H)`, `tr H` or `λ_max(Σ)` of
+    /// the input itself may not be representable), rather than print `∞`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Input`] on the samples' field, naming the quantity.
+    pub(crate) fn ensure_representable(&self) -> Result<()> {
+        let field = if self.gradient_form {
+            "gradients"
+        } else {
+            "hessians"
+        };
+        for (what, x) in [
+            ("the sharpness λ_max(H)", self.sharpness),
+            ("λ_min(H)", self.lambda_min_h),
+            ("tr(H)", self.trace_h),
+            ("λ_max(Σ)", self.sigma_norm),
+        ] {
+            if !x.is_finite() {
+                return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
+                    field,
+                    format!("{what} overflows the f64 range (beyond about 1.8e308) at the scale of these entries: rescale the data (every critical γ scales inversely)"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Whether every minibatch is the whole sample set (`B = N` under a scheme whose batches
@@ -111,7 +154,7 @@ impl Summary {
         if !self.h_psd {
             w.push(format!(
                 "H is not positive semidefinite (λ_min(H) = {}): this is not a minimum; I − γH has the eigenvalue 1 − γλ_min > 1 for every γ > 0, so every criterion rejects every γ. The lecture's theorems assume a minimum.",
-                crate::report::sig(self.lambda_min_h)
+                crate::fmt::sig(self.lambda_min_h)
             ));
         }
         if !self.shapes.not_psd.is_empty() {
@@ -132,7 +175,7 @@ fn ensure_finite(m: &Moments) -> Result<()> {
     let bad =
         |a: &faer::Mat<f64>| (0..a.nrows()).any(|i| (0..a.ncols()).any(|j| !a[(i, j)].is_finite()));
     if bad(&m.h) || bad(&m.mean_h_sq) || bad(&m.sigma) {
-        return Err(crate::Error::input(
+        return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
             if bad(&m.h) { "H" } else { "Σ" },
             "computing the moments overflowed the f64 range (entries of H_i² beyond about 1e308): rescale the data (all verdicts scale: multiplying every H_i by s divides every critical γ by s)",
         ));

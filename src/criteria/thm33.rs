@@ -30,10 +30,11 @@ pub fn thm33_critical_gamma(
         return Ok(CriticalGamma::NoneAccepted);
     }
     let a = moments.thm33_quadratic(c);
-    let a_scale = linalg::sym_lambda_max(a.as_ref())?.unwrap_or(0.0).max(0.0);
     let u = &spec.eigenvectors;
     let null = spec.null_indices();
     if !null.is_empty() {
+        // The null-space test's scale (only needed here: an eigenvalue computation).
+        let a_scale = linalg::sym_lambda_max(a.as_ref())?.unwrap_or(0.0).max(0.0);
         let u0 = Mat::from_fn(u.nrows(), null.len(), |i, k| u[(i, null[k])]);
         let a00 = linalg::product(
             linalg::product(u0.transpose(), a.as_ref(), 1.0).as_ref(),

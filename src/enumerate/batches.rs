@@ -57,7 +57,8 @@ impl Route {
         match self {
             Self::Subsets => binomial(n, b),
             Self::OrderedTuples => power(n, b),
-            Self::Multisets => (n + b).checked_sub(1).and_then(|top| binomial(top, b)),
+            // N + B − 1 in u128: B may be as large as usize::MAX with replacement.
+            Self::Multisets => binomial_u128(n as u128 + b as u128 - 1, b as u128),
         }
     }
 
@@ -76,7 +77,7 @@ impl Route {
         match self {
             Self::Subsets => format!("C({n},{b})"),
             Self::OrderedTuples => format!("{n}^{b}"),
-            Self::Multisets => format!("C({},{b})", n + b - 1),
+            Self::Multisets => format!("C({},{b})", n as u128 + b as u128 - 1),
         }
     }
 }
@@ -191,13 +192,15 @@ pub fn for_each_batch(
 /// `(count, out_of)` of `route`, validated.
 pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u128)> {
     if n == 0 || b == 0 {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
             "batch_size",
             format!("cannot enumerate minibatches with N = {n}, B = {b}: both must be at least 1"),
         ));
     }
     if route == Route::Subsets && b > n {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::OutOfRange,
             "batch_size",
             format!(
                 "B = {b} exceeds N = {n}: there is no B-subset to enumerate without replacement"
@@ -206,7 +209,7 @@ pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u1
     }
     let alternatives = "use the closed form (`sgd-stability analyze`) or Monte Carlo";
     let count = route.count(n, b).ok_or_else(|| {
-        Error::input(
+        Error::invalid(crate::error::ErrorKind::TooLarge,
             "batch_size",
             format!(
                 "the number of minibatches ({} {route}) exceeds 2^128 and cannot be enumerated; {alternatives}",
@@ -215,7 +218,7 @@ pub(crate) fn batch_counts(n: usize, b: usize, route: Route) -> Result<(u128, u1
         )
     })?;
     let out_of = route.denominator(n, b).ok_or_else(|| {
-        Error::input(
+        Error::invalid(crate::error::ErrorKind::TooLarge,
             "batch_size",
             format!(
                 "the {count} {route} stand for {n}^{b} equally likely ordered draws, more than 2^128, and cannot be weighted exactly; {alternatives}"
@@ -264,16 +267,20 @@ fn next_multiset(idx: &mut [usize], n: usize) -> bool {
 
 /// `C(n, k)` with overflow-checked arithmetic (`0` if `k > n`).
 pub(crate) fn binomial(n: usize, k: usize) -> Option<u128> {
+    binomial_u128(n as u128, k as u128)
+}
+
+/// [`binomial`] of `u128` arguments (`N + B − 1` may exceed `usize`).
+fn binomial_u128(n: u128, k: u128) -> Option<u128> {
     if k > n {
         return Some(0);
     }
     let k = k.min(n - k);
-    let n = n as u128;
     let mut r: u128 = 1;
-    for i in 1..=k as u128 {
+    for i in 1..=k {
         // r = C(n − k + i − 1, i − 1), so r·m is divisible by i for m = n − k + i. With
         // g = gcd(r, i), i/g divides m, and r/g · m/(i/g) overflows only if the result does.
-        let m = n - k as u128 + i;
+        let m = n - k + i;
         let g = gcd(r, i);
         r = (r / g).checked_mul(m / (i / g))?;
     }
@@ -334,6 +341,16 @@ mod tests {
         assert!(binomial(130, 65).is_some());
         assert_eq!(binomial(140, 70), None);
         assert_eq!(power(10, 39), None);
+        // B = usize::MAX with replacement: C(N + B − 1, B) without overflowing usize.
+        assert_eq!(
+            Route::Multisets.count(2, usize::MAX),
+            Some(u128::from(u64::MAX) + 1)
+        );
+        assert!(
+            Route::Multisets.count(3, usize::MAX).is_some(),
+            "C(2^64 + 1, 2) < 2^128"
+        );
+        assert_eq!(Route::Multisets.count(4, usize::MAX), None);
     }
 
     #[test]

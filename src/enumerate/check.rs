@@ -90,28 +90,71 @@ impl EnumerationCheck {
         params: &Params,
         agreement: RelTol,
     ) -> Result<Self> {
+        Self::run_as_written(instance, None, arithmetic, params, agreement)
+    }
+
+    /// [`EnumerationCheck::run`], in exact arithmetic on the numbers as written (`exact`: a JSON
+    /// file's decimals, `--gamma` as typed; see [`crate::load::load_path_exact`]) instead of the
+    /// shortest decimals of the instance's `f64`s. `exact` is ignored in `f64`.
+    ///
+    /// # Errors
+    /// As [`EnumerationCheck::run`].
+    pub fn run_as_written(
+        instance: &Instance,
+        exact: Option<crate::load::ExactInputs>,
+        arithmetic: Arithmetic,
+        params: &Params,
+        agreement: RelTol,
+    ) -> Result<Self> {
         if instance.sampling() == Sampling::RandomReshuffling {
-            return Err(crate::Error::input(
+            return Err(crate::Error::invalid(crate::error::ErrorKind::Unsupported,
                 "sampling",
                 "`enumerate` does not enumerate random_reshuffling: one of its batches is a uniform B-subset, so its one-step quantities are exactly those of without_replacement (run `enumerate` with --sampling without_replacement), and its multi-step behaviour is the per-epoch operator of `analyze` and `sweep` (small N) or the Monte Carlo of `simulate`",
             ));
         }
+        match arithmetic {
+            Arithmetic::Float => super::limit::check_memory::<f64>(instance.n(), instance.d()),
+            Arithmetic::Exact => {
+                super::limit::check_memory::<BigRational>(instance.n(), instance.d())
+            }
+        }?;
         let (route, visits, quantities) = match arithmetic {
             Arithmetic::Float => {
                 let p = Problem::from_instance(instance);
                 let e = expectations(&p, params)?;
                 let c = closed_form(&p);
+                // Each quantity's natural size, a floor for its tolerance: s = max |(H_i)_jk|
+                // for E[H_B], s² for E[H_B²], and 1 (the identity in M_B = I − γH_B) for the
+                // other two. A floor of 1 for all would make the check vacuous at small scales.
+                let s = p
+                    .hessians()
+                    .iter()
+                    .flat_map(|h| rows(h, |x| *x).into_iter().flatten())
+                    .fold(0.0_f64, |m, x| m.max(x.abs()));
+                let floors = [s, s * s, 1.0, 1.0];
                 let q = e
                     .expectations
                     .named()
                     .into_iter()
                     .zip(c.named())
-                    .map(|((name, got), (_, want))| float_check(name, got, want, agreement))
-                    .collect();
+                    .zip(floors)
+                    .map(|(((name, got), (_, want)), floor)| {
+                        float_check(name, got, want, agreement, floor)
+                    })
+                    .collect::<Vec<_>>();
+                refuse_non_finite(&q)?;
                 (e.route, e.visits, q)
             }
             Arithmetic::Exact => {
-                let p = Problem::<BigRational>::exact_from_instance(instance);
+                let p = match exact {
+                    Some(e) => Problem::new(
+                        e.hessians(),
+                        instance.batch_size().get(),
+                        instance.sampling(),
+                        e.gamma,
+                    )?,
+                    None => Problem::<BigRational>::exact_from_instance(instance),
+                };
                 let e = expectations(&p, params)?;
                 let c = closed_form(&p);
                 let q = e
@@ -145,11 +188,36 @@ fn rows<T: Scalar>(m: &Square<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
         .collect()
 }
 
+/// In `f64`, a quantity with a NaN or infinite entry cannot be compared: say so (an error on
+/// the input's scale) instead of reporting agreement or a difference.
+fn refuse_non_finite(checks: &[QuantityCheck]) -> Result<()> {
+    for q in checks {
+        for (side, m) in [
+            ("enumerated", &q.enumerated),
+            ("closed form", &q.closed_form),
+        ] {
+            for (i, row) in m.iter().enumerate() {
+                if let Some(j) = row.iter().position(|x| !x.is_finite()) {
+                    return Err(crate::Error::invalid(crate::error::ErrorKind::NonFinite,
+                        "hessians",
+                        format!(
+                            "{} ({side}) has entry [{i}][{j}] = {} in f64: the data's scale is beyond the f64 range for this quantity, so f64 cannot decide whether the routes agree; use --exact, or rescale the data (multiplying every H_i by s and γ by 1/s changes no verdict)",
+                            q.name, row[j]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn float_check(
     name: &'static str,
     got: &Square<f64>,
     want: &Square<f64>,
     agreement: RelTol,
+    floor: f64,
 ) -> QuantityCheck {
     let (enumerated, closed_form) = (rows(got, |x| *x), rows(want, |x| *x));
     let scale = closed_form
@@ -157,8 +225,9 @@ fn float_check(
         .flatten()
         .fold(0.0_f64, |m, x| m.max(x.abs()));
     let diff = max_abs_diff(&enumerated, &closed_form);
-    // The floor 1 keeps an all-zero quantity from demanding exact zeros of rounded sums.
-    let tolerance = agreement.at_scale(scale.max(1.0));
+    // The floor (the quantity's natural size from the inputs) keeps an all-zero quantity from
+    // demanding exact zeros of rounded sums.
+    let tolerance = agreement.at_scale(scale.max(floor));
     QuantityCheck {
         name,
         enumerated,
@@ -167,6 +236,7 @@ fn float_check(
         closed_form_exact: None,
         max_abs_difference: diff,
         tolerance,
+        // NaN never agrees: a NaN difference (or tolerance) fails this comparison.
         agrees: diff <= tolerance,
     }
 }
@@ -205,7 +275,12 @@ fn exact_check(
     }
 }
 
+/// The largest `|a − b|`, or NaN when any entry of either side is not finite (`f64::max`
+/// would skip a NaN, and `∞ − ∞` is NaN: neither may read as agreement).
 fn max_abs_diff(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    if !a.iter().chain(b).flatten().all(|x| x.is_finite()) {
+        return f64::NAN;
+    }
     a.iter()
         .flatten()
         .zip(b.iter().flatten())
@@ -225,12 +300,37 @@ mod tests {
     fn float_check_says_no_beyond_tolerance() {
         let a = Square::from_fn(2, |i, j| if i == j { 2.0 } else { 0.5 });
         let mut b = a.clone();
-        assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap()).agrees);
+        assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0).agrees);
         b = &b + &Square::from_fn(2, |i, j| if (i, j) == (0, 1) { 1e-8 } else { 0.0 });
-        let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap());
+        let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0);
         assert!(
             !c.agrees,
             "a 1e-8 perturbation of a quantity of size 2 must be caught"
+        );
+    }
+
+    #[test]
+    fn small_quantities_are_not_compared_against_a_floor_of_one() {
+        // Entries of size 1e-200 that differ by 25%: the floor is their own size, not 1.
+        let a = Square::from_fn(1, |_, _| 4e-200);
+        let b = Square::from_fn(1, |_, _| 5e-200);
+        assert!(!float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 7e-200).agrees);
+        assert!(float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 7e-200).agrees);
+    }
+
+    #[test]
+    fn nan_and_infinity_never_agree() {
+        let a = Square::from_fn(1, |_, _| f64::NAN);
+        let c = float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 1.0);
+        assert!(!c.agrees, "NaN against NaN");
+        assert!(c.max_abs_difference.is_nan());
+        let inf = Square::from_fn(1, |_, _| f64::INFINITY);
+        assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap(), 1.0).agrees);
+        let one = Square::from_fn(1, |_, _| 1.0);
+        assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap(), 1.0).agrees);
+        assert!(
+            refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap(), 1.0)])
+                .is_err()
         );
     }
 

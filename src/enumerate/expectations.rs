@@ -136,7 +136,8 @@ impl<T: Scalar> Sum<T> {
 /// # Errors
 /// [`crate::Error::Input`] on field `batch_size` if the number of minibatches exceeds
 /// `params.limit` (and `params.over_limit` is [`super::OverLimit::Refuse`]) or overflows `u128`;
-/// the message states the count.
+/// the message states the count; [`crate::Error::Limit`] when the quantities would not fit the
+/// current [`crate::limits::MemoryBudget`] (the `d²×d²` operator at large `d`).
 ///
 /// # Panics
 /// If `T` cannot represent the integer counts (`f64` and `BigRational` always can).
@@ -144,6 +145,7 @@ pub fn expectations<T: Scalar + 'static>(
     problem: &Problem<T>,
     params: &Params,
 ) -> Result<Enumeration<T>> {
+    super::limit::check_memory::<T>(problem.n(), problem.d())?;
     let route = route_for(problem.sampling(), params);
     if route == Route::Subsets && params.engine == Engine::Fast {
         // Specialization by type: the fast route exists for f64 only.

@@ -120,7 +120,8 @@ pub fn subset_moments(
     params: &Params,
 ) -> Result<SubsetMoments> {
     if problem.sampling() != Sampling::WithoutReplacement {
-        return Err(Error::input(
+        return Err(Error::invalid(
+            crate::error::ErrorKind::Unsupported,
             "sampling",
             "the fast route enumerates B-subsets: sampling without replacement only",
         ));

@@ -4,6 +4,7 @@
 use super::fixed::Simd;
 use super::progress::Progress;
 use crate::error::{Error, Result};
+use crate::limits::{product, MemoryBudget};
 
 /// The largest number of visits (minibatches, or nodes of the tree of batch paths) an
 /// enumeration makes without being forced.
@@ -122,13 +123,13 @@ pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Param
     let alternatives = "use the closed form instead (`sgd-stability analyze`, or \
                         `enumerate::closed_form`), or a Monte Carlo estimate";
     let Some(count) = count else {
-        return Err(Error::input(
+        return Err(Error::invalid(crate::error::ErrorKind::TooLarge,
             field,
             format!("enumerating {what} means more than 2^128 visits, which cannot be done even when forced; {alternatives}"),
         ));
     };
     if count > params.limit.get() && params.over_limit == OverLimit::Refuse {
-        return Err(Error::input(
+        return Err(Error::invalid(crate::error::ErrorKind::TooLarge,
             field,
             format!(
                 "enumerating {what} means {count} visits, above the limit of {} visits; {alternatives}, or raise the limit or force the enumeration (OverLimit::Proceed)",
@@ -137,6 +138,35 @@ pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Param
         ));
     }
     Ok(count)
+}
+
+/// Check that an enumeration of `n` samples in dimension `d` with entries of type `T` fits the
+/// current [`MemoryBudget`], before anything is allocated.
+///
+/// The estimate: the `N` Hessians (`N·d²`), and the four quantities (`3d² + d⁴` entries, the
+/// operator `E[M_B ⊗ M_B]` being `d²×d²`) held about `threads + 5` times (the enumerated and
+/// the closed-form copies, one accumulator per thread, the closed form's temporaries, the
+/// report's `f64` copies); a type larger than `f64` (a rational) counts twice its size for its
+/// heap digits.
+///
+/// # Errors
+/// [`crate::Error::Limit`] on `hessians` naming the size and the limit.
+pub fn check_memory<T>(n: usize, d: usize) -> Result<()> {
+    let (n, d) = (n as u128, d as u128);
+    let size = std::mem::size_of::<T>() as u128;
+    let per_entry = if size > 8 { 2 * size } else { size };
+    let d2 = product(&[d, d]);
+    let quantities = product(&[d2, d2]).saturating_add(product(&[3, d2]));
+    let copies = rayon::current_num_threads() as u128 + 5;
+    let entries = product(&[n, d2]).saturating_add(product(&[copies, quantities]));
+    MemoryBudget::current().check(
+        "hessians",
+        format!(
+            "enumerating the second-moment operator E[M_B ⊗ M_B] (d² × d² = {d2} × {d2}) in {}",
+            if size > 8 { "exact rationals" } else { "f64" }
+        ),
+        product(&[per_entry, entries]),
+    )
 }
 
 #[cfg(test)]

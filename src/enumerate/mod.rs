@@ -67,4 +67,5 @@ pub use operator::SecondMomentOperator;
 pub use paths::{path_second_moments, path_second_moments_closed_form, PathMoments};
 pub use problem::{hessians_exact, hessians_f64, Problem};
 pub use progress::Progress;
+pub(crate) use progress::Ticker;
 pub use revolving_door::{unrank, RevolvingDoor};

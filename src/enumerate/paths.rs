@@ -142,7 +142,7 @@ fn check_independent<T: Scalar>(problem: &Problem<T>) -> Result<()> {
     if problem.sampling().is_iid() {
         Ok(())
     } else {
-        Err(Error::input(
+        Err(Error::invalid(crate::error::ErrorKind::Unsupported,
             "sampling",
             format!(
                 "paths of several steps are enumerated with every step's minibatch drawn independently; {}'s batches within an epoch are disjoint, so its paths are not these (see mean_square::reshuffling for its per-epoch operator)",
@@ -156,7 +156,8 @@ fn check_x0<T: Scalar>(problem: &Problem<T>, x0: &[T]) -> Result<()> {
     if x0.len() == problem.d() {
         Ok(())
     } else {
-        Err(Error::input(
+        Err(Error::invalid(
+            crate::error::ErrorKind::Shape,
             "x0",
             format!(
                 "has length {}, but the Hessians are {d}×{d}: x_0 must have length d = {d}",

@@ -38,18 +38,24 @@ impl<T: Scalar> Problem<T> {
         gamma: T,
     ) -> Result<Self> {
         let Some(first) = hessians.first() else {
-            return Err(Error::input("hessians", "no samples: N must be at least 1"));
+            return Err(Error::invalid(
+                crate::error::ErrorKind::Shape,
+                "hessians",
+                "no samples: N must be at least 1",
+            ));
         };
         let d = first.dim();
         for (i, h) in hessians.iter().enumerate() {
             if h.dim() == 0 {
-                return Err(Error::input(
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
                     format!("hessians[{i}]"),
                     "empty matrix (d must be at least 1)",
                 ));
             }
             if h.dim() != d {
-                return Err(Error::input(
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
                     format!("hessians[{i}]"),
                     format!("is {0}×{0}, but hessians[0] is {d}×{d}", h.dim()),
                 ));
@@ -57,7 +63,8 @@ impl<T: Scalar> Problem<T> {
             for r in 0..d {
                 for c in r + 1..d {
                     if h.get(r, c) != h.get(c, r) {
-                        return Err(Error::input(
+                        return Err(Error::invalid(
+                            crate::error::ErrorKind::NonSymmetric,
                             format!("hessians[{i}]"),
                             format!(
                                 "is not symmetric: entry [{r}][{c}] = {:?} but [{c}][{r}] = {:?}",
@@ -71,19 +78,20 @@ impl<T: Scalar> Problem<T> {
         }
         let n = hessians.len();
         if batch_size == 0 {
-            return Err(Error::input(
+            return Err(Error::invalid(
+                crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 "the batch size must be at least 1, got 0",
             ));
         }
         if sampling.batch_is_subset() && batch_size > n {
-            return Err(Error::input(
+            return Err(Error::invalid(crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 format!("B = {batch_size} exceeds the number of samples N = {n}; {sampling} draws a batch as a B-subset of the N samples"),
             ));
         }
         if sampling == Sampling::RandomReshuffling && n % batch_size != 0 {
-            return Err(Error::input(
+            return Err(Error::invalid(crate::error::ErrorKind::OutOfRange,
                 "batch_size",
                 format!("B = {batch_size} does not divide N = {n}; random_reshuffling cuts each epoch into N/B whole batches"),
             ));

@@ -1,9 +1,11 @@
 //! Whether and how a long enumeration shows its progress. The library prints nothing unless the
 //! caller asks for [`Progress::Bar`]; the command line asks for it only when stderr is a
-//! terminal.
+//! terminal. Without the `cli` feature nothing is drawn.
 
+#[cfg(feature = "cli")]
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+#[cfg(feature = "cli")]
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ pub enum Progress {
     #[default]
     Hidden,
     /// An `indicatif` progress bar on stderr, drawn once the enumeration has run for
-    /// [`Progress::DELAY`] (short enumerations draw nothing).
+    /// [`Progress::DELAY`] (short enumerations draw nothing; without the `cli` feature, nothing).
     Bar,
 }
 
@@ -37,10 +39,25 @@ impl Progress {
 /// The progress of one running enumeration: counts visits, and draws a bar on stderr when
 /// asked to and the run is long. Shared by reference across threads.
 pub(crate) struct Ticker {
+    #[cfg(feature = "cli")]
     bar: Option<ProgressBar>,
+    #[cfg(feature = "cli")]
     shown: AtomicBool,
 }
 
+/// Without the `cli` feature a ticker draws nothing.
+#[cfg(not(feature = "cli"))]
+impl Ticker {
+    pub(crate) fn start(_progress: Progress, _total: u128, _what: &str) -> Self {
+        Self {}
+    }
+
+    pub(crate) fn inc(&self, _visits: u64) {}
+
+    pub(crate) fn finish(&self) {}
+}
+
+#[cfg(feature = "cli")]
 impl Ticker {
     /// A ticker for `total` visits described by `what`.
     pub(crate) fn start(progress: Progress, total: u128, what: &str) -> Self {

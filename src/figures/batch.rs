@@ -3,33 +3,7 @@
 use super::{err, style, SIZE};
 use plotters::prelude::*;
 
-/// Every criterion's critical `γ` at one batch size (`None` when unbounded or none accepted).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchPoint {
-    /// `B`.
-    pub batch_size: usize,
-    /// `γ*_GD = 2/λ_max(H)` (does not depend on `B`).
-    pub gd: Option<f64>,
-    /// `γ*_3.3`.
-    pub thm33: Option<f64>,
-    /// `γ*_exact`.
-    pub exact: Option<f64>,
-    /// `2/tr(H)`, and whether Theorem 3.5's hypotheses hold at this `B`.
-    pub thm35: Option<(f64, bool)>,
-}
-
-/// One instance's curve, without replacement.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchCurve {
-    /// The instance's name.
-    pub name: String,
-    /// `N`.
-    pub n: usize,
-    /// The sampling scheme of the curve.
-    pub sampling: crate::Sampling,
-    /// One point per `B = 1..N`.
-    pub points: Vec<BatchPoint>,
-}
+pub use crate::verification::{BatchCurve, BatchPoint};
 
 /// Reads one criterion's critical γ off a point.
 type Getter = fn(&BatchPoint) -> Option<f64>;

@@ -6,11 +6,13 @@
 
 mod batch;
 mod diagram;
+mod experiments;
 mod proofs;
 mod simulation;
 
 pub use batch::{batch_curve_svg, BatchCurve, BatchPoint};
 pub use diagram::{diagram_svg, DiagramPoint};
+pub use experiments::{charts_svg, Chart, Mark, Series};
 pub use proofs::{proof_summary_svg, ProofBar};
 pub use simulation::{moment_curve_svg, CurvePoint};
 

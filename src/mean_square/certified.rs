@@ -37,6 +37,24 @@ pub const MAX_D: usize = 5;
 /// The largest `N · m²` (`m = d(d+1)/2`) the certified mode accepts when forming `W_D`.
 pub const MAX_WORK: usize = 5_000_000;
 
+/// The most bits (numerators and denominators, summed over the coefficients) that
+/// `det(2W_C − γW_D)` may have before `γ*` is isolated: beyond it `γ*` is not given (the verdict
+/// at `γ` still is). Decimals of 17 digits in `d = 3` give about 7,000 (its Sturm sequence about
+/// 150,000, isolated and refined in about 3 seconds); entries of `1e-40` give 15,500 (more than
+/// 30 seconds).
+pub const MAX_POLY_BITS: u64 = 10_000;
+
+/// The most work (bits of the Sturm sequence times bits of the point, summed over its
+/// evaluations) the isolation and refinement of `γ*` may spend, about 20 seconds here: beyond
+/// it `γ*` is not given (the verdict at `γ` still is). A second bound beside
+/// [`MAX_POLY_BITS`], for roots that take many bisections.
+pub const MAX_ROOT_WORK: u128 = 250_000_000_000;
+
+/// Bits of a rational: its numerator's and its denominator's.
+fn bits(x: &BigRational) -> u64 {
+    x.numer().bits() + x.denom().bits()
+}
+
 /// The default relative width of the isolating interval of `γ*`: `10⁻³⁰`.
 pub const DEFAULT_PRECISION_DIGITS: u32 = 30;
 
@@ -118,10 +136,19 @@ pub struct Certified {
     pub verdict: CertifiedVerdict,
     /// `γ*` as an algebraic number, or why it is not given (singular `H`).
     pub critical: std::result::Result<CertifiedCritical, String>,
+    /// `Some(r)` when `d >` [`MAX_D`] and the answers were computed exactly on the range of the
+    /// `H_i`, of exact rank `r ≤` [`MAX_D`] ([`ExactPencil::on_range`]).
+    pub range_rank: Option<usize>,
 }
 
+/// A refusal on `certified`: beyond what exact arithmetic supports or can afford.
 fn refuse(message: String) -> Error {
-    Error::input("certified", message)
+    Error::invalid(crate::error::ErrorKind::TooLarge, "certified", message)
+}
+
+/// A refusal on `certified`: a dimension exact arithmetic does not support.
+fn unsupported(message: String) -> Error {
+    Error::invalid(crate::error::ErrorKind::Unsupported, "certified", message)
 }
 
 fn q(n: i64) -> BigRational {
@@ -136,13 +163,26 @@ impl ExactPencil {
     /// arithmetic; on `sampling` under random reshuffling (the pencil is that of the i.i.d.
     /// operator `L_γ`).
     pub fn of(instance: &Instance) -> Result<Self> {
+        Self::with_hessians(instance, None)
+    }
+
+    /// [`ExactPencil::of`] with the `H_i` given exactly (as written in the file: see
+    /// [`crate::load::ExactInputs`]) instead of read back from the instance's `f64`s.
+    ///
+    /// # Errors
+    /// As [`ExactPencil::of`]; [`Error::Input`] if `hessians` does not match the instance's `N`
+    /// and `d`.
+    pub fn with_hessians(
+        instance: &Instance,
+        hessians: Option<Vec<Square<BigRational>>>,
+    ) -> Result<Self> {
         instance.require_iid(
             "certified (exact rational) mode, which decides the i.i.d. operator L_γ,",
         )?;
         let (n, d) = (instance.n(), instance.d());
         let m = d * (d + 1) / 2;
         if d > MAX_D {
-            return Err(refuse(format!(
+            return Err(unsupported(format!(
                 "certified (exact rational) mode supports d ≤ {MAX_D} (operator dimension d(d+1)/2 ≤ {}); d = {d} (dimension {m}) is too large for exact arithmetic",
                 MAX_D * (MAX_D + 1) / 2
             )));
@@ -152,11 +192,29 @@ impl ExactPencil {
                 "certified (exact rational) mode: N·(d(d+1)/2)² = {n}·{m}² exceeds {MAX_WORK} exact operations; too large for exact arithmetic"
             )));
         }
-        let hs = hessians_exact(instance.samples());
+        let hs = match hessians {
+            Some(hs) if hs.len() == n && hs.iter().all(|h| h.dim() == d) => hs,
+            Some(_) => {
+                return Err(Error::invalid(
+                    crate::error::ErrorKind::Shape,
+                    "certified",
+                    "the exact Hessians do not match the instance's N and d",
+                ))
+            }
+            None => hessians_exact(instance.samples()),
+        };
         let c: BigRational = batch_factor(n, instance.batch_size().get(), instance.sampling());
+        Ok(Self::from_hessians(d, &hs, &c))
+    }
+
+    /// The pencil of the rational `H_i` (all `d×d`) with batch factor `c`, in the Frobenius
+    /// metric of `Sym(d)`.
+    fn from_hessians(d: usize, hs: &[Square<BigRational>], c: &BigRational) -> Self {
+        let n = hs.len();
+        let m = d * (d + 1) / 2;
         let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
         let mut h = Square::zeros(d);
-        for hi in &hs {
+        for hi in hs {
             h = &h + hi;
         }
         let h = h.scaled(&inv_n);
@@ -164,8 +222,8 @@ impl ExactPencil {
             (0..d).flat_map(|j| (0..=j).map(move |i| (i, j))).collect();
         let zero = || vec![vec![BigRational::zero(); m]; m];
         let (mut w_c, mut w_d) = (zero(), zero());
-        let one_minus_c = BigRational::one() - &c;
-        let weight_i = &c * &inv_n;
+        let one_minus_c = BigRational::one() - c;
+        let weight_i = c * &inv_n;
         for (qi, &(k, l)) in pairs.iter().enumerate() {
             for (pi, &(i, j)) in pairs.iter().enumerate() {
                 // ⟨B_p, X⟩ = X_ii, or 2X_ij off the diagonal.
@@ -194,7 +252,7 @@ impl ExactPencil {
                 let mut v = &one_minus_c * cong(&h);
                 if !c.is_zero() {
                     let mut s = BigRational::zero();
-                    for hi in &hs {
+                    for hi in hs {
                         s += cong(hi);
                     }
                     v += &weight_i * s;
@@ -202,7 +260,81 @@ impl ExactPencil {
                 w_d[pi][qi] = &wp * v;
             }
         }
-        Ok(Self { d, pairs, w_c, w_d })
+        Self { d, pairs, w_c, w_d }
+    }
+
+    /// The pencil of an instance with `d >` [`MAX_D`] on the range `V` of its `H_i`, exactly,
+    /// when that range has rank `r ≤` [`MAX_D`]; `None` (with the rank found so far) when it
+    /// is larger.
+    ///
+    /// Derivation. Let the columns of `T` (`d×r`, rational, not orthonormal) span `V`, and
+    /// `W = TᵀT`. Every symmetric `Q` with range in `V` is `TYTᵀ` for one `Y ∈ Sym(r)`, and there
+    /// `⟨Q, C(Q)⟩ = tr(QHQ) = tr(Y Ĥ Y W)` and
+    /// `⟨Q, D(Q)⟩ = (1 − c) tr(YĤYĤ) + c·mean tr(YĤ_iYĤ_i)` with `Ĥ_i = TᵀH_iT`, `Ĥ = TᵀHT`:
+    /// rational forms. The rest of `Sym(d)` adds `2 tr(Q_WV H Q_VW) ≥ 0` to the `C` form and
+    /// nothing to `D` (every `H_i` vanishes on `V^⊥`), so `2C − γD ⪰ 0` on `Sym(d)` iff the
+    /// reduced forms satisfy it on `Sym(r)` (for `H ⪰ 0`; otherwise `W_C` is not PSD on the
+    /// reduced space already). The forms' matrices on the basis `{E_ii} ∪ {E_ij + E_ji}` are the
+    /// pencil; Sylvester's law of inertia makes the basis (and `T`) irrelevant.
+    ///
+    /// Gradients: `T` is a maximal independent set of the `g_i` (chosen on their exact Gram
+    /// matrix `K = [g_iᵀg_j]`), `W = K[S, S]` and `Tᵀg_i = K[S, i]`: only `N²` inner products of
+    /// length `d`, in integers. Hessians: `T` is a maximal independent set of the columns of the
+    /// `H_i`, by exact elimination.
+    ///
+    /// # Errors
+    /// [`Error::Input`] on `certified` when the inner products or the elimination exceed the
+    /// exact-work limit.
+    pub fn on_range(
+        instance: &Instance,
+        samples: &crate::load::ExactSamples,
+    ) -> Result<std::result::Result<Self, usize>> {
+        instance.require_iid(
+            "certified (exact rational) mode, which decides the i.i.d. operator L_γ,",
+        )?;
+        let n = instance.n();
+        let c: BigRational = batch_factor(n, instance.batch_size().get(), instance.sampling());
+        let (w, hs_hat) = match range_basis(samples)? {
+            Ok(x) => x,
+            Err(rank) => return Ok(Err(rank)),
+        };
+        let r = w.dim();
+        let m = r * (r + 1) / 2;
+        if n.saturating_mul(m * m) > MAX_WORK {
+            return Err(refuse(format!(
+                "certified (exact rational) mode on the range of the H_i (rank r = {r}): N·(r(r+1)/2)² = {n}·{m}² exceeds {MAX_WORK} exact operations; too large for exact arithmetic"
+            )));
+        }
+        let mut pencil = Self::from_hessians(r, &hs_hat, &c);
+        // The C form in the metric W: ½[tr(B_p Ĥ B_q W) + tr(B_q Ĥ B_p W)].
+        let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
+        let mut h = Square::zeros(r);
+        for hi in &hs_hat {
+            h = &h + hi;
+        }
+        let h = h.scaled(&inv_n);
+        let basis: Vec<Square<BigRational>> = pencil
+            .pairs
+            .iter()
+            .map(|&(i, j)| {
+                Square::from_fn(r, |a, b| {
+                    if (a, b) == (i, j) || (a, b) == (j, i) {
+                        q(1)
+                    } else {
+                        q(0)
+                    }
+                })
+            })
+            .collect();
+        let tr = |a: &Square<BigRational>| (0..r).fold(q(0), |acc, k| acc + a.get(k, k));
+        for (p, bp) in basis.iter().enumerate() {
+            for (qi, bq) in basis.iter().enumerate() {
+                let x = tr(&(&(&(bp * &h) * bq) * &w));
+                let y = tr(&(&(&(bq * &h) * bp) * &w));
+                pencil.w_c[p][qi] = (x + y) / q(2);
+            }
+        }
+        Ok(Ok(pencil))
     }
 
     /// `d`.
@@ -312,22 +444,40 @@ impl ExactPencil {
             .map(|x| determinant(self.stability_matrix(x)))
             .collect();
         let poly = interpolate(&xs, &ys);
+        let poly_bits: u64 = poly.iter().map(bits).sum();
+        if poly_bits > MAX_POLY_BITS {
+            return Err(refuse(format!(
+                "its polynomial det(2W_C − γW_D) has coefficients of {poly_bits} bits in all, more than the limit of {MAX_POLY_BITS} (the inputs' decimals are too long or their exponents too large for exact root isolation)"
+            )));
+        }
         let f = square_free(&poly);
         if degree(&f).unwrap_or(0) == 0 {
             return Ok(CertifiedCritical::Unbounded);
         }
         let sturm = sturm_sequence(&f);
-        let count =
-            |a: &BigRational, b: &BigRational| variations(&sturm, a) - variations(&sturm, b);
+        let sturm_bits: u128 = sturm.iter().flatten().map(|c| u128::from(bits(c))).sum();
+        let spent = std::cell::Cell::new(0u128);
+        let count = |a: &BigRational, b: &BigRational| -> Result<i64> {
+            // Horner's rule on the sequence at a point of `bits(x)` bits.
+            let cost = sturm_bits * u128::from(bits(a) + bits(b) + 64);
+            spent.set(spent.get().saturating_add(cost));
+            if spent.get() > MAX_ROOT_WORK {
+                return Err(refuse(format!(
+                    "isolating it exactly would take more than {MAX_ROOT_WORK} bit-operations (its Sturm sequence has {sturm_bits} bits); the inputs' decimals are too long or their exponents too large"
+                )));
+            }
+            Ok(variations(&sturm, a) - variations(&sturm, b))
+        };
+
         let mut hi = cauchy_bound(&f);
         let mut lo = BigRational::zero();
-        if count(&lo, &hi) == 0 {
+        if count(&lo, &hi)? == 0 {
             return Ok(CertifiedCritical::Unbounded);
         }
         // Isolate the smallest positive root in (lo, hi].
-        while count(&lo, &hi) > 1 {
+        while count(&lo, &hi)? > 1 {
             let mid = (&lo + &hi) / q(2);
-            if count(&lo, &mid) >= 1 {
+            if count(&lo, &mid)? >= 1 {
                 hi = mid;
             } else {
                 lo = mid;
@@ -339,7 +489,7 @@ impl ExactPencil {
         );
         while lo.is_zero() || &hi - &lo > &rel * &hi {
             let mid = (&lo + &hi) / q(2);
-            if count(&lo, &mid) == 1 {
+            if count(&lo, &mid)? == 1 {
                 hi = mid;
             } else {
                 lo = mid;
@@ -360,15 +510,236 @@ impl ExactPencil {
 /// As [`ExactPencil::of`] (too large for exact arithmetic; random reshuffling). A singular `H` is not an error: the
 /// verdict is given and [`Certified::critical`] says why `γ*` is not.
 pub fn certified(instance: &Instance, digits: u32) -> Result<Certified> {
-    let pencil = ExactPencil::of(instance)?;
-    let gamma = rational_from_decimal_f64(instance.gamma().get());
+    certified_exact(instance, None, digits)
+}
+
+/// [`certified`] on the numbers as written ([`crate::load::ExactInputs`]: the decimals of a JSON
+/// file, `--gamma` as typed) rather than on the shortest decimals of the instance's `f64`s, which
+/// can differ (`0.96000000000000000001` is the `f64` `0.96`). `None`: as [`certified`].
+///
+/// # Errors
+/// As [`certified`].
+pub fn certified_exact(
+    instance: &Instance,
+    exact: Option<crate::load::ExactInputs>,
+    digits: u32,
+) -> Result<Certified> {
+    let (samples, gamma) = match exact {
+        Some(e) => (e.samples, e.gamma),
+        None => (
+            decimal_samples(instance),
+            rational_from_decimal_f64(instance.gamma().get()),
+        ),
+    };
+    let d = instance.d();
+    let (pencil, range_rank) = if d <= MAX_D {
+        let hs = match samples {
+            crate::load::ExactSamples::Hessians(hs) => hs,
+            g @ crate::load::ExactSamples::Gradients(_) => crate::load::ExactInputs {
+                samples: g,
+                gamma: gamma.clone(),
+            }
+            .hessians(),
+        };
+        (ExactPencil::with_hessians(instance, Some(hs))?, None)
+    } else {
+        match ExactPencil::on_range(instance, &samples)? {
+            Ok(p) => {
+                let r = p.d();
+                (p, Some(r))
+            }
+            Err(rank) => {
+                return Err(unsupported(format!(
+                    "certified (exact rational) mode supports d ≤ {MAX_D}, or a larger d whose H_i span a range of rank ≤ {MAX_D}; here d = {d} and the rank is at least {rank}"
+                )))
+            }
+        }
+    };
     let verdict = pencil.verdict(&gamma);
     let critical = match pencil.critical_gamma(digits) {
         Ok(c) => Ok(c),
         Err(Error::Input { message, .. }) => Err(message),
         Err(e) => return Err(e),
     };
-    Ok(Certified { verdict, critical })
+    Ok(Certified {
+        verdict,
+        critical,
+        range_rank,
+    })
+}
+
+/// The samples read as the shortest decimals of their `f64`s (gradients kept as vectors).
+fn decimal_samples(instance: &Instance) -> crate::load::ExactSamples {
+    use crate::instance::Samples;
+    match instance.samples() {
+        Samples::Hessians(_) => {
+            crate::load::ExactSamples::Hessians(hessians_exact(instance.samples()))
+        }
+        Samples::Gradients(g) => crate::load::ExactSamples::Gradients(
+            (0..instance.n())
+                .map(|i| {
+                    g.row(i)
+                        .iter()
+                        .map(|&x| rational_from_decimal_f64(x))
+                        .collect()
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// The largest number of exact multiplications the range basis may take (inner products of the
+/// gradients, or the elimination on the Hessians' columns).
+pub const MAX_RANGE_WORK: u128 = 200_000_000;
+
+/// `(W, [Ĥ_i])` of [`ExactPencil::on_range`] (`Err(r)` when the rank exceeds [`MAX_D`]: `r` is
+/// the rank reached, `MAX_D + 1`).
+#[allow(clippy::type_complexity)]
+fn range_basis(
+    samples: &crate::load::ExactSamples,
+) -> Result<std::result::Result<(Square<BigRational>, Vec<Square<BigRational>>), usize>> {
+    use crate::load::ExactSamples;
+    match samples {
+        ExactSamples::Gradients(gs) => {
+            let (n, d) = (gs.len() as u128, gs.first().map_or(0, Vec::len) as u128);
+            let work = n * (MAX_D as u128 + 1) * d;
+            if work > MAX_RANGE_WORK {
+                return Err(refuse(format!(
+                    "certified mode on the range: the exact inner products of N = {n} gradients of length d = {d} with a basis of up to {} of them need about {work} exact multiplications, more than {MAX_RANGE_WORK}",
+                    MAX_D + 1
+                )));
+            }
+            // Inner products on demand: only those with the chosen basis are ever needed.
+            let gram = ExactGram::new(gs);
+            let mut chosen: Vec<usize> = Vec::new();
+            for i in 0..gs.len() {
+                let mut trial = chosen.clone();
+                trial.push(i);
+                let sub: Vec<Vec<BigRational>> = trial
+                    .iter()
+                    .map(|&a| trial.iter().map(|&b| gram.get(a, b)).collect())
+                    .collect();
+                if !determinant(sub).is_zero() {
+                    chosen = trial;
+                    if chosen.len() > MAX_D {
+                        return Ok(Err(chosen.len()));
+                    }
+                }
+            }
+            if chosen.is_empty() {
+                // Every g_i = 0: one direction, on which every sample vanishes.
+                return Ok(Ok((
+                    Square::from_fn(1, |_, _| q(1)),
+                    vec![Square::zeros(1); gs.len()],
+                )));
+            }
+            let r = chosen.len();
+            let w = Square::from_fn(r, |a, b| gram.get(chosen[a], chosen[b]));
+            let hs = (0..gs.len())
+                .map(|i| {
+                    let u: Vec<BigRational> = chosen.iter().map(|&a| gram.get(a, i)).collect();
+                    Square::from_fn(r, |a, b| &u[a] * &u[b])
+                })
+                .collect();
+            Ok(Ok((w, hs)))
+        }
+        ExactSamples::Hessians(hs) => {
+            let d = hs.first().map_or(0, Square::dim);
+            let (n, du) = (hs.len() as u128, d as u128);
+            if n * du * du * (MAX_D as u128 + 1) > MAX_RANGE_WORK {
+                return Err(refuse(format!(
+                    "certified mode on the range: eliminating the {} columns of the Hessians (d = {d}) exceeds {MAX_RANGE_WORK} exact operations",
+                    n * du
+                )));
+            }
+            // A maximal independent set of the columns, by elimination against an echelon basis.
+            let mut echelon: Vec<(usize, Vec<BigRational>)> = Vec::new();
+            let mut t: Vec<Vec<BigRational>> = Vec::new();
+            for h in hs {
+                for col in 0..d {
+                    let orig: Vec<BigRational> = (0..d).map(|r| h.get(r, col).clone()).collect();
+                    let mut v = orig.clone();
+                    for (piv, e) in &echelon {
+                        if !v[*piv].is_zero() {
+                            let f = &v[*piv] / &e[*piv];
+                            for (x, y) in v.iter_mut().zip(e) {
+                                *x -= &f * y;
+                            }
+                        }
+                    }
+                    if let Some(piv) = v.iter().position(|x| !x.is_zero()) {
+                        echelon.push((piv, v));
+                        t.push(orig);
+                        if t.len() > MAX_D {
+                            return Ok(Err(t.len()));
+                        }
+                    }
+                }
+            }
+            if t.is_empty() {
+                return Ok(Ok((
+                    Square::from_fn(1, |_, _| q(1)),
+                    vec![Square::zeros(1); hs.len()],
+                )));
+            }
+            let r = t.len();
+            let dot = |a: &[BigRational], b: &[BigRational]| {
+                a.iter().zip(b).fold(q(0), |acc, (x, y)| acc + x * y)
+            };
+            let w = Square::from_fn(r, |a, b| dot(&t[a], &t[b]));
+            let hs_hat = hs
+                .iter()
+                .map(|h| {
+                    // (TᵀH_iT)_ab = t_aᵀ H_i t_b.
+                    let ht: Vec<Vec<BigRational>> = t
+                        .iter()
+                        .map(|tb| {
+                            (0..d)
+                                .map(|row| {
+                                    dot(
+                                        &(0..d).map(|k| h.get(row, k).clone()).collect::<Vec<_>>(),
+                                        tb,
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    Square::from_fn(r, |a, b| dot(&t[a], &ht[b]))
+                })
+                .collect();
+            Ok(Ok((w, hs_hat)))
+        }
+    }
+}
+
+/// Exact inner products `g_iᵀg_j` on demand: every gradient is scaled once to integers by the
+/// lcm of its denominators, so an inner product is an integer sum and one division.
+struct ExactGram {
+    scaled: Vec<(BigInt, Vec<BigInt>)>,
+}
+
+impl ExactGram {
+    fn new(gs: &[Vec<BigRational>]) -> Self {
+        use num_integer::Integer;
+        let scaled = gs
+            .iter()
+            .map(|g| {
+                let l = g.iter().fold(BigInt::one(), |acc, x| acc.lcm(x.denom()));
+                let z = g.iter().map(|x| x.numer() * (&l / x.denom())).collect();
+                (l, z)
+            })
+            .collect();
+        Self { scaled }
+    }
+
+    fn get(&self, a: usize, b: usize) -> BigRational {
+        let (za, zb) = (&self.scaled[a], &self.scaled[b]);
+        let s =
+            za.1.iter()
+                .zip(&zb.1)
+                .fold(BigInt::zero(), |acc, (x, y)| acc + x * y);
+        BigRational::new(s, &za.0 * &zb.0)
+    }
 }
 
 /// Whether the symmetric rational matrix `a` is PSD: `LDLᵀ` with symmetric pivoting. A positive

@@ -55,23 +55,27 @@
 mod basis;
 pub mod certified;
 mod critical;
+mod eigenbasis;
 mod lanczos;
 mod operator;
 pub mod reshuffling;
 mod sweep;
 
 pub use basis::SymBasis;
-pub use critical::critical_gamma_exact;
-pub use lanczos::{largest_eigenvalue, Info, LanczosParams, NotConverged};
+pub use critical::{critical_gamma_exact, CriticalSolve};
+pub use lanczos::{largest_eigenpair, largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
 pub use reshuffling::Reshuffling;
-pub use sweep::{sweep, Sweep, SweepReshuffling, SweepRow};
+pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
 
-use crate::criteria::{CriterionResult, HSpectrum};
+use crate::criteria::{CriterionResult, HSpectrum, Verdict};
 use crate::error::Result;
 use crate::instance::{Instance, Samples};
 use crate::moments::{batch_factor, Moments};
+use crate::reduction::NullPart;
 use crate::tolerance::Tolerances;
+use eigenbasis::InEigenbasis;
+use faer::Mat;
 
 /// Dense or matrix-free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -103,7 +107,7 @@ impl Params {
 }
 
 /// Exact mean-square stability at one instance.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MeanSquare {
     /// Value `ρ(L_γ)`, threshold `1`, margin `1 − ρ`, `γ*_exact`, and the verdict from `γ/γ*`
     /// with the boundary tolerance, as for the other criteria (so null directions, whose
@@ -111,6 +115,35 @@ pub struct MeanSquare {
     pub check: CriterionResult,
     /// How `ρ(L_γ)` was computed.
     pub radius: SpectralRadius,
+    /// How `γ*_exact`'s eigenvalue was computed.
+    pub critical: Computed,
+    /// `dγ*_exact/dw_i`, sample `i`'s influence on `γ*_exact` through its weight in every
+    /// mean ([`CriticalSolve::influence`]): which samples set the critical learning rate.
+    pub influence: Option<Vec<f64>>,
+}
+
+impl MeanSquare {
+    /// The `k` samples whose up-weighting lowers `γ*_exact` the most: `(i, dγ*/dw_i)`, most
+    /// negative first.
+    #[must_use]
+    pub fn most_influential(&self, k: usize) -> Vec<(usize, f64)> {
+        let Some(inf) = &self.influence else {
+            return Vec::new();
+        };
+        let mut v: Vec<(usize, f64)> = inf.iter().copied().enumerate().collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        v.truncate(k);
+        v
+    }
+
+    /// The mean-square prediction of how many steps `E‖x_k‖²` takes to grow by `factor`:
+    /// `ln(factor)/ln ρ(L_γ)`, when `ρ > 1` (the asymptotic rate of the top eigenvector of
+    /// `L_γ`; a single run escapes at its Lyapunov rate, usually later). `None` when stable.
+    #[must_use]
+    pub fn steps_to_grow(&self, factor: f64) -> Option<f64> {
+        let rho = self.check.value;
+        (rho > 1.0 && factor > 1.0).then(|| factor.ln() / rho.ln())
+    }
 }
 
 impl MeanSquare {
@@ -121,30 +154,56 @@ impl MeanSquare {
     /// whose batches are not independent (see [`reshuffling`]).
     pub fn of(instance: &Instance, tol: &Tolerances) -> Result<Self> {
         instance.require_iid("the exact mean-square criterion ρ(L_γ) ≤ 1")?;
-        let c = batch_factor(
-            instance.n(),
-            instance.batch_size().get(),
-            instance.sampling(),
-        );
-        let moments = Moments::of(instance.samples());
+        let red = crate::reduction::Reduction::of(instance, tol)?;
+        let reduced = red.instance();
+        let c = batch_factor(reduced.n(), reduced.batch_size().get(), reduced.sampling());
+        let moments = Moments::of(reduced.samples());
         let spec = HSpectrum::of(&moments.h, tol.null_space)?;
-        mean_square(
-            instance.samples(),
+        Ok(mean_square(
+            reduced.samples(),
             &moments,
             &spec,
             c,
-            instance.gamma().get(),
+            reduced.gamma().get(),
             tol,
             &Params::default(),
-        )
+            red.null_part(),
+        )?
+        .lifted(&red))
+    }
+
+    /// The check of a reduced instance ([`crate::reduction`]) lifted to its input:
+    /// `ρ(L_γ) = max(ρ̃, 1)` when directions were dropped, `γ*` at the input's scale.
+    #[must_use]
+    pub fn lifted(self, red: &crate::reduction::Reduction<'_>) -> Self {
+        Self {
+            check: red.lift_factor_criterion(self.check),
+            radius: SpectralRadius {
+                value: red.radius(self.radius.value),
+                ..self.radius
+            },
+            critical: self.critical,
+            influence: self
+                .influence
+                .map(|v| v.into_iter().map(|x| red.gamma(x)).collect()),
+        }
     }
 }
 
-/// The exact mean-square check at learning rate `gamma` with batch factor `c`:
-/// `ρ(L_γ)` ([`MeanSquareOperator::spectral_radius`]) and `γ*` ([`critical_gamma_exact`]).
+/// The exact mean-square check at learning rate `gamma` with batch factor `c`: `γ*`
+/// ([`critical_gamma_exact`]) first, then `ρ(L_γ)`:
+/// - `γ < γ*` (stable) and a null part — `null` is [`NullPart::Present`] (directions dropped
+///   by the reduction) or `H` has null directions — gives `ρ = 1` exactly
+///   ([`Computed::NullSpace`]): the null directions' factor is 1 and the range part is
+///   `≤ 1`. This is the common case of an over-parameterized minimum, where the top of
+///   `L_γ` is a huge eigenspace at 1 that no iterative solver resolves.
+/// - `c = 0` (`B = N` without replacement): `L_γ = S(I − γH)`, `ρ = max_j (1 − γλ_j)²`.
+/// - otherwise the dense operator (`d ≤` [`Params::dense_max_d`]) or restarted Lanczos in the
+///   eigenbasis of `H`, with its residual.
 ///
 /// # Errors
-/// A numerical failure of an eigenvalue computation, or the matrix-free route not converging.
+/// A numerical failure of a dense eigenvalue computation.
+#[allow(clippy::too_many_arguments)]
 pub fn mean_square(
     samples: &Samples,
     moments: &Moments,
@@ -153,19 +212,122 @@ pub fn mean_square(
     gamma: f64,
     tol: &Tolerances,
     params: &Params,
+    null: NullPart,
 ) -> Result<MeanSquare> {
-    let radius = MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params)?;
-    let critical = critical_gamma_exact(samples, moments, spec, c, tol.null_space, params)?;
-    Ok(MeanSquare {
-        check: CriterionResult {
-            value: radius.value,
-            threshold: 1.0,
-            margin: 1.0 - radius.value,
-            critical_gamma: critical,
-            verdict: critical.verdict_at(gamma, tol.boundary),
+    Ok(mean_square_from(samples, moments, spec, c, gamma, tol, params, null, None)?.0)
+}
+
+/// [`mean_square`] with `γ*`'s Lanczos run warm-started from `warm`
+/// ([`CriticalSolve::vector`] of a nearby problem); also returns this run's vector.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mean_square_from(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    gamma: f64,
+    tol: &Tolerances,
+    params: &Params,
+    null: NullPart,
+    warm: Option<&[f64]>,
+) -> Result<(MeanSquare, Option<Vec<f64>>)> {
+    let critical = critical::critical_gamma_exact_from(
+        samples,
+        moments,
+        spec,
+        c,
+        tol.null_space,
+        params,
+        warm,
+    )?;
+    let verdict = critical.gamma.verdict_at(gamma, tol.boundary);
+    let has_null = null == NullPart::Present || spec.null_dim() > 0;
+    let radius = if verdict == Verdict::Accepts && has_null {
+        SpectralRadius {
+            value: 1.0,
+            computed: Computed::NullSpace,
+        }
+    } else {
+        radius(samples, moments, spec, c, gamma, params)?
+    };
+    Ok((
+        MeanSquare {
+            check: CriterionResult {
+                value: radius.value,
+                threshold: 1.0,
+                margin: 1.0 - radius.value,
+                critical_gamma: critical.gamma,
+                verdict,
+            },
+            radius,
+            critical: critical.computed,
+            influence: critical.influence,
         },
-        radius,
+        critical.vector,
+    ))
+}
+
+/// `ρ(L_γ)` itself, whatever the verdict: in closed form when `c = 0` (`L_γ = S(I − γH)`,
+/// `ρ = max_j (1 − γλ_j)²`), dense when `d ≤` [`Params::dense_max_d`], else restarted Lanczos
+/// in the eigenbasis of `H` (an unconverged run is reported with its residual). On a
+/// reduced instance this is the range part's radius `ρ̃`.
+///
+/// # Errors
+/// A numerical failure of a dense eigenvalue computation.
+pub fn radius(
+    samples: &Samples,
+    moments: &Moments,
+    spec: &HSpectrum,
+    c: f64,
+    gamma: f64,
+    params: &Params,
+) -> Result<SpectralRadius> {
+    if c == 0.0 {
+        let value = spec
+            .eigenvalues
+            .iter()
+            .map(|l| (1.0 - gamma * l) * (1.0 - gamma * l))
+            .fold(0.0, f64::max);
+        return Ok(SpectralRadius {
+            value,
+            computed: Computed::ClosedForm,
+        });
+    }
+    if params.dense_for(samples.d()) {
+        return MeanSquareOperator::new(samples, &moments.h, c, gamma).spectral_radius(params);
+    }
+    let all: Vec<usize> = (0..spec.eigenvalues.len()).collect();
+    check_lanczos_memory(samples, params)?;
+    let eig = InEigenbasis::of(samples, spec, &all);
+    let basis = SymBasis::new(eig.dim());
+    let apply = |x: &[f64]| {
+        let y = eig.apply_l(basis.matrix(x).as_ref(), c, gamma);
+        basis.coordinates(y.as_ref())
+    };
+    let start = basis.coordinates(Mat::<f64>::identity(eig.dim(), eig.dim()).as_ref());
+    let info = largest_eigenvalue(basis.dim(), apply, &start, &params.lanczos);
+    Ok(SpectralRadius {
+        value: info.value,
+        computed: Computed::Lanczos(info),
     })
+}
+
+/// Refuse, before allocating, a matrix-free run on `Sym(r)` (`r` = the samples' dimension) whose
+/// Krylov basis and products do not fit the memory budget: `basis_size + 3` vectors of
+/// `r(r+1)/2` entries, the rotated samples and two `r×N` products.
+///
+/// # Errors
+/// [`crate::Error::Limit`] naming the sizes.
+pub(crate) fn check_lanczos_memory(samples: &Samples, params: &Params) -> Result<()> {
+    let (r, n) = (samples.d() as u128, samples.n() as u128);
+    let m = r * (r + 1) / 2;
+    let per_sample = if samples.is_gradient_form() { r } else { r * r };
+    let bytes = 8 * ((params.lanczos.basis_size as u128 + 3) * m + 3 * n * per_sample + 4 * r * r);
+    crate::limits::MemoryBudget::current().check(
+        if samples.is_gradient_form() { "gradients" } else { "hessians" },
+        format!("the matrix-free eigen-solve on the {m}-dimensional space Sym(r), r = {r} (the rank of the H_i)"),
+        bytes,
+    )
 }
 
 /// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).
@@ -174,7 +336,21 @@ pub fn mean_square(
 /// As [`MeanSquareOperator::of`] (random reshuffling is refused) and
 /// [`MeanSquareOperator::spectral_radius`].
 pub fn spectral_radius(instance: &Instance) -> Result<f64> {
-    Ok(MeanSquareOperator::of(instance)?
-        .spectral_radius(&Params::default())?
-        .value)
+    instance.require_iid("the second-moment operator L_γ")?;
+    let c = batch_factor(
+        instance.n(),
+        instance.batch_size().get(),
+        instance.sampling(),
+    );
+    let moments = Moments::of(instance.samples());
+    let spec = HSpectrum::of(&moments.h, Tolerances::default().null_space)?;
+    Ok(radius(
+        instance.samples(),
+        &moments,
+        &spec,
+        c,
+        instance.gamma().get(),
+        &Params::default(),
+    )?
+    .value)
 }

@@ -36,8 +36,52 @@ pub enum Computed {
         /// The matrix size `m`.
         dim: usize,
     },
-    /// Lanczos on the matrix-free operator.
+    /// Lanczos on the matrix-free operator (restarted; its residual, and whether it met the
+    /// tolerance).
     Lanczos(Info),
+    /// In closed form from the eigenvalues of `H`: `c = 0` (`B = N` without replacement, where
+    /// `L_γ = S(I − γH)`), or `H` not PSD / `H = 0` for `γ*`.
+    ClosedForm,
+    /// `ρ = 1` exactly: `γ < γ*` and `H` has null directions on which every `H_i` vanishes,
+    /// whose factor is exactly 1, while the range part is `≤ 1` (stable); that part's own
+    /// radius was not computed.
+    NullSpace,
+}
+
+impl Computed {
+    /// The route in a word: `dense`, `lanczos`, `closed_form`, `null_space`.
+    #[must_use]
+    pub fn method(&self) -> &'static str {
+        match self {
+            Self::Dense { .. } => "dense",
+            Self::Lanczos(_) => "lanczos",
+            Self::ClosedForm => "closed_form",
+            Self::NullSpace => "null_space",
+        }
+    }
+
+    /// The relative residual `‖Ay − θy‖ / ‖A‖` of a Lanczos run (`None` for the other
+    /// routes, which are exact up to a dense solve's rounding).
+    #[must_use]
+    pub fn relative_residual(&self) -> Option<f64> {
+        match self {
+            Self::Lanczos(i) => Some(if i.scale > 0.0 {
+                i.residual / i.scale
+            } else {
+                0.0
+            }),
+            _ => None,
+        }
+    }
+
+    /// Whether the route reached its accuracy (always, except an unconverged Lanczos run).
+    #[must_use]
+    pub fn converged(&self) -> bool {
+        match self {
+            Self::Lanczos(i) => i.converged,
+            _ => true,
+        }
+    }
 }
 
 /// `ρ(L_γ)` and how it was obtained.
@@ -154,8 +198,8 @@ impl<'a> MeanSquareOperator<'a> {
     /// forced), otherwise Lanczos on [`MeanSquareOperator::apply`] started at `I/√d`.
     ///
     /// # Errors
-    /// A numerical failure of the dense solve, or Lanczos not converging
-    /// ([`lanczos::NotConverged`], as [`crate::Error::Numerical`] with its residual).
+    /// A numerical failure of the dense solve. Lanczos does not fail: an unconverged run is
+    /// reported with its residual in [`SpectralRadius::computed`].
     pub fn spectral_radius(&self, params: &Params) -> Result<SpectralRadius> {
         let d = self.basis.d();
         if params.dense_for(d) {
@@ -176,7 +220,7 @@ impl<'a> MeanSquareOperator<'a> {
             |x| b.coordinates(self.apply(b.matrix(x).as_ref()).as_ref()),
             &start,
             &params.lanczos,
-        )?;
+        );
         Ok(SpectralRadius {
             value: info.value,
             computed: Computed::Lanczos(info),

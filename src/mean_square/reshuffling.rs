@@ -36,16 +36,16 @@ pub const MAX_N: usize = 8;
 /// The largest `(ordered partitions) · m²` (`m = d(d+1)/2`) one epoch operator may cost.
 pub const MAX_WORK: u128 = 2_000_000_000;
 
-/// `ρ(L_epoch) ≤ 1 + STABLE_SLACK` counts as stable: null directions of `H` that every `H_i`
-/// annihilates have `ρ = 1` exactly, which rounding moves by about `1e-15`.
-pub const STABLE_SLACK: f64 = 1e-9;
+/// `ρ(L_epoch) ≤ 1 + STABLE_SLACK` counts as stable
+/// ([`crate::Tolerances::RESHUFFLING_STABLE_SLACK`]).
+pub const STABLE_SLACK: f64 = crate::Tolerances::RESHUFFLING_STABLE_SLACK;
 
 /// Points of the grid scanned for the first unstable `γ`.
 pub const GRID: u32 = 32;
 
 /// Bisection on `ρ(L_epoch) = 1` stops when the bracket is this narrow relative to its upper
-/// end.
-pub const BISECTION_REL: f64 = 1e-10;
+/// end ([`crate::Tolerances::RESHUFFLING_BISECTION`]).
+pub const BISECTION_REL: f64 = crate::Tolerances::RESHUFFLING_BISECTION;
 
 /// How the epoch operator is obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +177,22 @@ pub struct Reshuffling {
     pub route: EpochRoute,
 }
 
+impl Reshuffling {
+    /// The result for a reduced instance ([`crate::reduction`]) lifted to its input: the radii
+    /// are at least 1 when directions were dropped (their factor is exactly 1, epoch after
+    /// epoch), `γ` and `γ*` at the input's scale; the verdict is unchanged.
+    #[must_use]
+    pub fn lifted(self, red: &crate::reduction::Reduction<'_>) -> Self {
+        Self {
+            gamma: red.gamma(self.gamma),
+            epoch_radius: red.radius(self.epoch_radius),
+            per_step_radius: red.radius(self.per_step_radius),
+            critical_gamma: red.critical(self.critical_gamma),
+            ..self
+        }
+    }
+}
+
 /// Every ordered partition of `0..n` into consecutive batches of size `b` (`b | n`), as the
 /// sequence of batches; calls `f` with a slice of `n/b` batches.
 fn for_each_ordering(n: usize, b: usize, f: &mut impl FnMut(&[Vec<usize>])) {
@@ -237,8 +253,13 @@ fn ordering_count(n: usize, b: usize) -> u128 {
 /// [`feasibility`] as an [`Error::Input`]: on `batch_size` when `B ∤ N`, else on
 /// `random_reshuffling` (the scheme asked for).
 fn check_size(instance: &Instance, b: usize) -> Result<(EpochRoute, u128)> {
-    feasibility(instance.n(), instance.d(), b)
-        .map_err(|why| Error::input(why.field("random_reshuffling"), why))
+    feasibility(instance.n(), instance.d(), b).map_err(|why| {
+        Error::invalid(
+            crate::error::ErrorKind::Unsupported,
+            why.field("random_reshuffling"),
+            why,
+        )
+    })
 }
 
 /// `out += S(A)` for `Q ↦ A Q Aᵀ` in the orthonormal basis of `Sym(d)` (full `m×m`, `A` need

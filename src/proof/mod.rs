@@ -172,10 +172,7 @@ pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileRe
 /// or shape error.
 pub fn load(path: &Path) -> Result<ProofFile> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
+    let text = crate::limits::read_text_file(path, crate::limits::FileKind::Proof)?;
     parse_file(&text).map_err(|e| located(&shown, &e))
 }
 
@@ -183,6 +180,7 @@ pub fn load(path: &Path) -> Result<ProofFile> {
 #[must_use]
 pub fn located(path: &str, e: &ParseError) -> Error {
     Error::Input {
+        kind: crate::error::ErrorKind::Malformed,
         location: crate::error::Location {
             origin: format!("{path}:{}:{}", e.line, e.col),
             field: "proof".to_owned(),

@@ -237,7 +237,7 @@ impl Field for f64 {
         if f64::abs(*self) < 1e-12 {
             "0".to_owned()
         } else {
-            crate::report::sig(*self)
+            crate::fmt::sig(*self)
         }
     }
     fn nil() -> Self {

@@ -59,19 +59,30 @@ fn critical_words(c: &Result<CertifiedCritical, String>) -> String {
 /// The certified lines for one instance (text).
 #[must_use]
 pub fn certified_text(name: &str, c: &Certified) -> String {
+    let name = crate::fmt::text_name(name);
     format!(
-        "certified ({name}, exact rationals, inputs read as the decimals written): stable at γ = {}: {}; γ*_exact = {}\n",
+        "certified ({name}, exact rationals, inputs read as the decimals written{}): stable at γ = {}: {}; γ*_exact = {}\n",
+        range_words(c),
         c.verdict.gamma,
         if c.verdict.stable { "yes" } else { "no" },
         critical_words(&c.critical)
     )
 }
 
+/// `, on the range of the H_i (exact rank r)` when the certified answers were computed there.
+fn range_words(c: &Certified) -> String {
+    c.range_rank.map_or_else(String::new, |r| {
+        format!(", on the range of the H_i (exact rank r = {r})")
+    })
+}
+
 /// The certified lines for one instance (Markdown).
 #[must_use]
 pub fn certified_markdown(name: &str, c: &Certified) -> String {
+    let name = crate::fmt::md_name(name);
     format!(
-        "\n**Certified** ({name}, exact rationals): stable at γ = {}: **{}**; γ\\*_exact = {}\n",
+        "\n**Certified** ({name}, exact rationals{}): stable at γ = {}: **{}**; γ\\*_exact = {}\n",
+        range_words(c),
         c.verdict.gamma,
         if c.verdict.stable { "yes" } else { "no" },
         critical_words(&c.critical)
@@ -106,6 +117,7 @@ pub fn certified_json_fields(c: &Certified) -> Vec<(&'static str, Value)> {
         ("certified_stable", json!(c.verdict.stable)),
         ("certified_gamma", json!(c.verdict.gamma.to_string())),
         ("critical_gamma_exact_certified", critical),
+        ("certified_range_rank", json!(c.range_rank)),
     ]
 }
 

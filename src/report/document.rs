@@ -1,19 +1,19 @@
 //! The verification report: every check on a set of instances, gathered into one value and
 //! rendered as Markdown, self-contained HTML (inline SVG) and JSON.
 
-use super::{critical, json_value, sgd_summary, sig};
+use super::{critical, json_value, sgd_summary};
 use crate::analysis::Analysis;
-use crate::criteria::CriticalGamma;
-use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
+use crate::enumerate::EnumerationCheck;
 use crate::error::Result;
-use crate::figures::{self, BatchCurve, BatchPoint, DiagramPoint};
-use crate::instance::{BatchSize, Instance, Sampling};
+use crate::figures::{self, BatchCurve, DiagramPoint};
+use crate::fmt::{md_name, sig, text_name};
+use crate::instance::Instance;
 use crate::tolerance::Tolerances;
+use crate::verification::{proof_name, SimulationPlan, Verification, SIMULATION};
 use serde_json::json;
 use std::fmt::Write as _;
 
-/// Batch curves are drawn for instances with `3 ≤ N ≤` this.
-pub const BATCH_CURVE_MAX_N: usize = 64;
+pub use crate::verification::Expectation;
 
 /// One figure: its file name, title, caption and SVG text.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,15 +26,6 @@ pub struct Figure {
     pub caption: String,
     /// The SVG document.
     pub svg: String,
-}
-
-/// One check that is expected to hold; the main job fails if any does not.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Expectation {
-    /// What was checked.
-    pub what: String,
-    /// Whether it held.
-    pub holds: bool,
 }
 
 /// Everything in a verification report.
@@ -55,50 +46,60 @@ pub struct Document {
     pub proofs: Vec<crate::proof::FileReport>,
     /// The checks expected to hold.
     pub expectations: Vec<Expectation>,
+    /// The experiments on trained models, when run ([`Document::with_experiments`]).
+    pub experiments: Vec<super::experiments::Section>,
 }
 
-/// Monte Carlo parameters of the report: steps, trials, seed.
-pub const SIMULATION: (usize, usize, u64) = (30, 4000, 2026);
+/// The longest instance-name part of a figure's file name, in bytes (file systems allow 255).
+const FIGURE_NAME_MAX: usize = 80;
 
-fn finite(g: CriticalGamma) -> Option<f64> {
-    match g {
-        CriticalGamma::Finite(x) => Some(x),
-        _ => None,
-    }
+/// File names for figures named after instances. Names are data, not paths: every byte outside
+/// `[A-Za-z0-9._-]` becomes `_` (so `/`, `..` components, control characters and the like cannot
+/// reach the file system), the part from the name is capped at [`FIGURE_NAME_MAX`] bytes, and
+/// a name that would repeat an earlier one (ignoring case, for case-insensitive file systems)
+/// gets `-2`, `-3`, ….
+#[derive(Debug, Default)]
+struct FigureNames {
+    used: std::collections::HashSet<String>,
 }
 
-fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurve>> {
-    let n = instance.n();
-    if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
-        return Ok(None);
+impl FigureNames {
+    fn file(&mut self, prefix: &str, name: &str) -> String {
+        let mut safe: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(FIGURE_NAME_MAX)
+            .collect();
+        if safe.is_empty() {
+            safe.push('_');
+        }
+        let mut k = 1;
+        loop {
+            let file = if k == 1 {
+                format!("{prefix}-{safe}.svg")
+            } else {
+                format!("{prefix}-{safe}-{k}.svg")
+            };
+            if self.used.insert(file.to_ascii_lowercase()) {
+                return file;
+            }
+            k += 1;
+        }
     }
-    let mut points = Vec::with_capacity(n);
-    for b in 1..=n {
-        let inst = instance
-            .clone()
-            .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
-        let a = Analysis::of(&inst, tol)?;
-        points.push(BatchPoint {
-            batch_size: b,
-            gd: finite(a.gd.critical_gamma),
-            thm33: finite(a.thm33.critical_gamma),
-            exact: finite(a.mean_square.check.critical_gamma),
-            thm35: finite(a.thm35.check.critical_gamma).map(|g| (g, a.thm35.hypotheses.hold())),
-        });
-    }
-    Ok(Some(BatchCurve {
-        name: instance.name().to_owned(),
-        n,
-        sampling: Sampling::WithoutReplacement,
-        points,
-    }))
 }
 
 impl Document {
-    /// Analyze, enumerate and draw everything for `instances`.
+    /// The [`Verification`] of `instances` and `proof_files` (computed once), with its figures
+    /// drawn.
     ///
     /// # Errors
-    /// A numerical failure, or a plotting failure (reported as [`crate::Error::Numerical`]);
+    /// As [`Verification::run`]; a plotting failure (reported as [`crate::Error::Numerical`]);
     /// [`crate::Error::Input`] on `sampling` for an instance under random reshuffling (every
     /// check here is of the i.i.d. schemes; see [`Analysis::of`]).
     pub fn build(
@@ -106,59 +107,15 @@ impl Document {
         proof_files: &[std::path::PathBuf],
         tol: &Tolerances,
     ) -> Result<Self> {
-        let mut analyses = Vec::new();
-        let mut enumerations = Vec::new();
-        let mut batch_curves = Vec::new();
-        let mut expectations = Vec::new();
-        for inst in instances {
-            let a = Analysis::of(inst, tol)?;
-            for o in &a.orderings {
-                expectations.push(Expectation {
-                    what: format!("{}: {}", a.summary.name, o.relation),
-                    holds: o.holds,
-                });
-            }
-            let e =
-                EnumerationCheck::run(inst, Arithmetic::Exact, &Params::default(), tol.agreement)
-                    .ok();
-            if let Some(e) = &e {
-                expectations.push(Expectation {
-                    what: format!(
-                        "{}: every-minibatch enumeration == closed form (exact)",
-                        a.summary.name
-                    ),
-                    holds: e.agrees(),
-                });
-            }
-            enumerations.push(e);
-            if let Some(c) = batch_curve(inst, tol)? {
-                batch_curves.push(c);
-            }
-            analyses.push(a);
-        }
+        let Verification {
+            analyses,
+            enumerations,
+            batch_curves,
+            simulations,
+            proofs,
+            expectations,
+        } = Verification::run(instances, proof_files, tol)?;
         let plot = |r: std::result::Result<String, String>| r.map_err(crate::Error::Numerical);
-        // One stable (ρ < 1) and one unstable instance, the first of each in input order.
-        let mut simulations = Vec::new();
-        let stable = analyses.iter().position(|a| {
-            a.mean_square.check.verdict == crate::criteria::Verdict::Accepts
-                && a.mean_square.check.value < 1.0 - 1e-6
-        });
-        let unstable = analyses
-            .iter()
-            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Rejects);
-        for k in [stable, unstable].into_iter().flatten() {
-            let (steps, trials, seed) = SIMULATION;
-            let params = crate::simulate::SimParams::new(steps, trials, seed);
-            let c = crate::simulate::run(&instances[k], &params, &|_| {})?;
-            expectations.push(Expectation {
-                what: format!(
-                    "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
-                    analyses[k].summary.name, c.agreement.alpha
-                ),
-                holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
-            });
-            simulations.push(c);
-        }
         let mut figures = vec![Figure {
             file: "diagram.svg".to_owned(),
             title: "The sharpness–non-uniformity diagram".to_owned(),
@@ -176,13 +133,14 @@ impl Document {
                     .collect::<Vec<_>>(),
             ))?,
         }];
+        let mut names = FigureNames::default();
         for c in &batch_curves {
             figures.push(Figure {
-                file: format!("critical-gamma-vs-batch-{}.svg", c.name),
-                title: format!("Critical learning rate against batch size: {}", c.name),
+                file: names.file("critical-gamma-vs-batch", &c.name),
+                title: format!("Critical learning rate against batch size: {}", md_name(&c.name)),
                 caption: format!(
                     "{}: N = {}, B = 1..{} without replacement. Lines: GD's 2/λ_max(H), the exact γ* (ρ(L_γ) = 1), Theorem 3.3's γ*, and 2/tr(H) — a theorem (Theorem 3.5) only at the filled markers, where B = 1 and every H_i has rank one.",
-                    c.name, c.n, c.n
+                    md_name(&c.name), c.n, c.n
                 ),
                 svg: plot(figures::batch_curve_svg(c))?,
             });
@@ -200,31 +158,28 @@ impl Document {
                     ln_exact: r.ln_predicted,
                 })
                 .collect();
-            let (steps, trials, seed) = SIMULATION;
+            let SimulationPlan {
+                steps,
+                trials,
+                seed,
+            } = SIMULATION;
             figures.push(Figure {
-                file: format!("mean-square-{}.svg", sim.name),
-                title: format!("E‖x_k‖² against k: {}", sim.name),
+                file: names.file("mean-square", &sim.name),
+                title: format!("E‖x_k‖² against k: {}", md_name(&sim.name)),
                 caption: format!(
                     "{}: N = {}, d = {}, B = {}, {}, γ = {}; {trials} trials of {steps} steps from a random unit x₀, seed {seed}. Line: Monte Carlo estimate of E‖x_k‖² (natural log), band: its finite-sample (empirical Bernstein) interval at family-wise level α = {} over the steps tested; the exact curve is tr L_γ^k(x₀x₀ᵀ) averaged over x₀. Agreement test: {:?}.",
-                    sim.name, sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
+                    md_name(&sim.name), sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
                 ),
                 svg: plot(figures::moment_curve_svg(
-                    &format!("E‖x_k‖² against k: {} (γ = {})", sim.name, sig(sim.gamma)),
+                    &format!("E‖x_k‖² against k: {} (γ = {})", text_name(&sim.name), sig(sim.gamma)),
                     &points,
                 ))?,
             });
         }
-        let proofs = if proof_files.is_empty() {
-            Vec::new()
-        } else {
-            crate::proof::verify(proof_files, &crate::proof::VerifyParams::default())?.0
-        };
         let mut bars = Vec::new();
         for f in &proofs {
             let mut bar = figures::ProofBar {
-                name: std::path::Path::new(&f.path)
-                    .file_stem()
-                    .map_or_else(|| f.path.clone(), |s| s.to_string_lossy().into_owned()),
+                name: proof_name(f),
                 proved: 0,
                 tested: 0,
                 searched: 0,
@@ -235,13 +190,6 @@ impl Document {
                 let crate::proof::ItemReport::Step(step) = item else {
                     continue;
                 };
-                expectations.push(Expectation {
-                    what: format!(
-                        "{}: step {} meets its expectation ({})",
-                        bar.name, step.label, step.verdict
-                    ),
-                    holds: step.met,
-                });
                 use crate::proof::Verdict as V;
                 let slot = if !step.met {
                     &mut bar.unexpected
@@ -273,7 +221,16 @@ impl Document {
             simulations,
             proofs,
             expectations,
+            experiments: Vec::new(),
         })
+    }
+
+    /// The document with the experiments' sections added (after the derivations); their
+    /// figures are theirs (`Section::figures`), written beside the others.
+    #[must_use]
+    pub fn with_experiments(mut self, sections: Vec<super::experiments::Section>) -> Self {
+        self.experiments.extend(sections);
+        self
     }
 
     /// Whether every expected-to-hold check holds.
@@ -292,7 +249,7 @@ fn instance_table(d: &Document) -> String {
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}{} | {} | {} |",
             i + 1,
-            a.summary.name,
+            md_name(&a.summary.name),
             a.summary.n,
             a.summary.d,
             a.summary.batch_size,
@@ -337,7 +294,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | {} {} | {} |",
-                    a.summary.name,
+                    md_name(&a.summary.name),
                     e.visits,
                     e.route,
                     cells.join(" | ")
@@ -347,7 +304,7 @@ fn enumeration_table(d: &Document) -> String {
                 let _ = writeln!(
                     out,
                     "| {} | above the enumeration limit | – | – | – | – |",
-                    a.summary.name
+                    md_name(&a.summary.name)
                 );
             }
         }
@@ -369,6 +326,55 @@ fn summary_lines(d: &Document) -> String {
     s
 }
 
+/// The main job's summary on standard output: the counts, one line per instance with its exact
+/// verdict, one per experiment with its claims, why the experiments were left out (if they
+/// were), every failed check, and the path of `report.html` (`report_html`, shown through
+/// [`crate::fmt::text_path`]).
+#[must_use]
+pub fn document_summary(
+    d: &Document,
+    experiments_skipped: Option<&str>,
+    report_html: &str,
+) -> String {
+    let failed: Vec<&str> = d
+        .expectations
+        .iter()
+        .filter(|e| !e.holds)
+        .map(|e| e.what.as_str())
+        .collect();
+    let mut s = format!(
+        "sgd-stability: verified {} instances ({} checks expected to hold, {} failed); {} figures\n",
+        d.analyses.len(),
+        d.expectations.len(),
+        failed.len(),
+        d.figures.len() + d.experiments.iter().map(|e| e.figures.len()).sum::<usize>()
+    );
+    for a in &d.analyses {
+        let _ = writeln!(
+            s,
+            "  {:<40} SGD exactly: {}",
+            text_name(&a.summary.name),
+            super::exact_summary_line(a)
+        );
+    }
+    for e in &d.experiments {
+        let _ = writeln!(
+            s,
+            "  experiment {:<29} {}",
+            e.id,
+            super::experiments::claims_summary(e)
+        );
+    }
+    if let Some(why) = experiments_skipped {
+        let _ = writeln!(s, "  {why}");
+    }
+    for f in &failed {
+        let _ = writeln!(s, "FAILED: {f}");
+    }
+    let _ = writeln!(s, "report: {}", crate::fmt::text_path(report_html));
+    s
+}
+
 const INTRO: &str = "This report checks the linear-stability theory of SGD at global minima (the lecture *SGD stability and generalization*) on the instances below. For each instance it gives the moments H = mean H_i and Σ = mean H_i² − H², and the lecture's criteria: Theorem 3.3 (sufficient), Corollary 3.4 (GD) and Theorem 3.5 (necessary, under its hypotheses). These are set beside the exact mean-square criterion ρ(L_γ) ≤ 1, where L_γ(Q) = E[(I − γH_B)Q(I − γH_B)] (Mulayoff & Michaeli, 2024). Every identity is also checked by enumerating every minibatch in exact rational arithmetic.";
 
 /// The report as Markdown; figures are linked as `figures/<file>`.
@@ -386,6 +392,9 @@ pub fn document_markdown(d: &Document) -> String {
     );
     if !d.proofs.is_empty() {
         let _ = write!(out, "## The lecture's derivations\n\n{}\n", proof_table(d));
+    }
+    for s in &d.experiments {
+        out.push_str(&super::experiments::section_markdown(s));
     }
     out.push_str("## Figures\n\n");
     for f in &d.figures {
@@ -427,6 +436,22 @@ fn proof_table(d: &Document) -> String {
     out
 }
 
+/// Undo [`md_name`]'s backslash escapes for HTML (a doubled backslash stays one backslash).
+fn md_unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (c, chars.clone().next()) {
+            ('\\', Some(n)) if matches!(n, '|' | '*' | '`' | '<' | '>' | '[' | ']' | '\\') => {
+                out.push(n);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -444,12 +469,39 @@ fn md_table_to_html(md: &str) -> String {
         let tag = if k == 0 { "th" } else { "td" };
         out.push_str("<tr>");
         for c in cells {
-            let c = html_escape(c.trim()).replace("**", "");
+            let c = html_escape(&md_unescape(&c.trim().replace("**", "")));
             let _ = write!(out, "<{tag}>{c}</{tag}>");
         }
         out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
+    out
+}
+
+/// An experiment's section as HTML: paragraphs, tables, figures inline.
+fn section_html(s: &super::experiments::Section) -> String {
+    use super::experiments::{block_markdown, Block};
+    let mut out = format!("<h2>{}</h2>\n", html_escape(&s.title));
+    for b in &s.blocks {
+        match b {
+            Block::Paragraph(p) => {
+                let _ = writeln!(out, "<p>{}</p>", html_escape(p));
+            }
+            Block::Table(..) | Block::Claims(_) => {
+                out.push_str(&md_table_to_html(&block_markdown(b)));
+            }
+        }
+    }
+    for f in &s.figures {
+        let _ = write!(
+            out,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            html_escape(&f.file),
+            html_escape(&f.title),
+            f.svg,
+            html_escape(&f.caption)
+        );
+    }
     out
 }
 
@@ -479,15 +531,18 @@ pub fn document_html(d: &Document) -> String {
         out.push_str("<h2>The lecture's derivations</h2>\n");
         out.push_str(&md_table_to_html(&proof_table(d)));
     }
+    for s in &d.experiments {
+        out.push_str(&section_html(s));
+    }
     out.push_str("<h2>Figures</h2>\n");
     for f in &d.figures {
         let _ = write!(
             out,
             "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             html_escape(&f.file),
-            html_escape(&f.title),
+            html_escape(&md_unescape(&f.title)),
             f.svg,
-            html_escape(&f.caption)
+            html_escape(&md_unescape(&f.caption))
         );
     }
     out.push_str("</body>\n</html>\n");
@@ -534,7 +589,38 @@ pub fn document_json(d: &Document) -> String {
         "expectations": d.expectations.iter().map(|e| json!({"what": e.what, "holds": e.holds})).collect::<Vec<_>>(),
         "all_hold": d.all_hold(),
     });
+    let mut v = v;
+    if !d.experiments.is_empty() {
+        v["experiments"] = d
+            .experiments
+            .iter()
+            .map(|s| (s.id.to_owned(), s.json.clone()))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figure_names_are_safe_and_unique() {
+        let mut n = FigureNames::default();
+        let a = n.file("mean-square", "a/../../../../ESCAPED");
+        assert_eq!(a, "mean-square-a_.._.._.._.._ESCAPED.svg");
+        assert!(!a.contains('/') && !a.contains('\\'));
+        assert_eq!(n.file("mean-square", "x"), "mean-square-x.svg");
+        assert_eq!(n.file("mean-square", "x"), "mean-square-x-2.svg");
+        assert_eq!(n.file("mean-square", "X"), "mean-square-X-3.svg");
+        assert_eq!(n.file("mean-square", ".."), "mean-square-...svg");
+        assert_eq!(n.file("mean-square", ""), "mean-square-_.svg");
+        let long = n.file("mean-square", &"é".repeat(500));
+        assert!(long.len() < 120, "{}", long.len());
+        let ctl = n.file("mean-square", "a\nb\u{202e}c");
+        assert_eq!(ctl, "mean-square-a_b_c.svg");
+    }
 }

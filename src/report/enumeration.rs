@@ -1,7 +1,7 @@
 //! Renderers for the `enumerate` check: enumerated and closed-form quantities side by side.
 
-use super::sig;
 use crate::enumerate::{Arithmetic, EnumerationCheck, QuantityCheck};
+use crate::fmt::sig;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
@@ -90,7 +90,12 @@ pub fn enumeration_text(checks: &[EnumerationCheck]) -> String {
         if k > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "== {} ==\n{}", c.name, header(c));
+        let _ = writeln!(
+            out,
+            "== {} ==\n{}",
+            crate::fmt::text_name(&c.name),
+            header(c)
+        );
         for q in &c.quantities {
             let _ = writeln!(out, "\n{}: {}", q.name, verdict(q, c.arithmetic));
             if q.enumerated.len() <= PRINT_MAX_DIM {
@@ -159,7 +164,7 @@ pub fn enumeration_markdown(checks: &[EnumerationCheck]) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} {} | {} | {} |",
-            c.name,
+            crate::fmt::md_name(&c.name),
             c.n,
             c.d,
             c.batch_size,

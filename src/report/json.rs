@@ -55,6 +55,8 @@ pub(super) fn with_summary(s: &Summary, rest: Value) -> Value {
         "is_minimum": s.is_minimum(),
         "non_psd_samples": s.shapes.not_psd,
         "warnings": s.warnings(),
+        "reduced_dim": s.reduction.rank,
+        "reduction": s.reduction,
     });
     if let (Some(obj), Value::Object(more)) = (v.as_object_mut(), rest) {
         obj.extend(more);
@@ -84,6 +86,18 @@ pub fn json_value(a: &Analysis) -> Value {
             "ms_stable": a.mean_square.check.verdict.holds(),
             "ms_verdict": verdict(a.mean_square.check.verdict),
             "critical_gamma_exact": critical(a.mean_square.check.critical_gamma),
+            "solves": {
+                "critical_gamma_exact": solve(&a.mean_square.critical),
+                "ms_spectral_radius": solve(&a.mean_square.radius.computed),
+            },
+            "critical_gamma_influence": a.mean_square.most_influential(INFLUENCE_TOP).iter().map(|(i, x)| json!({
+                "sample": i,
+                "d_critical_gamma_d_weight": x,
+            })).collect::<Vec<_>>(),
+            "mean_square_growth": a.mean_square.steps_to_grow(super::GROWTH_FACTOR).map(|k| json!({
+                "factor": super::GROWTH_FACTOR,
+                "steps": k,
+            })),
             "orderings": a.orderings.iter().map(|o| json!({
                 "relation": o.relation,
                 "reason": o.reason,
@@ -102,6 +116,27 @@ pub fn json_value(a: &Analysis) -> Value {
             "tolerances": a.tolerances,
         }),
     )
+}
+
+/// How many samples `critical_gamma_influence` lists.
+pub const INFLUENCE_TOP: usize = 10;
+
+/// One eigenvalue solve in JSON: its method, and for Lanczos the residual, the relative
+/// residual, the operator applications, the restarts and whether it converged.
+pub(super) fn solve(c: &crate::mean_square::Computed) -> Value {
+    use crate::mean_square::Computed;
+    match c {
+        Computed::Lanczos(i) => json!({
+            "method": c.method(),
+            "residual": i.residual,
+            "relative_residual": c.relative_residual(),
+            "iterations": i.iterations,
+            "restarts": i.restarts,
+            "converged": i.converged,
+        }),
+        Computed::Dense { dim } => json!({"method": c.method(), "dim": dim, "converged": true}),
+        _ => json!({"method": c.method(), "converged": true}),
+    }
 }
 
 /// The JSON report: an array of [`json_value`] objects, pretty-printed.

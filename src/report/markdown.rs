@@ -1,7 +1,8 @@
 //! The Markdown report: one table of instances, then one table of criteria per instance.
 
-use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use super::{exact_summary, rows, sgd_summary, Row};
 use crate::analysis::{Analysis, Summary};
+use crate::fmt::{sig, sig_rel};
 use std::fmt::Write as _;
 
 /// The header of the table of instances.
@@ -18,9 +19,24 @@ pub fn markdown(analyses: &[Analysis]) -> String {
         summary_row(&mut out, &a.summary, &sgd_summary(a), &exact_summary(a));
     }
     for a in analyses {
-        criteria_section(&mut out, &a.summary, &rows(a), None);
+        let note = iid_note(a);
+        criteria_section(&mut out, &a.summary, &rows(a), note.as_deref());
     }
     out
+}
+
+/// The paragraph under an i.i.d. instance's criteria: the reduction, the solves, the samples
+/// that set `γ*_exact`, the growth prediction.
+pub(crate) fn iid_note(a: &Analysis) -> Option<String> {
+    let mut lines: Vec<String> = super::reduction_line(&a.summary).into_iter().collect();
+    lines.extend(super::exact_detail_lines(a));
+    (!lines.is_empty()).then(|| {
+        lines
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// One row of the table of instances: the summary `s`, then `sgd` and `exact` (the
@@ -30,7 +46,7 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
     let _ = writeln!(
         out,
         "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        s.name,
+        crate::fmt::md_name(&s.name),
         s.n,
         s.d,
         s.batch_size,
@@ -49,7 +65,13 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
 /// One instance's section under any scheme: its table of criteria, the paragraph `note` if
 /// any, and the warnings.
 pub(crate) fn criteria_section(out: &mut String, s: &Summary, rows: &[Row], note: Option<&str>) {
-    let _ = writeln!(out, "\n### {}\n", s.name);
+    let _ = writeln!(
+        out,
+        "\n### {} (N = {} × d = {})\n",
+        crate::fmt::md_name(&s.name),
+        s.n,
+        s.d
+    );
     out.push_str(CRITERIA_HEADER);
     for r in rows {
         let _ = writeln!(

@@ -4,24 +4,31 @@
 //! stable; quantities that are zero up to rounding print as `0`.
 
 pub mod certified;
+#[cfg(feature = "cli")]
 mod document;
 mod enumeration;
+#[cfg(feature = "cli")]
+pub mod experiments;
 mod format;
 mod json;
 mod markdown;
+mod render;
 pub mod reshuffling;
 mod simulation;
 mod sweep;
 mod text;
 mod verify;
 
+#[cfg(feature = "cli")]
 pub use document::{
-    document_html, document_json, document_markdown, Document, Expectation, Figure,
+    document_html, document_json, document_markdown, document_summary, Document, Expectation,
+    Figure,
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
-pub use format::{sig, sig_rel};
+pub use format::{md_name, sig, sig_rel, text_name};
 pub use json::{json, json_value};
 pub use markdown::markdown;
+pub use render::{Render, Simulated};
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
 pub use sweep::{sweep_json, sweep_json_value, sweep_markdown, sweep_text};
 pub use text::text;
@@ -31,7 +38,8 @@ use crate::analysis::{Analysis, InstanceAnalysis};
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 
 /// The output formats of `analyze`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// A report for people.
     #[default]
@@ -84,7 +92,8 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             for a in analyses {
                 match a {
                     InstanceAnalysis::Iid(a) => {
-                        markdown::criteria_section(&mut out, &a.summary, &rows(a), None);
+                        let note = markdown::iid_note(a);
+                        markdown::criteria_section(&mut out, &a.summary, &rows(a), note.as_deref());
                     }
                     InstanceAnalysis::RandomReshuffling(r) => {
                         reshuffling::markdown_section(&mut out, r);
@@ -199,6 +208,110 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
     ]
 }
 
+/// What the range reduction did, in one line (`None` when nothing was reduced or rescaled).
+pub(crate) fn reduction_line(s: &crate::analysis::Summary) -> Option<String> {
+    let r = &s.reduction;
+    let mut parts = Vec::new();
+    if r.rank < r.d {
+        parts.push(format!(
+            "computed on the range of the H_i: r = {} of d = {} dimensions ({}; eigenvalues at most {:e} × the largest count as zero); the other {} {} factor exactly 1",
+            r.rank,
+            r.d,
+            r.route.describe(),
+            r.rank_tolerance,
+            r.dropped(),
+            if r.dropped() == 1 { "direction has" } else { "directions have" }
+        ));
+    }
+    if r.scale_exponent != 0 {
+        parts.push(format!(
+            "computed at the working scale H_i·2^{}, γ·2^{} (exact in binary floating point; every verdict and ratio is unchanged, and the numbers shown are the input's)",
+            -r.scale_exponent, r.scale_exponent
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// How one eigenvalue problem was solved, in words.
+pub(crate) fn solve_words(c: &crate::mean_square::Computed) -> String {
+    use crate::mean_square::Computed;
+    match c {
+        Computed::Dense { dim } => format!("dense eigen-solve ({dim}×{dim})"),
+        Computed::ClosedForm => "closed form from the eigenvalues of H".to_owned(),
+        Computed::NullSpace => "exactly 1 on the null space of H (γ < γ*_exact, so the range part is below 1; not computed)".to_owned(),
+        Computed::Lanczos(i) => {
+            let rel = c.relative_residual().unwrap_or(0.0);
+            if i.converged {
+                format!(
+                    "restarted Lanczos, {} operator applications, relative residual {rel:.1e}",
+                    i.iterations
+                )
+            } else {
+                format!(
+                    "restarted Lanczos did NOT reach its tolerance in {} operator applications (relative residual {rel:.1e}): the value is a lower bound of the largest eigenvalue",
+                    i.iterations
+                )
+            }
+        }
+    }
+}
+
+/// The lines under an i.i.d. analysis's criteria: how `γ*_exact` and `ρ` were computed, the
+/// samples that set `γ*_exact`, and the mean-square growth prediction.
+pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
+    use crate::mean_square::Computed;
+    let ms = &a.mean_square;
+    let mut v = Vec::new();
+    let informative = |c: &Computed| matches!(c, Computed::Lanczos(_) | Computed::NullSpace);
+    if informative(&ms.critical) {
+        v.push(format!("γ*_exact: {}", solve_words(&ms.critical)));
+    }
+    if informative(&ms.radius.computed) {
+        v.push(format!("ρ(L_γ): {}", solve_words(&ms.radius.computed)));
+    }
+    if let (Computed::Lanczos(i), CriticalGamma::Finite(g)) =
+        (&ms.critical, ms.check.critical_gamma)
+    {
+        if !i.converged {
+            v.push(format!(
+                "warning: γ*_exact ≤ {} is an upper bound only (Lanczos did not converge)",
+                sig(g)
+            ));
+        }
+    }
+    let top: Vec<(usize, f64)> = ms
+        .most_influential(3)
+        .into_iter()
+        .filter(|(_, x)| *x < 0.0)
+        .collect();
+    if let (false, CriticalGamma::Finite(g)) = (top.is_empty(), ms.check.critical_gamma) {
+        let list: Vec<String> = top
+            .iter()
+            .map(|(i, x)| {
+                format!(
+                    "#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)",
+                    sig(*x),
+                    100.0 * x / g
+                )
+            })
+            .collect();
+        v.push(format!(
+            "samples that set γ*_exact (up-weighting them lowers it most; indices from 0): {}",
+            list.join(", ")
+        ));
+    }
+    if let Some(k) = ms.steps_to_grow(GROWTH_FACTOR) {
+        v.push(format!(
+            "mean-square prediction: E‖x_k‖² grows ×{GROWTH_FACTOR:e} in about {} steps (ln {GROWTH_FACTOR:e} / ln ρ); a single run escapes at its Lyapunov rate, usually later",
+            sig(k.ceil())
+        ));
+    }
+    v
+}
+
+/// The growth factor of `E‖x_k‖²` whose step count the reports predict.
+pub const GROWTH_FACTOR: f64 = 1e6;
+
 /// The exact verdict for SGD, in one line (for summaries outside this module).
 #[must_use]
 pub fn exact_summary_line(a: &Analysis) -> String {
@@ -248,6 +361,13 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
     }
     if !s.h_psd {
         return "unstable (H is not PSD: not a minimum)".to_owned();
+    }
+    if a.gd.verdict == Verdict::Rejects {
+        // E[x_k] = (I − γH)^k x_0 grows, and E‖x_k‖² ≥ ‖E x_k‖².
+        return "unstable (GD's criterion fails: the mean E[x_k] = (I − γH)^k x_0 already grows, and E‖x_k‖² ≥ ‖E[x_k]‖²)".to_owned();
+    }
+    if s.reduction.rank == 1 && a.thm33.verdict == Verdict::Rejects {
+        return "unstable (the H_i share one direction, r = 1: Theorem 3.3 is exact there, as in d = 1)".to_owned();
     }
     "undecided by the lecture's criteria".to_owned()
 }

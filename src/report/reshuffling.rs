@@ -2,9 +2,10 @@
 //! Markdown and JSON. The lecture's i.i.d. criteria are shown as not applicable, never as
 //! numbers.
 
-use super::{cells, json, markdown, sig, text, Row};
+use super::{cells, json, markdown, text, Row};
 use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
 use crate::criteria::{CriterionResult, Verdict};
+use crate::fmt::sig;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use serde_json::{json, Value};
 use std::fmt::Write as _;

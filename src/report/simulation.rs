@@ -1,7 +1,7 @@
 //! Renderers for `simulate`: the Monte Carlo estimate of `E‖x_k‖²` per step beside the exact
 //! prediction, the agreement test, growth rates and escape times.
 
-use super::sig;
+use crate::fmt::sig;
 use crate::simulate::{Comparison, PredictionKind, StepComparison, StepVerdict, TestVerdict, X0};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -9,10 +9,13 @@ use std::fmt::Write as _;
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
 fn sig_exp(ln: f64) -> String {
     if ln.is_nan() {
-        return "NaN".to_owned();
+        return crate::fmt::NOT_A_NUMBER.to_owned();
     }
     if ln == f64::NEG_INFINITY {
         return "0".to_owned();
+    }
+    if ln == f64::INFINITY {
+        return "∞".to_owned();
     }
     if ln.abs() < 700.0 {
         return sig(ln.exp());
@@ -102,6 +105,30 @@ fn header(c: &Comparison) -> String {
         x0,
         if s.rank_one { "rank-one (gradients)" } else { "dense (Hessians)" }
     )
+}
+
+/// Where the trajectories ran, when it was the range of the `H_i`.
+fn space_note(c: &Comparison) -> Option<String> {
+    let crate::simulate::SimSpace::Range {
+        reduction,
+        null_part_sq,
+    } = c.simulation.space
+    else {
+        return None;
+    };
+    let start = match c.simulation.params.x0 {
+        X0::RandomUnit => "the random start is a uniform unit vector in the range of H (a start spread over the null space would only dilute the growth and the Lyapunov estimates)".to_owned(),
+        X0::Given(_) => format!(
+            "the given x0 is split as x0 = U y0 + z0 with ‖z0‖² = {}, which never moves: ‖x_k‖² = ‖y_k‖² + ‖z0‖²",
+            sig(null_part_sq)
+        ),
+    };
+    Some(format!(
+        "simulated in the range of the H_i: r = {} of d = {} dimensions ({}); every ‖x_k‖² below is the range part ‖y_k‖²; {start}",
+        reduction.rank,
+        reduction.d,
+        reduction.route.describe()
+    ))
 }
 
 fn method(c: &Comparison) -> String {
@@ -246,7 +273,17 @@ fn escape_lines(c: &Comparison, gd: Option<&Comparison>) -> Vec<String> {
 #[must_use]
 pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "== {} ==\n{}", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "== {}: N = {} samples × d = {} parameters ==\n{}",
+        crate::fmt::text_name(&c.simulation.name),
+        c.simulation.n,
+        c.simulation.d,
+        header(c)
+    );
+    if let Some(note) = space_note(c) {
+        let _ = writeln!(out, "{note}");
+    }
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}");
     }
@@ -305,7 +342,15 @@ pub fn simulation_text(c: &Comparison, gd: Option<&Comparison>) -> String {
 #[must_use]
 pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "## {}\n\n{}\n", c.simulation.name, header(c));
+    let _ = writeln!(
+        out,
+        "## {}\n\n{}\n",
+        crate::fmt::md_name(&c.simulation.name),
+        header(c)
+    );
+    if let Some(note) = space_note(c) {
+        let _ = writeln!(out, "{note}\n");
+    }
     if let Some(note) = prediction_note(c) {
         let _ = writeln!(out, "{note}\n");
     }
@@ -347,6 +392,8 @@ mod tests {
     fn huge_and_tiny_values_print() {
         assert_eq!(sig_exp(0.0), "1");
         assert_eq!(sig_exp(f64::NEG_INFINITY), "0");
+        assert_eq!(sig_exp(f64::INFINITY), "∞", "never NaNeinf");
+        assert_eq!(sig_exp(f64::NAN), "undefined (NaN)");
         assert_eq!(sig_exp(1000.0 * std::f64::consts::LN_10), "1e1000");
         assert_eq!(
             sig_exp(-1000.0 * std::f64::consts::LN_10 + 2f64.ln()),

@@ -1,8 +1,9 @@
 //! The `sweep` report: every criterion's critical learning rate against the batch size, in
 //! text, Markdown and JSON.
 
-use super::{critical, json, sig};
+use super::{critical, json};
 use crate::criteria::Verdict;
+use crate::fmt::sig;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use crate::mean_square::{Reshuffling, Sweep, SweepRow};
@@ -97,8 +98,10 @@ pub fn sweep_text(s: &Sweep) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "== {}: critical learning rates against the batch size ==",
-        s.name
+        "== {}: N = {} samples × d = {} parameters: critical learning rates against the batch size ==",
+        crate::fmt::text_name(&s.name),
+        s.n,
+        s.d
     );
     let _ = writeln!(
         out,
@@ -107,6 +110,12 @@ pub fn sweep_text(s: &Sweep) -> String {
         s.d,
         sig(s.gamma)
     );
+    if let Some(line) = reduction_words(s) {
+        let _ = writeln!(out, "{line}");
+    }
+    for line in unconverged(s) {
+        let _ = writeln!(out, "warning: {line}");
+    }
     let _ = writeln!(
         out,
         "γ*_GD = 2/λ_max(H) (Corollary 3.4) does not depend on B; γ*_3.3 is sufficient, γ*_exact necessary and sufficient (ρ(L_γ) ≤ 1);"
@@ -117,7 +126,7 @@ pub fn sweep_text(s: &Sweep) -> String {
     );
     out.push('\n');
     let rows: Vec<Vec<String>> = s.rows.iter().map(|r| iid_cells(s, r)).collect();
-    super::format::aligned_table(&mut out, &IID_HEADER, &rows);
+    crate::fmt::aligned_table(&mut out, &IID_HEADER, &rows);
     if !s.reshuffling.is_empty() {
         out.push('\n');
         let _ = writeln!(
@@ -126,9 +135,43 @@ pub fn sweep_text(s: &Sweep) -> String {
             sig(BISECTION_REL)
         );
         let rows: Vec<Vec<String>> = s.reshuffling.iter().map(|r| rr_cells(s, r)).collect();
-        super::format::aligned_table(&mut out, &RR_HEADER, &rows);
+        crate::fmt::aligned_table(&mut out, &RR_HEADER, &rows);
     }
     out
+}
+
+/// The reduction, in words (`None` when nothing was dropped).
+fn reduction_words(s: &Sweep) -> Option<String> {
+    let r = &s.reduction;
+    (r.rank < r.d).then(|| {
+        format!(
+            "computed on the range of the H_i: r = {} of d = {} dimensions ({}); ρ(L_γ) = 1 exactly where γ < γ*_exact (the null directions' factor is 1)",
+            r.rank,
+            r.d,
+            r.route.describe()
+        )
+    })
+}
+
+/// One line per row whose Lanczos run did not reach its tolerance.
+fn unconverged(s: &Sweep) -> Vec<String> {
+    let mut v = Vec::new();
+    for r in &s.rows {
+        for (what, c) in [
+            ("γ*_exact", &r.exact_computed),
+            ("ρ(L_γ)", &r.radius_computed),
+        ] {
+            if !c.converged() {
+                v.push(format!(
+                    "{} B = {}: {what}: {}",
+                    r.sampling,
+                    r.batch_size,
+                    super::solve_words(c)
+                ));
+            }
+        }
+    }
+    v
 }
 
 /// The Markdown report of one sweep.
@@ -137,9 +180,17 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "### {}: critical learning rates against the batch size\n",
-        s.name
+        "### {} (N = {} × d = {}): critical learning rates against the batch size\n",
+        crate::fmt::md_name(&s.name),
+        s.n,
+        s.d
     );
+    if let Some(line) = reduction_words(s) {
+        let _ = writeln!(out, "{line}.\n");
+    }
+    for line in unconverged(s) {
+        let _ = writeln!(out, "> **Warning.** {line}\n");
+    }
     let _ = writeln!(
         out,
         "N = {}, d = {}; ρ(L_γ) and verdicts at γ = {}. γ*_3.5 is a necessary bound only where marked \\* (B = 1, rank-one H_i).\n",
@@ -193,7 +244,13 @@ pub fn sweep_json_value(s: &Sweep) -> Value {
             "thm35_hypotheses_hold": r.thm35_applies,
             "ms_spectral_radius": r.exact_radius,
             "ms_verdict": json::verdict(r.exact_verdict),
+            "solves": {
+                "critical_gamma_exact": json::solve(&r.exact_computed),
+                "ms_spectral_radius": json::solve(&r.radius_computed),
+            },
         })).collect::<Vec<_>>(),
+        "reduced_dim": s.reduction.rank,
+        "reduction": s.reduction,
         "random_reshuffling": s.reshuffling.iter().map(|r| json!({
             "batch_size": r.batch_size,
             "steps_per_epoch": r.steps_per_epoch,

@@ -1,7 +1,8 @@
 //! The plain-text report, for people at a terminal.
 
-use super::{exact_summary, rows, sgd_summary, sig, sig_rel, Row};
+use super::{exact_summary, rows, sgd_summary, Row};
 use crate::analysis::{Analysis, Summary};
+use crate::fmt::{sig, sig_rel};
 use crate::instance::Sampling;
 use std::fmt::Write as _;
 
@@ -22,7 +23,14 @@ pub fn text(analyses: &[Analysis]) -> String {
 /// the batch factor `c` (and, under random reshuffling, the epoch), `H`, `Σ`, whether it is a
 /// minimum, and the warnings.
 pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
-    let _ = writeln!(out, "== {} ==", s.name);
+    let _ = writeln!(
+        out,
+        "== {}: N = {} {} × d = {} parameters ==",
+        crate::fmt::text_name(&s.name),
+        s.n,
+        if s.n == 1 { "sample" } else { "samples" },
+        s.d
+    );
     let form = if s.gradient_form {
         "gradients g_i (H_i = g_i g_iᵀ)"
     } else {
@@ -38,6 +46,9 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
         s.sampling,
         sig(s.gamma)
     );
+    if let Some(line) = super::reduction_line(s) {
+        let _ = writeln!(out, "{line}");
+    }
     match s.sampling {
         Sampling::WithoutReplacement => {
             let _ = writeln!(
@@ -116,7 +127,7 @@ pub(crate) fn criteria_table(out: &mut String, rows: &[Row]) {
         })
         .collect();
     out.push('\n');
-    super::format::aligned_table(out, &HEADER, &cells);
+    crate::fmt::aligned_table(out, &HEADER, &cells);
     out.push('\n');
 }
 
@@ -133,6 +144,9 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
             out,
             "   (λ_max{{…}} = 1 is attained on the null space of H, where the factor is exactly 1; on the range of H it is below 1 for γ < γ*)"
         );
+    }
+    for line in super::exact_detail_lines(a) {
+        let _ = writeln!(out, "   {line}");
     }
     let _ = writeln!(out, "SGD, by the lecture's criteria: {}", sgd_summary(a));
     let _ = writeln!(out, "SGD, exactly (mean square): {}", exact_summary(a));

@@ -10,9 +10,9 @@ use rand_chacha::rand_core::{Rng as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-/// Relative slack added to the eigenvalue range behind [`step_norm_bound`], covering the
-/// rounding of the symmetric eigenvalue solver (about `d·ε·‖H_i‖`).
-const BOUND_SLACK: f64 = 1e-12;
+/// Relative slack added to the eigenvalue range behind [`step_norm_bound`]
+/// ([`crate::Tolerances::STEP_NORM_BOUND_SLACK`]).
+const BOUND_SLACK: f64 = crate::Tolerances::STEP_NORM_BOUND_SLACK;
 
 /// `x` is renormalized when `‖x‖²` leaves `[2⁻¹⁰⁰⁰, 2¹⁰⁰⁰]`.
 const RENORM_HI: f64 = 1.0e301;

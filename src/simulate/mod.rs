@@ -79,6 +79,7 @@
 mod compare;
 mod kernel;
 mod predict;
+mod resources;
 mod scalar;
 
 pub use compare::{
@@ -86,6 +87,7 @@ pub use compare::{
 };
 pub use kernel::step_norm_bound;
 pub use predict::{Prediction, PredictionKind};
+pub use resources::{resources, Resources};
 pub use scalar::{scalar_rates, ScalarRates};
 
 use crate::instance::{BatchSize, Instance, Sampling};
@@ -220,6 +222,18 @@ pub enum SimError {
     /// `x_0` has a NaN or infinite entry, or is zero.
     #[error("x0 must be finite and nonzero")]
     X0Degenerate,
+    /// `‖x_0‖²` overflows or underflows `f64` (`E‖x_k‖²` is proportional to `‖x_0‖²`, so a
+    /// rescaled `x_0` loses nothing). Holds the largest `|x_0|` entry.
+    #[error("x0's largest entry is {0:e}, so ‖x0‖² is beyond the f64 range (it must lie in [2.2e-308, 1.8e308]): rescale x0 (E‖x_k‖² is proportional to ‖x0‖², so nothing is lost)")]
+    X0Scale(f64),
+    /// The run would need more memory or work than its budget ([`resources`]).
+    #[error("{message}")]
+    Limit {
+        /// The parameter that makes it large.
+        field: &'static str,
+        /// What, how much, and the limit.
+        message: String,
+    },
     /// `α` outside `(0, 1)`.
     #[error("alpha must lie in (0, 1), got {0}")]
     Alpha(f64),
@@ -229,13 +243,30 @@ pub enum SimError {
 }
 
 impl SimError {
+    /// What kind of error this is.
+    #[must_use]
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            Self::NoSteps
+            | Self::TooFewTrials(_)
+            | Self::X0Degenerate
+            | Self::Alpha(_)
+            | Self::EscapeRadius(_) => ErrorKind::OutOfRange,
+            Self::X0Dimension { .. } => ErrorKind::Shape,
+            Self::X0Scale(_) => ErrorKind::NonFinite,
+            Self::Limit { .. } => ErrorKind::TooLarge,
+        }
+    }
+
     /// The parameter at fault, as named on the command line.
     #[must_use]
     pub fn field(&self) -> &'static str {
         match self {
             Self::NoSteps => "steps",
             Self::TooFewTrials(_) => "trials",
-            Self::X0Dimension { .. } | Self::X0Degenerate => "x0",
+            Self::X0Dimension { .. } | Self::X0Degenerate | Self::X0Scale(_) => "x0",
+            Self::Limit { field, .. } => field,
             Self::Alpha(_) => "alpha",
             Self::EscapeRadius(_) => "escape",
         }
@@ -345,6 +376,27 @@ pub struct Simulation {
     pub lyapunov: Lyapunov,
     /// Escape times, if an escape radius was given.
     pub escape: Option<EscapeTimes>,
+    /// Where the trajectories were run ([`run`]): in the range of the `H_i` (`r < d`, see
+    /// [`crate::reduction`]) or in all of `ℝ^d`.
+    pub space: SimSpace,
+}
+
+/// Where a simulation ran.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum SimSpace {
+    /// All `d` coordinates.
+    Full,
+    /// The range of the `H_i` (`r < d`): `x = Uy + z` with `z` in the null directions, which
+    /// linearized SGD never moves, so `‖x_k‖² = ‖y_k‖² + ‖z_0‖²`. Every number of the report is
+    /// of the range part `y_k`; the random start is a uniform unit vector *in the range*
+    /// (`z_0 = 0`), a given start is split.
+    Range {
+        /// The reduction.
+        reduction: crate::reduction::ReductionInfo,
+        /// `‖z_0‖²`, the constant part of `‖x_k‖²` in the null directions.
+        null_part_sq: f64,
+    },
 }
 
 /// Simulate `params.trials` trajectories of linearized SGD on `instance` for `params.steps`
@@ -357,7 +409,7 @@ pub fn simulate(instance: &Instance, params: &SimParams) -> Result<Simulation, S
 }
 
 /// Trials are simulated in chunks of this many.
-const CHUNK: usize = 512;
+pub(super) const CHUNK: usize = 512;
 
 /// [`simulate`], calling `progress(t)` after each chunk of `t` finished trials (for a progress
 /// bar; it does not affect the result).
@@ -449,6 +501,7 @@ pub fn simulate_with_progress(
             radius,
             times: escapes,
         }),
+        space: SimSpace::Full,
     })
 }
 
@@ -463,40 +516,105 @@ pub fn simulate_with_progress(
 /// ([`PredictionKind::Unavailable`], saying why): the simulation runs and nothing is tested.
 ///
 /// # Errors
-/// [`crate::Error::Input`] naming the bad parameter ([`SimError::field`]); a numerical failure
-/// of the spectral radius.
+/// [`crate::Error::Input`] naming the bad parameter ([`SimError::field`]);
+/// [`crate::Error::Limit`] when the run needs more memory than the current
+/// [`crate::limits::MemoryBudget`] or more work than [`crate::limits::WorkBudget::DEFAULT`]
+/// ([`resources`]); a numerical failure of the spectral radius.
 pub fn run(
     instance: &Instance,
     params: &SimParams,
     progress: &(dyn Fn(usize) + Sync),
 ) -> crate::Result<Comparison> {
-    let sim = simulate_with_progress(instance, params, progress)
-        .map_err(|e| crate::Error::input(e.field(), &e))?;
-    match instance.sampling() {
+    let fail = |e: SimError| crate::Error::invalid(e.kind(), e.field(), &e);
+    validate(instance, params).map_err(fail)?;
+    // The trajectories run on the range of the H_i, at a safe scale (crate::reduction): the
+    // null directions never move, and γH_B is unchanged by the rescaling.
+    let red = crate::reduction::Reduction::of(instance, &crate::Tolerances::default())?;
+    let reduced = red.instance();
+    let mut sub = params.clone();
+    let mut null_part_sq = 0.0;
+    if red.has_null_part() {
+        if let X0::Given(x) = &params.x0 {
+            let (y, z2) = red.split(x);
+            let (y2, x2): (f64, f64) =
+                (y.iter().map(|v| v * v).sum(), x.iter().map(|v| v * v).sum());
+            let tol = crate::Tolerances::default().null_space;
+            if y2.sqrt() <= tol.at_scale(x2.sqrt()) {
+                return Err(crate::Error::invalid(crate::error::ErrorKind::OutOfRange,
+                    "x0",
+                    format!(
+                        "x0 lies in the null space of every H_i (its part in their range is {:.1e} of its norm, at most the null-space tolerance {:e}): linearized SGD never moves it (‖x_k‖ = ‖x_0‖ for every k), so there is nothing to simulate",
+                        (y2 / x2).sqrt(),
+                        tol.value()
+                    ),
+                ));
+            }
+            null_part_sq = z2;
+            sub.x0 = X0::Given(y);
+            // ‖x_k‖ ≥ r ⇔ ‖y_k‖² ≥ r² − ‖z_0‖².
+            sub.escape_radius = params
+                .escape_radius
+                .map(|r| (r * r - z2).max(0.0).sqrt().max(f64::MIN_POSITIVE));
+        }
+    }
+    // The budgets are those of the simulation that runs: the reduced one.
+    let need = resources(reduced, &sub);
+    crate::limits::MemoryBudget::current().check(need.memory_field, "simulating", need.memory)?;
+    crate::limits::WorkBudget::default().check(
+        "steps/trials",
+        format!(
+            "simulating {} trials of {} steps (B = {}, in r = {} of d = {} dimensions)",
+            params.trials,
+            params.steps,
+            instance.batch_size().get(),
+            reduced.d(),
+            instance.d()
+        ),
+        need.work,
+        "ask for fewer trials or steps",
+    )?;
+    let sim = simulate_with_progress(reduced, &sub, progress).map_err(fail)?;
+    let mut c = match reduced.sampling() {
         Sampling::WithoutReplacement | Sampling::WithReplacement => {
-            let op = MeanSquareOperator::of(instance)?;
+            let op = MeanSquareOperator::of(reduced)?;
             let prediction = Prediction::for_simulation(&op, &sim);
-            let rho = crate::mean_square::spectral_radius(instance)?;
-            Ok(compare(sim, prediction, Some(rho.ln())))
+            let rho = crate::mean_square::spectral_radius(reduced)?;
+            compare(sim, prediction, Some(rho.ln()))
         }
         Sampling::RandomReshuffling => {
             use crate::mean_square::reshuffling;
-            let (n, b) = (instance.n(), instance.batch_size().get());
-            match reshuffling::feasibility(n, instance.d(), b) {
+            let (n, b) = (reduced.n(), reduced.batch_size().get());
+            match reshuffling::feasibility(n, reduced.d(), b) {
                 Ok(_) => {
                     let k = n / b;
-                    let epoch = reshuffling::epoch_operator(instance, b, instance.gamma().get())?;
+                    let epoch = reshuffling::epoch_operator(reduced, b, reduced.gamma().get())?;
                     let rho = crate::linalg::sym_lambda_max(epoch.as_ref())?.unwrap_or(0.0);
                     let prediction = Prediction::per_epoch(epoch.as_ref(), k, &sim);
-                    Ok(compare(sim, prediction, Some(rho.ln() / k as f64)))
+                    compare(sim, prediction, Some(rho.ln() / k as f64))
                 }
                 Err(why) => {
                     let prediction = Prediction::unavailable(why.to_string(), &sim);
-                    Ok(compare(sim, prediction, None))
+                    compare(sim, prediction, None)
                 }
             }
         }
+    };
+    // Report the input's setting: its γ, d, start and escape radius.
+    let s = &mut c.simulation;
+    s.gamma = instance.gamma().get();
+    s.d = instance.d();
+    if red.has_null_part() {
+        s.space = SimSpace::Range {
+            reduction: red.info(),
+            null_part_sq,
+        };
+        s.params.x0 = params.x0.clone();
+        if let (Some(e), Some(r)) = (&mut s.escape, params.escape_radius) {
+            e.radius = r;
+        }
+        s.params.escape_radius = params.escape_radius;
     }
+    Ok(c)
 }
 
 /// The same samples and `γ` under full-batch gradient descent (`B = N`, without replacement:
@@ -546,6 +664,12 @@ fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {
         if v.iter().any(|x| !x.is_finite()) || v.iter().all(|&x| x == 0.0) {
             return Err(SimError::X0Degenerate);
         }
+        let norm_sq = v.iter().map(|x| x * x).sum::<f64>();
+        if !(norm_sq.is_finite() && norm_sq >= f64::MIN_POSITIVE) {
+            return Err(SimError::X0Scale(
+                v.iter().fold(0.0_f64, |m, x| m.max(x.abs())),
+            ));
+        }
     }
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(SimError::Alpha(params.alpha));
@@ -554,6 +678,18 @@ fn validate(instance: &Instance, params: &SimParams) -> Result<(), SimError> {
         if !(r.is_finite() && r > 0.0) {
             return Err(SimError::EscapeRadius(r));
         }
+    }
+    let need = resources(instance, params);
+    let limit = crate::limits::MemoryBudget::current().get();
+    if need.memory > u128::from(limit) {
+        return Err(SimError::Limit {
+            field: need.memory_field,
+            message: format!(
+                "simulating needs {} of memory, more than the limit of {}",
+                crate::limits::bytes(need.memory),
+                crate::limits::bytes(u128::from(limit))
+            ),
+        });
     }
     Ok(())
 }

@@ -225,6 +225,13 @@ fn main_job_and_every_format_succeed() {
         "{out}"
     );
     assert!(scratch.join("report/report.html").is_file());
+    // The experiments on trained models run in a release build, and are announced as skipped
+    // in a debug one (this test's usual build).
+    assert!(
+        out.contains("experiment edge") != cfg!(debug_assertions)
+            && out.contains("skipped in this debug build") == cfg!(debug_assertions),
+        "{out}"
+    );
     for fmt in ["text", "json", "markdown"] {
         let o = run(&["analyze", "fixtures/d1_sgd_stable.json", "--format", fmt]);
         assert_eq!(o.status.code(), Some(0), "{fmt}: {}", stderr(&o));
@@ -237,7 +244,7 @@ fn main_job_and_every_format_succeed() {
 }
 
 /// A `.npy` file as NumPy writes it (version 1.0, C order unless `fortran`).
-fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
+pub(crate) fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
     let shape_s = match shape {
         [n] => format!("({n},)"),
         _ => format!(
@@ -519,5 +526,46 @@ fn overflowing_moments_are_an_error_not_a_verdict() {
             err.contains(name) && err.contains("overflow"),
             "{name}: {err}"
         );
+    }
+}
+
+/// `--help` lists one short line per command; a command's `--help` adds the details below its
+/// summary, and `-h` shows the summary only.
+#[test]
+fn help_is_a_summary_per_command_with_details_below() {
+    let o = run(&["--help"]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    let commands: Vec<&str> = out
+        .split("Commands:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 8, "{out}");
+    for l in &commands {
+        assert!(l.chars().count() <= 100, "a wall in the command list: {l}");
+    }
+    assert!(out.contains("the main job"), "{out}");
+    for cmd in [
+        "analyze",
+        "enumerate",
+        "simulate",
+        "verify",
+        "sweep",
+        "report",
+        "experiment",
+    ] {
+        let long = String::from_utf8(run(&[cmd, "--help"]).stdout).unwrap();
+        let short = String::from_utf8(run(&[cmd, "-h"]).stdout).unwrap();
+        let summary = short.lines().next().unwrap();
+        assert!(summary.chars().count() <= 100, "{cmd}: {summary}");
+        assert_eq!(long.lines().next(), Some(summary), "{cmd}");
+        assert_eq!(
+            long.lines().nth(1),
+            Some(""),
+            "{cmd}: details below a blank line"
+        );
+        assert!(long.len() > short.len(), "{cmd}: --help adds the details");
     }
 }

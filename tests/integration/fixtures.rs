@@ -3,8 +3,8 @@
 
 use crate::common::{analyze_file, assert_close, assert_critical_close, fixture_files, root};
 use serde_json::Value;
-use sgd_stability::criteria::CriticalGamma;
-use sgd_stability::report;
+use sgd_stability::criteria::{CriticalGamma, Verdict};
+use sgd_stability::{report, Analysis};
 
 #[test]
 fn text_report_snapshots() {
@@ -127,17 +127,77 @@ fn numbers_match_the_exact_reference() {
             e["thm35_applicable"].as_bool().unwrap(),
             "{key}: Theorem 3.5 applicability"
         );
+        assert_exact_mean_square_matches(&key, &a, e);
+    }
+}
+
+/// The words of `fixtures/expected_values.json` for a verdict.
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Accepts => "stable",
+        Verdict::Rejects => "unstable",
+        Verdict::Boundary => "boundary",
+    }
+}
+
+/// The exact mean-square criterion of `a` against the reference `e`: `γ*_exact` within 1e-12
+/// relative (`critical_gamma_exact`: sympy's exact pencil, checked by a 60-digit bisection on
+/// `ρ(L_γ)`), the exact verdict at the fixture's `γ` (`verdict_exact`, decided exactly on
+/// `2C − γD`), and `ρ(L_γ)` within 1e-12 (`ms_spectral_radius`).
+#[track_caller]
+fn assert_exact_mean_square_matches(key: &str, a: &Analysis, e: &Value) {
+    let ms = &a.mean_square.check;
+    assert_critical_close(
+        &format!("{key}: γ*_exact"),
+        ms.critical_gamma,
+        want_critical(&e["critical_gamma_exact"]),
+        1e-12,
+    );
+    assert_eq!(
+        verdict_word(ms.verdict),
+        e["verdict_exact"].as_str().unwrap(),
+        "{key}: exact mean-square verdict"
+    );
+    assert_close(
+        &format!("{key}: ρ(L_γ)"),
+        ms.value,
+        e["ms_spectral_radius"].as_f64().unwrap(),
+        1e-12,
+        1.0,
+    );
+}
+
+/// The comparison says no: a reference `γ*_exact` off by 1e-10 relative, a flipped verdict, or
+/// a `ρ(L_γ)` off by 1e-10 each make it fail.
+#[test]
+fn the_exact_mean_square_comparison_says_no_to_a_wrong_reference() {
+    let key = "overparam_gradients_n3_d5_unstable.json";
+    let a = analyze_file(&root().join("fixtures").join(key));
+    let e = expected()[key].clone();
+    assert_exact_mean_square_matches(key, &a, &e);
+    let bump = |k: &str| {
+        let x = e[k].as_f64().unwrap();
+        Value::from(x * (1.0 + 1e-10))
+    };
+    let wrong: [(&str, Value); 3] = [
+        ("critical_gamma_exact", bump("critical_gamma_exact")),
+        ("verdict_exact", Value::from("stable")),
+        ("ms_spectral_radius", bump("ms_spectral_radius")),
+    ];
+    for (k, v) in wrong {
+        let mut bad = e.clone();
+        bad[k] = v;
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            assert_exact_mean_square_matches(key, &a, &bad);
+        }));
+        assert!(caught.is_err(), "a wrong {k} was accepted");
     }
 }
 
 #[test]
 fn verdicts_match_the_exact_reference() {
     let exp = expected();
-    let word = |v: sgd_stability::criteria::Verdict| match v {
-        sgd_stability::criteria::Verdict::Accepts => "stable",
-        sgd_stability::criteria::Verdict::Rejects => "unstable",
-        sgd_stability::criteria::Verdict::Boundary => "boundary",
-    };
+    let word = verdict_word;
     for f in fixture_files() {
         let key = f.file_name().unwrap().to_str().unwrap().to_owned();
         let e = &exp[&key];
@@ -165,7 +225,7 @@ fn overparameterized_minimum_is_stable_not_boundary() {
     let a = analyze_file(&root().join("fixtures/overparam_null_direction_d3.json"));
     assert_eq!(a.summary.null_dim, 1);
     assert_close("λ_max", a.thm33.value, 1.0, 1e-14, 1.0);
-    assert_eq!(a.thm33.verdict, sgd_stability::criteria::Verdict::Accepts);
+    assert_eq!(a.thm33.verdict, Verdict::Accepts);
 }
 
 #[test]
@@ -308,7 +368,6 @@ fn the_ordering_check_says_no_when_an_ordering_is_broken() {
 
 #[test]
 fn exact_verdicts_of_the_fixtures_cited_in_fixtures_readme() {
-    use sgd_stability::criteria::Verdict;
     // Theorem 3.3 rejects, yet the minimum is mean-square stable (Theorem 3.3 is not necessary).
     let a = analyze_file(&root().join("fixtures/d2_thm33_rejects_mean_square_stable.json"));
     assert_eq!(a.thm33.verdict, Verdict::Rejects);

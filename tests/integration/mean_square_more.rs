@@ -37,7 +37,15 @@ fn load_path(p: &std::path::Path) -> Instance {
 }
 
 fn sweep(inst: &Instance, rr: SweepReshuffling) -> mean_square::Sweep {
-    mean_square::sweep(inst, &tol(), &Params::default(), rr).unwrap()
+    mean_square::sweep(
+        inst,
+        &tol(),
+        &Params::default(),
+        rr,
+        &mean_square::BatchSizes::Every,
+        sgd_stability::enumerate::Progress::Hidden,
+    )
+    .unwrap()
 }
 
 fn random_instances() -> Vec<Instance> {

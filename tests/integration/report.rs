@@ -151,8 +151,14 @@ fn report_cli_errors_and_old_report_kept() {
     );
 }
 
+/// Whether this run is CI's (`CI=true`, as `.ci/run` and the usual CI services set it).
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
 /// Open report.html in headless Chromium and check that every figure rendered (each inline SVG
-/// has a non-zero box). Skips, saying why, where no browser is installed (.ci/run installs one).
+/// has a non-zero box). Where no browser is installed it skips, saying why — except under
+/// `CI=true`, where it fails: `.ci/run` installs Chromium, and a CI run must not pass by skipping.
 #[test]
 fn report_renders_in_a_real_browser() {
     let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
@@ -164,6 +170,10 @@ fn report_renders_in_a_real_browser() {
                 .is_ok_and(|o| o.status.success())
         })
     else {
+        assert!(
+            !in_ci(),
+            "no chromium on PATH under CI=true: .ci/run installs one (apt-get install chromium); in CI this test fails rather than pass by skipping"
+        );
         println!("SKIPPED report_renders_in_a_real_browser: no chromium on PATH (apt-get install chromium)");
         return;
     };
@@ -222,6 +232,35 @@ fn report_renders_in_a_real_browser() {
             "figure rendered at {b}"
         );
     }
+}
+
+/// The browser test without a browser (an empty PATH): it fails under `CI=true` and skips,
+/// saying so, outside CI. Runs this test binary on that one test.
+#[test]
+fn the_browser_test_fails_in_ci_without_a_browser() {
+    let run = |ci: &str| {
+        Command::new(std::env::current_exe().unwrap())
+            .args([
+                "report::report_renders_in_a_real_browser",
+                "--exact",
+                "--nocapture",
+            ])
+            .env("PATH", "")
+            .env("CI", ci)
+            .output()
+            .unwrap()
+    };
+    let o = run("true");
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!o.status.success(), "CI=true without a browser must fail");
+    assert!(said.contains("no chromium on PATH under CI=true"), "{said}");
+    let o = run("false");
+    assert!(o.status.success(), "outside CI it skips");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("SKIPPED report_renders_in_a_real_browser"));
 }
 
 /// `report` exits 1 when a check expected to hold fails: here a proof step that is false (the

@@ -260,7 +260,7 @@ fn analyze_mixes_schemes_in_one_report() {
     assert!(v[1]["ms_spectral_radius"].is_null());
     let (code, text, _) = cli(&["analyze", "fixtures/d1_sgd_unstable.json", DATA]);
     assert_eq!(code, 0);
-    assert!(text.contains("== d1_sgd_unstable ==") && text.contains("== reshuffling_d2_n4_b2 =="));
+    assert!(text.contains("== d1_sgd_unstable:") && text.contains("== reshuffling_d2_n4_b2:"));
 }
 
 /// `d = 1`, `N = 4`, `B = 2`, by hand: every one of the `4! = 24` permutations cut into two

@@ -1,0 +1,241 @@
+//! The verification layer: every check the report shows, computed once per instance and
+//! handed to the renderers as finished values ([`Verification::run`]). Nothing here draws or
+//! formats a report; `report::Document` turns a [`Verification`] into figures and text.
+//!
+//! Per instance: its [`Analysis`], the exact enumeration over every minibatch against the
+//! closed forms, and (for `3 ≤ N ≤` [`BATCH_CURVE_MAX_N`]) every criterion's critical `γ`
+//! against `B`; Monte Carlo for the first stable and the first unstable instance; the
+//! derivation checker on the proof files; and the list of checks expected to hold.
+
+use crate::analysis::Analysis;
+use crate::criteria::CriticalGamma;
+use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
+use crate::error::Result;
+use crate::fmt::text_name;
+use crate::instance::{BatchSize, Instance, Sampling};
+use crate::tolerance::Tolerances;
+
+/// Batch curves are computed for instances with `3 ≤ N ≤` this.
+pub const BATCH_CURVE_MAX_N: usize = 64;
+
+/// How the report's Monte Carlo runs: `K` steps, `R` trials, one seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SimulationPlan {
+    /// `K`, the steps of every trial.
+    pub steps: usize,
+    /// `R`, the trials.
+    pub trials: usize,
+    /// The seed of every random stream.
+    pub seed: u64,
+}
+
+/// The report's Monte Carlo plan.
+pub const SIMULATION: SimulationPlan = SimulationPlan {
+    steps: 30,
+    trials: 4000,
+    seed: 2026,
+};
+
+/// An instance counts as stable for the report's Monte Carlo when `ρ(L_γ) < 1 −` this: clearly
+/// inside, so that the simulated curve decays visibly.
+const SIMULATED_STABLE_MARGIN: f64 = 1e-6;
+
+/// One check that is expected to hold; the main job fails if any does not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    /// What was checked.
+    pub what: String,
+    /// Whether it held.
+    pub holds: bool,
+}
+
+/// Every criterion's critical `γ` at one batch size (`None` when unbounded or none accepted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchPoint {
+    /// `B`.
+    pub batch_size: usize,
+    /// `γ*_GD = 2/λ_max(H)` (does not depend on `B`).
+    pub gd: Option<f64>,
+    /// `γ*_3.3`.
+    pub thm33: Option<f64>,
+    /// `γ*_exact`.
+    pub exact: Option<f64>,
+    /// `2/tr(H)`, and whether Theorem 3.5's hypotheses hold at this `B`.
+    pub thm35: Option<(f64, bool)>,
+}
+
+/// One instance's critical `γ` against `B`, without replacement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchCurve {
+    /// The instance's name.
+    pub name: String,
+    /// `N`.
+    pub n: usize,
+    /// The sampling scheme of the curve.
+    pub sampling: Sampling,
+    /// One point per `B = 1..N`.
+    pub points: Vec<BatchPoint>,
+}
+
+/// Everything a verification report shows, computed.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    /// The instances analyzed, in input order.
+    pub analyses: Vec<Analysis>,
+    /// Enumeration over every minibatch against the closed form, exact, per instance (`None`
+    /// when above the limit).
+    pub enumerations: Vec<Option<EnumerationCheck>>,
+    /// Critical `γ` against `B` per instance with `3 ≤ N ≤` [`BATCH_CURVE_MAX_N`].
+    pub batch_curves: Vec<BatchCurve>,
+    /// Monte Carlo against the exact curve, for the first stable and the first unstable
+    /// instance.
+    pub simulations: Vec<crate::simulate::Comparison>,
+    /// The derivation checker's reports, one per proof file.
+    pub proofs: Vec<crate::proof::FileReport>,
+    /// The checks expected to hold: per instance its orderings and its enumeration, then the
+    /// simulations, then every proof step.
+    pub expectations: Vec<Expectation>,
+}
+
+fn finite(g: CriticalGamma) -> Option<f64> {
+    match g {
+        CriticalGamma::Finite(x) => Some(x),
+        _ => None,
+    }
+}
+
+fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurve>> {
+    let n = instance.n();
+    if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
+        return Ok(None);
+    }
+    let mut points = Vec::with_capacity(n);
+    for b in 1..=n {
+        let inst = instance
+            .clone()
+            .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
+        let a = Analysis::of(&inst, tol)?;
+        points.push(BatchPoint {
+            batch_size: b,
+            gd: finite(a.gd.critical_gamma),
+            thm33: finite(a.thm33.critical_gamma),
+            exact: finite(a.mean_square.check.critical_gamma),
+            thm35: finite(a.thm35.check.critical_gamma).map(|g| (g, a.thm35.hypotheses.hold())),
+        });
+    }
+    Ok(Some(BatchCurve {
+        name: instance.name().to_owned(),
+        n,
+        sampling: Sampling::WithoutReplacement,
+        points,
+    }))
+}
+
+/// The name a proof file is shown under: its file stem.
+#[must_use]
+pub fn proof_name(f: &crate::proof::FileReport) -> String {
+    std::path::Path::new(&f.path)
+        .file_stem()
+        .map_or_else(|| f.path.clone(), |s| s.to_string_lossy().into_owned())
+}
+
+impl Verification {
+    /// Analyze, enumerate, simulate and check everything for `instances` and `proof_files`.
+    ///
+    /// # Errors
+    /// A numerical failure; [`crate::Error::Input`] on `sampling` for an instance under random
+    /// reshuffling (every check here is of the i.i.d. schemes; see [`Analysis::of`]); as
+    /// [`crate::proof::verify`] for the proof files.
+    pub fn run(
+        instances: &[Instance],
+        proof_files: &[std::path::PathBuf],
+        tol: &Tolerances,
+    ) -> Result<Self> {
+        let mut analyses = Vec::new();
+        let mut enumerations = Vec::new();
+        let mut batch_curves = Vec::new();
+        let mut expectations = Vec::new();
+        for inst in instances {
+            let a = Analysis::of(inst, tol)?;
+            for o in &a.orderings {
+                expectations.push(Expectation {
+                    what: format!("{}: {}", text_name(&a.summary.name), o.relation),
+                    holds: o.holds,
+                });
+            }
+            let e =
+                EnumerationCheck::run(inst, Arithmetic::Exact, &Params::default(), tol.agreement)
+                    .ok();
+            if let Some(e) = &e {
+                expectations.push(Expectation {
+                    what: format!(
+                        "{}: every-minibatch enumeration == closed form (exact)",
+                        text_name(&a.summary.name)
+                    ),
+                    holds: e.agrees(),
+                });
+            }
+            enumerations.push(e);
+            if let Some(c) = batch_curve(inst, tol)? {
+                batch_curves.push(c);
+            }
+            analyses.push(a);
+        }
+        // One stable (ρ < 1) and one unstable instance, the first of each in input order.
+        let mut simulations = Vec::new();
+        let stable = analyses.iter().position(|a| {
+            a.mean_square.check.verdict == crate::criteria::Verdict::Accepts
+                && a.mean_square.check.value < 1.0 - SIMULATED_STABLE_MARGIN
+        });
+        let unstable = analyses
+            .iter()
+            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Rejects);
+        for k in [stable, unstable].into_iter().flatten() {
+            let params = crate::simulate::SimParams::new(
+                SIMULATION.steps,
+                SIMULATION.trials,
+                SIMULATION.seed,
+            );
+            let c = crate::simulate::run(&instances[k], &params, &|_| {})?;
+            expectations.push(Expectation {
+                what: format!(
+                    "{}: Monte Carlo E‖x_k‖² agrees with the exact tr L_γ^k (family-wise α = {})",
+                    text_name(&analyses[k].summary.name),
+                    c.agreement.alpha
+                ),
+                holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
+            });
+            simulations.push(c);
+        }
+        let proofs = if proof_files.is_empty() {
+            Vec::new()
+        } else {
+            crate::proof::verify(proof_files, &crate::proof::VerifyParams::default())?.0
+        };
+        for f in &proofs {
+            let name = proof_name(f);
+            for item in &f.items {
+                let crate::proof::ItemReport::Step(step) = item else {
+                    continue;
+                };
+                expectations.push(Expectation {
+                    what: format!(
+                        "{}: step {} meets its expectation ({})",
+                        text_name(&name),
+                        step.label,
+                        step.verdict
+                    ),
+                    holds: step.met,
+                });
+            }
+        }
+        Ok(Self {
+            analyses,
+            enumerations,
+            batch_curves,
+            simulations,
+            proofs,
+            expectations,
+        })
+    }
+}
