@@ -104,7 +104,7 @@ impl Field for Iv {
         let mid = (&self.lo + &self.hi) / BigRational::from_integer(2.into());
         format!(
             "≈{}",
-            crate::report::sig(ToPrimitive::to_f64(&mid).unwrap_or(f64::NAN))
+            crate::fmt::sig(ToPrimitive::to_f64(&mid).unwrap_or(f64::NAN))
         )
     }
     fn nil() -> Self {

@@ -206,7 +206,7 @@ fn spectral_fast<T: Field>(
             Func::Rho => lo.abs().max(hi.abs()),
             _ => hi.max(0.0).sqrt(),
         };
-        format!("≈{}", crate::report::sig(v))
+        format!("≈{}", crate::fmt::sig(v))
     };
     Ok(Some(RelEval {
         truth: if truth { Truth::True } else { Truth::False },
