@@ -26,6 +26,10 @@ pub const MAX_NESTING: usize = 40;
 /// A power's exponent literal, and the exponent after `(e^a)^b` is merged to `e^(ab)`.
 pub const MAX_EXPONENT: u32 = 64;
 
+/// At most this many `sum_{j!=i}` over an already bound `i` in one claim: each is read as
+/// `sum_j f(j) − f(i)` and copies its body, so nested ones double the claim.
+pub const MAX_EXCLUDING_SUMS: usize = 6;
+
 /// The total degree of a claim's side (in all letters and scalar symbols, with `H` and `c`
 /// counting 1, `Σ` 2), computed with checked arithmetic.
 pub const MAX_DEGREE: u32 = 96;

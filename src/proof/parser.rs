@@ -12,7 +12,7 @@ use super::ast::{
     Sign, SumDomain, SumSpec, Sym,
 };
 use super::lexer::{lex, Tok, Token};
-use super::limits::{MAX_DEGREE, MAX_EXPONENT, MAX_KRON_POWER, MAX_NESTING};
+use super::limits::{MAX_DEGREE, MAX_EXCLUDING_SUMS, MAX_EXPONENT, MAX_KRON_POWER, MAX_NESTING};
 use num_rational::BigRational;
 use num_traits::{ToPrimitive, Zero};
 
@@ -41,6 +41,7 @@ pub fn parse_claim(text: &str, line: usize, offset: usize) -> Result<Claim, Pars
         bound: Vec::new(),
         in_batch_mean: false,
         depth: 0,
+        exclusions: 0,
     };
     let claim = p.claim()?;
     check_scoping(&claim, line)?;
@@ -92,10 +93,13 @@ struct Parser<'a> {
     pos: usize,
     line: usize,
     end_col: usize,
-    /// Index variables bound by enclosing sums / means, with the binder's column.
-    bound: Vec<(String, usize)>,
+    /// The indices bound around the current position: name, column of the binder, and
+    /// whether it ranges over the samples or the batch members.
+    bound: Vec<(String, usize, SumDomain)>,
     in_batch_mean: bool,
     depth: usize,
+    /// `sum_{j!=i}` rewrites with an outer `i` so far (each copies its body once).
+    exclusions: usize,
 }
 
 impl Parser<'_> {
@@ -356,10 +360,11 @@ impl Parser<'_> {
         &mut self,
         vars: &[String],
         col: usize,
+        domain: SumDomain,
         f: impl FnOnce(&mut Self) -> PResult<T>,
     ) -> PResult<T> {
         for v in vars {
-            if let Some((_, at)) = self.bound.iter().find(|(b, _)| b == v) {
+            if let Some((_, at, _)) = self.bound.iter().find(|(b, _, _)| b == v) {
                 return self.err(
                     col,
                     format!(
@@ -369,7 +374,7 @@ impl Parser<'_> {
             }
         }
         let n = self.bound.len();
-        self.bound.extend(vars.iter().map(|v| (v.clone(), col)));
+        self.bound.extend(vars.iter().map(|v| (v.clone(), col, domain)));
         let r = f(self);
         self.bound.truncate(n);
         r
@@ -387,14 +392,71 @@ impl Parser<'_> {
         if spec.domain == SumDomain::Batch && !self.in_batch_mean {
             return self.err(col, "a sum over `i in B` is only defined inside E_B[…]");
         }
+        if let Some(e) = self.sum_excluding_outer(col, &spec)? {
+            return Ok(e);
+        }
         let vars = spec.vars.clone();
-        let body = self.with_bound(&vars, col, Self::term)?;
+        let body = self.with_bound(&vars, col, spec.domain, Self::term)?;
         let shape = body.shape;
         Ok(Expr {
             kind: ExprKind::Sum(spec, Box::new(body)),
             col,
             shape,
         })
+    }
+
+    /// `sum_{j!=i} f(j)` where `i` is already bound by an enclosing sum or mean: the sum over
+    /// `j` alone, without the term `j = i`, read as `sum_j f(j) − f(i)` (exact: `i` is one of the
+    /// values `j` ranges over). Over the batch (`sum_{j!=i in B}`) `i` must be a batch position
+    /// itself, bound by an enclosing `sum_{i in B}`; positions are distinct, so the same
+    /// rewrite holds. `None` when the spec binds no outer index.
+    fn sum_excluding_outer(&mut self, col: usize, spec: &SumSpec) -> PResult<Option<Expr>> {
+        if spec.rule != PairRule::Distinct || spec.vars.len() != 2 {
+            return Ok(None);
+        }
+        let outer_of = |p: &Self, v: &str| p.bound.iter().find(|(b, _, _)| b == v).cloned();
+        let (inner, (outer, _, outer_domain)) =
+            match (outer_of(self, &spec.vars[0]), outer_of(self, &spec.vars[1])) {
+                (None, Some(o)) => (spec.vars[0].clone(), o),
+                (Some(o), None) => (spec.vars[1].clone(), o),
+                _ => return Ok(None),
+            };
+        if spec.domain == SumDomain::Batch && outer_domain != SumDomain::Batch {
+            return self.err(
+                col,
+                format!(
+                    "`{outer}` ranges over the samples, `{inner}` over the batch members: `sum_{{{inner}!={outer} in B}}` is not defined (a sample may be in the batch any number of times)"
+                ),
+            );
+        }
+        self.exclusions += 1;
+        if self.exclusions > MAX_EXCLUDING_SUMS {
+            return self.err(
+                col,
+                format!("more than {MAX_EXCLUDING_SUMS} sums `sum_{{j!=i}}` over an outer index in one claim (limit)"),
+            );
+        }
+        let body = self.with_bound(std::slice::from_ref(&inner), col, spec.domain, Self::term)?;
+        let shape = body.shape;
+        let mut diagonal = body.clone();
+        rename_index(&mut diagonal, &inner, &outer);
+        let all = Expr {
+            kind: ExprKind::Sum(
+                SumSpec {
+                    vars: vec![inner],
+                    rule: PairRule::All,
+                    domain: spec.domain,
+                },
+                Box::new(body),
+            ),
+            col,
+            shape,
+        };
+        Ok(Some(Expr {
+            kind: ExprKind::Add(vec![(Sign::Plus, all), (Sign::Minus, diagonal)]),
+            col,
+            shape,
+        }))
     }
 
     fn power(&mut self) -> PResult<Expr> {
@@ -534,7 +596,7 @@ impl Parser<'_> {
             }
             Some(v) if is_index_name(v) => {
                 let vars = [v.to_owned()];
-                let body = self.with_bound(&vars, col, Self::expr)?;
+                let body = self.with_bound(&vars, col, SumDomain::Samples, Self::expr)?;
                 ExprKind::SampleMean(v.to_owned(), Box::new(body))
             }
             _ => {
@@ -807,6 +869,28 @@ fn parse_sum_spec(sub: &str) -> Result<SumSpec, String> {
     })
 }
 
+/// Replace the index `from` by `to` everywhere in `e` (neither is re-bound inside `e`: the
+/// parser refuses a re-bound index).
+fn rename_index(e: &mut Expr, from: &str, to: &str) {
+    match &mut e.kind {
+        ExprKind::Num(_) | ExprKind::Sym(_) => {}
+        ExprKind::Fam(_, v) => {
+            if v == from {
+                *v = to.to_owned();
+            }
+        }
+        ExprKind::Neg(a)
+        | ExprKind::Pow(a, _)
+        | ExprKind::Transpose(a)
+        | ExprKind::Sum(_, a)
+        | ExprKind::BatchMean(a)
+        | ExprKind::SampleMean(_, a) => rename_index(a, from, to),
+        ExprKind::Add(ts) => ts.iter_mut().for_each(|(_, t)| rename_index(t, from, to)),
+        ExprKind::Mul(fs) => fs.iter_mut().for_each(|f| rename_index(&mut f.expr, from, to)),
+        ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_index(a, from, to)),
+    }
+}
+
 /// An index may not be free (universally quantified) in one place and bound by a sum or mean
 /// in another place of the same claim.
 fn check_scoping(claim: &Claim, line: usize) -> PResult<()> {
@@ -865,11 +949,39 @@ mod tests {
 
     #[test]
     fn an_inner_sum_cannot_rebind_an_index() {
-        let e = err("sum_i H_i*sum_{j!=i} H_j = N^2*H^2");
+        let e = err("sum_i H_i*sum_{i,j} H_j = N^2*H^2");
         assert!(e.message.contains("already bound"), "{e}");
         assert_eq!(e.col, 11);
         let e = err("sum_i E_i[H_i] = H");
         assert!(e.message.contains("already bound"), "{e}");
+        let e = err("sum_i H_i*sum_{i<j} H_j = N^2*H^2");
+        assert!(e.message.contains("already bound"), "{e}");
+    }
+
+    #[test]
+    fn an_inner_sum_excluding_an_outer_index_is_the_sum_minus_that_term() {
+        let c = parse_claim("sum_i H_i*sum_{j!=i} H_j = H", 1, 0).unwrap();
+        let lhs = &c.sides()[0];
+        let ExprKind::Sum(spec, body) = &lhs.kind else {
+            panic!("{lhs:?}")
+        };
+        assert_eq!(spec.vars, ["i"]);
+        let ExprKind::Mul(fs) = &body.kind else {
+            panic!("{body:?}")
+        };
+        let ExprKind::Add(ts) = &fs[1].expr.kind else {
+            panic!("{:?}", fs[1])
+        };
+        assert!(matches!(&ts[0].1.kind, ExprKind::Sum(s, _) if s.vars == ["j"] && s.rule == PairRule::All));
+        assert_eq!(ts[1].0, Sign::Minus);
+        assert!(matches!(&ts[1].1.kind, ExprKind::Fam(_, v) if v == "i"));
+        // Over the batch the outer index must be a batch position too.
+        let e = parse_claim("E_B[sum_i H_i*sum_{j!=i in B} H_j] = H", 1, 0).unwrap_err();
+        assert!(e.message.contains("not defined"), "{e}");
+        assert!(parse_claim("E_B[sum_{i in B} H_i*sum_{j!=i in B} H_j] = H", 1, 0).is_ok());
+        let deep = "sum_a H_a*sum_{b!=a} H_b*sum_{c!=b} H_c*sum_{e!=c} H_e*sum_{f!=e} H_f*sum_{g!=f} H_g*sum_{h!=g} H_h*sum_{k!=h} H_k = H";
+        let e = parse_claim(deep, 1, 0).unwrap_err();
+        assert!(e.message.contains("(limit)"), "{e}");
     }
 
     #[test]

@@ -83,11 +83,29 @@ fn wrapped_degree_in_d_and_c_is_refused_or_refuted() {
 
 /// An inner `sum_{j != i}` rebound `i`: now a parse error; the pair sum is the way to write it,
 /// and is decided correctly either way round.
+/// `sum_{j!=i}` inside `sum_i` used to re-bind `i` silently, "proving" a false claim and
+/// refuting a true one. An index that is bound cannot be bound again; `sum_{j!=i}` over an
+/// outer `i` binds only `j` and means the sum over `j ≠ i`.
 #[test]
 fn an_inner_sum_cannot_rebind_an_index() {
+    let r = check(&[
+        "step true: sum_i H_i*sum_{j!=i} H_j = N^2*H^2 - sum_i H_i^2",
+        "step false: sum_i H_i*sum_{j!=i} H_j = (N-1)*N^2*H^2",
+        "step batch: E_B[sum_{i in B} H_i*sum_{j!=i in B} H_j] = E_B[(sum_{i in B} H_i)^2 - sum_{i in B} H_i^2]",
+        "step batch false: E_B[sum_{i in B} H_i*sum_{j!=i in B} H_j] = E_B[(sum_{i in B} H_i)^2]",
+    ]);
+    for k in [0, 2] {
+        assert!(
+            matches!(r[k].verdict, Verdict::Proved { .. }),
+            "{:#?}",
+            r[k]
+        );
+    }
+    assert_refuted(&r[1]);
+    assert_refuted(&r[3]);
     for claim in [
-        "sum_i H_i*sum_{j!=i} H_j = (N-1)*N^2*H^2",
-        "sum_i H_i*sum_{j!=i} H_j = N^2*H^2 - sum_i H_i^2",
+        "sum_i H_i*sum_{i,j} H_j = N^2*H^2",
+        "sum_i H_i*sum_{i<j} H_j = N^2*H^2",
     ] {
         let e = refused(&format!("proof \"x\"\nstep x: {claim}\n"));
         assert!(e.starts_with("2:19:") && e.contains("already bound"), "{e}");
