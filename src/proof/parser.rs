@@ -374,7 +374,8 @@ impl Parser<'_> {
             }
         }
         let n = self.bound.len();
-        self.bound.extend(vars.iter().map(|v| (v.clone(), col, domain)));
+        self.bound
+            .extend(vars.iter().map(|v| (v.clone(), col, domain)));
         let r = f(self);
         self.bound.truncate(n);
         r
@@ -886,7 +887,9 @@ fn rename_index(e: &mut Expr, from: &str, to: &str) {
         | ExprKind::BatchMean(a)
         | ExprKind::SampleMean(_, a) => rename_index(a, from, to),
         ExprKind::Add(ts) => ts.iter_mut().for_each(|(_, t)| rename_index(t, from, to)),
-        ExprKind::Mul(fs) => fs.iter_mut().for_each(|f| rename_index(&mut f.expr, from, to)),
+        ExprKind::Mul(fs) => fs
+            .iter_mut()
+            .for_each(|f| rename_index(&mut f.expr, from, to)),
         ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_index(a, from, to)),
     }
 }
@@ -972,7 +975,9 @@ mod tests {
         let ExprKind::Add(ts) = &fs[1].expr.kind else {
             panic!("{:?}", fs[1])
         };
-        assert!(matches!(&ts[0].1.kind, ExprKind::Sum(s, _) if s.vars == ["j"] && s.rule == PairRule::All));
+        assert!(
+            matches!(&ts[0].1.kind, ExprKind::Sum(s, _) if s.vars == ["j"] && s.rule == PairRule::All)
+        );
         assert_eq!(ts[1].0, Sign::Minus);
         assert!(matches!(&ts[1].1.kind, ExprKind::Fam(_, v) if v == "i"));
         // Over the batch the outer index must be a batch position too.

@@ -53,7 +53,10 @@ fn corrections<'a>(f: &'a FileReport, label: &str) -> Vec<&'a StepReport> {
             s.correction_of.as_deref().is_some_and(|c| {
                 // `correction of (27), s² = Σ`: the label is before the comma.
                 let c = c.split(',').next().unwrap_or(c).trim();
-                label == c || label.strip_prefix(c).is_some_and(|rest| rest.starts_with(' '))
+                label == c
+                    || label
+                        .strip_prefix(c)
+                        .is_some_and(|rest| rest.starts_with(' '))
             })
         })
         .collect()

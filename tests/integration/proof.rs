@@ -269,7 +269,7 @@ fn the_summary_separates_the_classes_and_lists_the_errata() {
     )
     .unwrap();
     let r = check_file("t.lecture", &f, &params());
-    let text = sgd_stability::report::verify_text(&[r.clone()]);
+    let text = sgd_stability::report::verify_text(std::slice::from_ref(&r));
     assert!(
         text.contains(
             "Summary: 5 steps: proved 4, tested 0, searched 1, refuted 1, inconclusive 0"
@@ -283,7 +283,7 @@ fn the_summary_separates_the_classes_and_lists_the_errata() {
         "{text}"
     );
     assert!(text.contains("t (2): fails"), "{text}");
-    let md = sgd_stability::report::verify_markdown(&[r.clone()]);
+    let md = sgd_stability::report::verify_markdown(std::slice::from_ref(&r));
     assert!(
         md.contains("| proved |") && md.contains("| erratum | as printed | correction |"),
         "{md}"
