@@ -1,5 +1,6 @@
-//! The derivation checker's summary: per proof file, how many steps hold, fail, or were only
-//! searched without a counterexample.
+//! The derivation checker's summary: per proof file, how many steps are proved, tested,
+//! searched without a counterexample, errata of the lecture (refuted as the file expects), or
+//! not as expected.
 
 use super::{err, style, SIZE};
 use plotters::prelude::*;
@@ -9,14 +10,16 @@ use plotters::prelude::*;
 pub struct ProofBar {
     /// A short name (the file stem).
     pub name: String,
-    /// Steps that hold (symbolically or on every exact instance tried).
-    pub holds: usize,
+    /// Steps proved for every value of their symbols.
+    pub proved: usize,
+    /// Equalities that held exactly on every instance tried (not proofs).
+    pub tested: usize,
     /// Inequalities with no counterexample found (not proofs).
-    pub no_counterexample: usize,
+    pub searched: usize,
     /// Steps of the lecture as printed that fail (or are ill-typed, or hold only as an
     /// inequality), as the file expects.
-    pub fails_as_printed: usize,
-    /// Steps whose verdict differs from the file's expectation.
+    pub errata: usize,
+    /// Steps whose verdict differs from the file's expectation (inconclusive ones included).
     pub unexpected: usize,
 }
 
@@ -32,8 +35,7 @@ pub fn proof_summary_svg(bars: &[ProofBar]) -> Result<String, String> {
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let total =
-            |b: &ProofBar| b.holds + b.no_counterexample + b.fails_as_printed + b.unexpected;
+        let total = |b: &ProofBar| b.proved + b.tested + b.searched + b.errata + b.unexpected;
         let x_max = bars.iter().map(total).max().unwrap_or(1) as f64 * 1.45;
         let rows = bars.len().max(1);
         let mut chart = ChartBuilder::on(&root)
@@ -66,23 +68,26 @@ pub fn proof_summary_svg(bars: &[ProofBar]) -> Result<String, String> {
                 )
             }))
             .map_err(err)?;
-        let parts: [(&str, RGBColor, Count); 4] = [
+        let parts: [(&str, RGBColor, Count); 5] = [
+            ("proved", style::STABLE, |b| b.proved),
             (
-                "holds (symbolic or exact on every instance)",
-                style::STABLE,
-                |b| b.holds,
+                "tested (exact on every instance, not proved)",
+                style::GREY,
+                |b| b.tested,
             ),
             (
                 "no counterexample found (searched, not proved)",
                 style::GREEN,
-                |b| b.no_counterexample,
+                |b| b.searched,
             ),
             (
                 "fails as printed (recorded lecture slip)",
                 style::UNSTABLE,
-                |b| b.fails_as_printed,
+                |b| b.errata,
             ),
-            ("UNEXPECTED verdict", style::BOUNDARY, |b| b.unexpected),
+            ("not as expected (or inconclusive)", style::BOUNDARY, |b| {
+                b.unexpected
+            }),
         ];
         for (idx, &(name, colour, get)) in parts.iter().enumerate() {
             let rects: Vec<Rectangle<(f64, f64)>> = bars

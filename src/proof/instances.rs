@@ -1,7 +1,10 @@
 //! Random instances for the checker: small integer "genes" (the entries a person would write),
-//! turned into the lecture's objects under the step's hypotheses, and mutated by the search.
+//! turned into the lecture's objects under the step's hypotheses, and mutated by the search;
+//! and the shapes `(d, N, B)` to try, from ranges wider than the claim's degree in each.
 
-use super::syntax::Assumptions;
+use super::ast::{
+    Assumptions, BatchSize, Claim, Commuting, Dim, Expr, ExprKind, HessianClass, Rank, Sym,
+};
 use super::value::{Mat, RawInstance};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
@@ -18,20 +21,98 @@ pub(crate) struct ShapeSpec {
     pub sampling: Sampling,
 }
 
-/// Every shape the assumptions allow, smallest first.
-pub(crate) fn shapes(a: &Assumptions) -> Vec<ShapeSpec> {
+/// How far the shapes reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Reach {
+    pub d: usize,
+    pub n: usize,
+    pub b: usize,
+}
+
+/// The degree of `e` in the symbol `s` (with `c` counting for `N` and `B`), saturating.
+fn degree_in(e: &Expr, s: Sym) -> u32 {
+    match &e.kind {
+        ExprKind::Sym(x) if *x == s => 1,
+        ExprKind::Sym(Sym::C) if matches!(s, Sym::N | Sym::B) => 1,
+        ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => 0,
+        ExprKind::Add(ts) => ts.iter().map(|(_, t)| degree_in(t, s)).max().unwrap_or(0),
+        ExprKind::Mul(fs) => fs
+            .iter()
+            .map(|f| degree_in(&f.expr, s))
+            .fold(0, u32::saturating_add),
+        ExprKind::Call(_, args) => args
+            .iter()
+            .map(|a| degree_in(a, s))
+            .fold(0, u32::saturating_add),
+        ExprKind::Pow(a, k) => degree_in(a, s).saturating_mul(*k),
+        _ => e
+            .children()
+            .iter()
+            .map(|c| degree_in(c, s))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// The number of matrix letters multiplied together (a bound on the degree of a matrix
+/// polynomial identity the claim could be: it holds in `d×d` below that size only).
+fn matrix_degree(e: &Expr) -> u32 {
+    match &e.kind {
+        ExprKind::Sym(Sym::H | Sym::Sigma | Sym::A | Sym::Q | Sym::HBatch) | ExprKind::Fam(..) => {
+            if e.shape.is_scalar() {
+                0
+            } else {
+                u32::from(matches!(e.kind, ExprKind::Sym(Sym::Sigma))) + 1
+            }
+        }
+        ExprKind::Num(_) | ExprKind::Sym(_) => 0,
+        ExprKind::Add(ts) => ts.iter().map(|(_, t)| matrix_degree(t)).max().unwrap_or(0),
+        ExprKind::Mul(fs) => fs
+            .iter()
+            .map(|f| matrix_degree(&f.expr))
+            .fold(0, u32::saturating_add),
+        ExprKind::Call(_, args) => args.iter().map(matrix_degree).fold(0, u32::saturating_add),
+        ExprKind::Pow(a, k) => matrix_degree(a).saturating_mul(*k),
+        _ => e
+            .children()
+            .iter()
+            .map(|c| matrix_degree(c))
+            .max()
+            .unwrap_or(0),
+    }
+}
+
+/// Shapes wide enough for the claim: `N` up to its degree in `N` plus two, `B` up to its degree
+/// in `B` plus one, `d` up to one more than its degree in `d` and than the number of matrices
+/// multiplied together (at least `d ≤ 3`, `N ≤ 4`, `B ≤ 3`).
+pub(crate) fn reach(claim: &Claim) -> Reach {
+    let sides = claim.sides();
+    let deg = |s: Sym| sides.iter().map(|e| degree_in(e, s)).max().unwrap_or(0);
+    let mat = sides.iter().map(|e| matrix_degree(e)).max().unwrap_or(0);
+    let clamp = |x: u32, lo: usize, hi: usize| (x as usize).clamp(lo, hi);
+    Reach {
+        d: clamp(deg(Sym::D).max(mat).saturating_add(1), 3, 8),
+        n: clamp(deg(Sym::N).saturating_add(2), 4, 12),
+        b: clamp(deg(Sym::B).saturating_add(1), 3, 10),
+    }
+}
+
+/// Every shape the assumptions allow within `reach`, smallest first.
+pub(crate) fn shapes(a: &Assumptions, reach: Reach) -> Vec<ShapeSpec> {
     let mut out = Vec::new();
     for &sampling in &a.sampling {
-        for d in 1..=3 {
-            if a.dim_one && d != 1 || a.dim_two_plus && d < 2 {
+        for d in 1..=reach.d {
+            if a.dim == Dim::One && d != 1 || a.dim == Dim::TwoOrMore && d < 2 {
                 continue;
             }
-            for n in 2..=4 {
-                for b in 1..=n.min(3) {
-                    let b = if a.batch_full { n } else { b };
-                    if a.batch_one && b != 1 || a.batch_two_plus && b < 2 {
-                        continue;
-                    }
+            for n in 1..=reach.n {
+                for b in 1..=n.min(reach.b) {
+                    let b = match a.batch {
+                        BatchSize::One => 1,
+                        BatchSize::Full => n,
+                        BatchSize::TwoOrMore if b < 2 => continue,
+                        _ => b,
+                    };
                     let s = ShapeSpec { d, n, b, sampling };
                     if !out.contains(&s) {
                         out.push(s);
@@ -114,19 +195,24 @@ impl Genes {
     /// stability questions are decided (no-op if `H = 0`).
     pub fn calibrate_gamma(&mut self, a: &Assumptions, rng: &mut ChaCha8Rng) {
         let raw = self.build(a);
-        let c: super::value::Concrete<f64> = raw.concrete();
-        let Ok((vals, _)) = <f64 as super::value::Field>::sym_eigen(&c.h) else {
+        let inv_n = 1.0 / raw.n as f64;
+        let mut h = Mat::<f64>::zeros(raw.d, raw.d);
+        for hi in &raw.hs {
+            h = h.add(&hi.to_f64());
+        }
+        let h = h.scale(&inv_n);
+        let Ok((vals, _)) = super::value::f64_eigen(&h) else {
             return;
         };
         let top = vals.last().copied().unwrap_or(0.0);
-        if top <= 0.0 {
+        if !(top > 0.0 && top.is_finite()) {
             return;
         }
         let t: f64 = rng.random_range(0.1..2.5);
         let den: i64 = rng.random_range(1..=GAMMA_DEN_MAX);
-        let num = ((t / top) * den as f64).round() as i64;
-        if num >= 1 {
-            self.gamma = (num, den);
+        let num = ((t / top) * den as f64).round();
+        if (1.0..1e12).contains(&num) {
+            self.gamma = (num as i64, den);
         }
     }
 
@@ -159,12 +245,12 @@ impl Genes {
             **slot = if fresh {
                 rng.random_range(1..=max)
             } else {
-                (**slot + if rng.random_bool(0.5) { 1 } else { -1 }).max(1)
+                (**slot + if rng.random_bool(0.5) { 1 } else { -1 }).clamp(1, 1 << 40)
             };
         } else if fresh {
             **slot = rng.random_range(-range..=range);
         } else {
-            **slot += if rng.random_bool(0.5) { 1 } else { -1 };
+            **slot = (**slot + if rng.random_bool(0.5) { 1 } else { -1 }).clamp(-1000, 1000);
         }
     }
 
@@ -195,8 +281,14 @@ impl Genes {
     pub fn size(&self) -> i64 {
         let s = self.shape;
         let mut c = self.clone();
-        let total: i64 = c.slots().iter().map(|x| x.abs()).sum();
-        (s.d * 1000 + s.n * 100 + s.b * 10) as i64 * 1000 + total
+        let total: i64 = c
+            .slots()
+            .iter()
+            .map(|x| x.saturating_abs())
+            .fold(0, i64::saturating_add);
+        ((s.d * 1000 + s.n * 100 + s.b * 10) as i64)
+            .saturating_mul(1000)
+            .saturating_add(total)
     }
 
     /// The instance these genes stand for under `a`.
@@ -209,14 +301,17 @@ impl Genes {
             let g = square(v);
             g.matmul(&g.transpose())
         };
+        let rank_one = a.rank == Rank::One;
+        let commute = a.commute == Commuting::Yes;
+        let indefinite = a.hessians == HessianClass::Symmetric;
         let mut gs = Vec::with_capacity(n);
         let hs = self
             .h
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                if a.rank_one {
-                    let g = if a.commute {
+                if rank_one {
+                    let g = if commute {
                         let k = v[d * d - 1].unsigned_abs() as usize % d;
                         Mat::from_fn(d, 1, |r, _| int(if r == k { v[0] } else { 0 }))
                     } else {
@@ -227,18 +322,18 @@ impl Genes {
                     h
                 } else {
                     gs.push(col(&self.g[i]));
-                    if a.commute {
+                    if commute {
                         Mat::from_fn(d, d, |r, c| {
                             let x = v[r];
                             int(if r != c {
                                 0
-                            } else if a.indefinite {
+                            } else if indefinite {
                                 x
                             } else {
                                 x.abs()
                             })
                         })
-                    } else if a.indefinite {
+                    } else if indefinite {
                         let s = square(v);
                         s.add(&s.transpose())
                     } else {

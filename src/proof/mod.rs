@@ -15,41 +15,62 @@
 //! - [`parse_file`] reads a file into a [`ProofFile`]; errors carry line and column.
 //! - [`check_file`] decides every step ([`check_step`]) into a [`FileReport`].
 //!
-//! How a step is decided ([`Verdict`]):
-//! - **equalities**: evaluated on random instances of several shapes `(d, N, B)` — exact
-//!   rationals, `E_B[…]` by visiting every minibatch with its probability — smallest shapes and
-//!   entries first; a false identity of low degree survives a random rational instance with small
-//!   probability (Schwartz–Zippel). If all agree and the claim lies in the symbolic fragment
-//!   (polynomials in non-commuting matrix letters), the two sides' normal forms are compared
-//!   too, as rational functions of `N`, `B`, `γ`, `d` (on a grid larger than their degree, which
-//!   decides the identity): `holds (symbolic)`. A false equality
-//!   whose `≤` (or `≥`, Loewner `⪯`/`⪰`) held on every failing instance is `holds only as ≤`.
-//! - **inequalities, Loewner orders, implications**: random instances, then hill climbing on
-//!   the violation from the worst ones; `no counterexample found (k instances)` is not a proof.
-//! - a counterexample is shrunk greedily (entries towards 0, `γ` towards 1) and confirmed in
-//!   exact arithmetic when the claim allows it.
+//! How a step is decided ([`Verdict`], [`Method`]; the full account is `proofs/README.md`):
+//! - **equalities**: both sides are reduced to normal forms — fractions of polynomials in
+//!   non-commuting matrix letters with coefficients rational in `N`, `B`, `γ`, `d`, batch
+//!   expectations `E_B[…]` replaced by their exact inclusion moments for both i.i.d. samplings.
+//!   A zero difference is `proved (normal form)` for every `N`, `B`, `γ`, `d` where the claim is
+//!   defined (the finitely many `N` where the checker's own denominators vanish are checked
+//!   case by case). A non-zero difference is not yet a refutation: the claim is evaluated
+//!   exactly on instances where the difference is non-zero, and a failing instance makes the
+//!   step `fails` (shrunk and printed); otherwise it is `inconclusive`, never a pass. Outside the
+//!   fragment an equality is `tested on k instances` — exact evaluation, not a proof.
+//! - **inequalities, Loewner orders, implications**: manifest positivity, a spectral reduction
+//!   to one eigenvalue decided exactly by Sturm sequences, or sign-equivalence of two relations
+//!   prove a step; otherwise a counterexample search (random instances, then hill climbing),
+//!   `no counterexample found (k instances)`, which is not a proof. A candidate counterexample
+//!   counts only when confirmed in exact rational arithmetic or rigorous interval arithmetic.
+//! - every resource is bounded ([`limits`]): a file beyond a limit is refused with its line and
+//!   column, never run for minutes.
 //!
 //! ```
 //! use sgd_stability::proof::{check_file, parse_file, VerifyParams, Verdict};
 //!
 //! let f = parse_file("proof \"demo\"\nstep (1): (I - gamma*H)^2 = I - 2*gamma*H + gamma^2*H^2\n")?;
 //! let r = check_file("demo.lecture", &f, &VerifyParams::default());
-//! assert_eq!(r.steps().next().unwrap().verdict, Verdict::HoldsSymbolic);
+//! assert!(matches!(r.steps().next().unwrap().verdict, Verdict::Proved { .. }));
 //! # Ok::<(), sgd_stability::proof::ParseError>(())
 //! ```
 
-mod check;
-mod degree;
+mod ast;
+mod decide;
+mod file;
 mod instances;
+mod interval;
+mod lexer;
+pub mod limits;
+mod parser;
+mod positivity;
+mod print;
+mod search;
+mod spectral;
 mod symbolic;
-mod syntax;
+mod trial;
+mod univariate;
 mod value;
+mod verdict;
+mod work;
 
-pub use check::{check_step, Counterexample, StepReport, Verdict, VerifyParams, F64_REL_TOL};
-pub use syntax::{
-    parse_claim, parse_file, Assumptions, Claim, Expect, Expr, ExprKind, Fam, Func, Item, PairRule,
-    ParseError, ProofFile, RelOp, Relation, Shape, Step, SumSpec, Sym,
+pub use ast::{
+    Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Fam, Func,
+    HessianClass, Item, MulOp, PairRule, ParseError, ProofFile, Rank, RelOp, Relation, Shape, Sign,
+    Step, SumDomain, SumSpec, Sym,
 };
+pub use file::parse_file;
+pub use parser::parse_claim;
+pub use search::Counterexample;
+use verdict::check_step_within;
+pub use verdict::{check_step, sample, Class, Method, StepReport, Verdict, VerifyParams};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -122,13 +143,18 @@ fn seed_for(path: &str, step: &Step) -> u64 {
 #[must_use]
 pub fn check_file(path: &str, file: &ProofFile, params: &VerifyParams) -> FileReport {
     use rayon::prelude::*;
+    let steps = file.steps().count().max(1) as u64;
+    let budget = limits::MAX_STEP_WORK.min(limits::MAX_FILE_WORK / steps);
     let items = file
         .items
         .par_iter()
         .map(|item| match item {
-            Item::Step(step) => {
-                ItemReport::Step(Box::new(check_step(step, params, seed_for(path, step))))
-            }
+            Item::Step(step) => ItemReport::Step(Box::new(check_step_within(
+                step,
+                params,
+                seed_for(path, step),
+                budget,
+            ))),
             Item::Note { label, text, line } => ItemReport::Note {
                 label: label.clone(),
                 text: text.clone(),

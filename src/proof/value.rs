@@ -1,34 +1,53 @@
-//! Values and evaluation: dense matrices over exact rationals or `f64`, and the evaluation of an
-//! expression on one concrete instance (batch expectations by visiting every minibatch).
+//! Values and evaluation: dense matrices over a [`Field`] — exact rationals, rigorous rational
+//! intervals, or `f64` (the search's heuristic only) — and the evaluation of an expression on
+//! one concrete instance (batch expectations by visiting every minibatch).
 
-use super::syntax::{Expr, ExprKind, Fam, Func, PairRule, Sym};
+use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
+use super::limits::MAX_BATCHES;
+use super::work;
 use crate::enumerate::{for_each_batch, route_for, Params};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
+use std::cmp::Ordering;
 use std::fmt::Debug;
 
 /// Why an expression has no value on an instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum EvalError {
-    /// The value is irrational or needs an eigen-decomposition: evaluate in `f64`.
+    /// The value is irrational or needs an eigen-decomposition: evaluate with intervals.
     NotExact,
-    /// Division by zero (the instance is outside the claim's domain).
+    /// Intervals could not decide something the value needs (a divisor or a square root's
+    /// argument whose interval contains 0, eigenvalues of an irrational matrix).
+    Imprecise,
+    /// Division by zero: the instance is outside the claim's domain.
     DivByZero,
-    /// Anything else that makes the instance unusable (e.g. a failed decomposition).
+    /// A square root of a negative number, or `eigdiag` of a matrix with a repeated eigenvalue
+    /// (the basis is not determined): outside the claim's domain.
     Undefined(String),
+    /// A floating-point value overflowed (only in `f64`, the search's heuristic).
+    Overflow,
+    /// The work limit of this evaluation was reached ([`super::work`]).
+    OutOfWork,
 }
 
-type EResult<T> = Result<T, EvalError>;
+pub(crate) type EResult<T> = Result<T, EvalError>;
 
-/// A scalar field the evaluator runs on: exact rationals or `f64`.
-pub(crate) trait Field: Clone + Debug + PartialOrd {
-    /// Whether comparisons are exact.
-    const EXACT: bool;
+/// How a decided value was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arith {
+    /// Exact rational arithmetic.
+    Exact,
+    /// Rigorous rational intervals.
+    Interval,
+}
+
+/// A scalar field the evaluator runs on.
+pub(crate) trait Field: Clone + Debug {
     /// The value as a person would write it (`3/4`, or six significant digits).
     fn show(&self) -> String;
-    fn zero() -> Self;
+    fn nil() -> Self;
     fn from_q(q: &BigRational) -> Self;
     fn from_usize(n: usize) -> Self {
         Self::from_q(&BigRational::from_integer(BigInt::from(n)))
@@ -38,39 +57,85 @@ pub(crate) trait Field: Clone + Debug + PartialOrd {
     fn mul(&self, o: &Self) -> Self;
     fn div(&self, o: &Self) -> EResult<Self>;
     fn neg(&self) -> Self;
-    fn abs(&self) -> Self;
+    fn magnitude(&self) -> Self;
+    fn larger(&self, o: &Self) -> Self;
     fn sqrt(&self) -> EResult<Self>;
-    fn to_f64(&self) -> f64;
-    fn is_zero(&self) -> bool;
-    /// Eigenvalues (ascending) and eigenvectors (columns) of a symmetric matrix.
-    fn sym_eigen(m: &Mat<Self>) -> EResult<(Vec<Self>, Mat<Self>)>;
+    fn approx(&self) -> f64;
+    /// The sign if it is known (`f64`: always, heuristically).
+    fn sign(&self) -> Option<Ordering>;
+    /// Eigenvalues of a symmetric matrix, ascending with multiplicity.
+    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>>;
+    /// `U diag(v) Uᵀ` for `M = U diag(lambda(M)) Uᵀ`.
+    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>>;
+    /// Whether a symmetric matrix is positive semidefinite, if that can be decided.
+    fn psd(m: &Mat<Self>) -> Option<bool>;
+    /// The value as an exact rational, if it is one.
+    fn rational(&self) -> Option<BigRational>;
+}
+
+/// Whether a rational symmetric matrix is positive semidefinite (`strict`: definite), from
+/// the signs of its characteristic polynomial's coefficients (it has only real roots).
+pub(crate) fn psd_rational(m: &[Vec<BigRational>], strict: bool) -> Option<bool> {
+    let p = super::univariate::charpoly(m);
+    if work::exhausted() {
+        return None;
+    }
+    let semi = super::univariate::real_rooted_nonnegative_roots(&p);
+    Some(semi && (!strict || p.c.first().is_some_and(|c| !Zero::is_zero(c))))
+}
+
+fn is_diagonal<T: Field>(m: &Mat<T>) -> bool {
+    (0..m.rows).all(|i| (0..m.cols).all(|j| i == j || m.get(i, j).sign() == Some(Ordering::Equal)))
+}
+
+/// The size of a rational in bits (numerator and denominator).
+pub(crate) fn bits(q: &BigRational) -> u64 {
+    q.numer().bits() + q.denom().bits()
+}
+
+/// Charge for an operation on rationals that reduces its result: the binary gcd is quadratic
+/// in the size.
+pub(crate) fn charge_reduced(a: &BigRational, b: &BigRational) {
+    let n = bits(a) + bits(b);
+    work::charge_bits(n, n.saturating_mul(32));
 }
 
 impl Field for BigRational {
-    const EXACT: bool = true;
     fn show(&self) -> String {
-        if self.is_integer() {
-            self.numer().to_string()
-        } else {
-            format!("{}/{}", self.numer(), self.denom())
-        }
+        super::print::rational(self)
     }
-    fn zero() -> Self {
-        Zero::zero()
+    fn nil() -> Self {
+        <BigRational as Zero>::zero()
     }
     fn from_q(q: &BigRational) -> Self {
         q.clone()
     }
     fn add(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() + o.numer());
+        }
+        charge_reduced(self, o);
         self + o
     }
     fn sub(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() - o.numer());
+        }
+        charge_reduced(self, o);
         self - o
     }
     fn mul(&self, o: &Self) -> Self {
+        if self.is_integer() && o.is_integer() {
+            work::charge_bits(bits(self), bits(o));
+            return BigRational::from_integer(self.numer() * o.numer());
+        }
+        charge_reduced(self, o);
         self * o
     }
     fn div(&self, o: &Self) -> EResult<Self> {
+        charge_reduced(self, o);
         if Zero::is_zero(o) {
             Err(EvalError::DivByZero)
         } else {
@@ -80,8 +145,15 @@ impl Field for BigRational {
     fn neg(&self) -> Self {
         -self
     }
-    fn abs(&self) -> Self {
+    fn magnitude(&self) -> Self {
         Signed::abs(self)
+    }
+    fn larger(&self, o: &Self) -> Self {
+        if self >= o {
+            self.clone()
+        } else {
+            o.clone()
+        }
     }
     fn sqrt(&self) -> EResult<Self> {
         if self.is_negative() {
@@ -96,38 +168,71 @@ impl Field for BigRational {
             Err(EvalError::NotExact)
         }
     }
-    fn to_f64(&self) -> f64 {
+    fn approx(&self) -> f64 {
         ToPrimitive::to_f64(self).unwrap_or(f64::NAN)
     }
-    fn is_zero(&self) -> bool {
-        Zero::is_zero(self)
+    fn sign(&self) -> Option<Ordering> {
+        Some(self.cmp(&<BigRational as Zero>::zero()))
     }
-    fn sym_eigen(m: &Mat<Self>) -> EResult<(Vec<Self>, Mat<Self>)> {
-        // Exact only for diagonal matrices.
-        let n = m.rows;
-        for i in 0..n {
-            for j in 0..n {
-                if i != j && !Zero::is_zero(m.get(i, j)) {
+    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
+        if !is_diagonal(m) {
+            // Exact when every eigenvalue is rational.
+            let rows = m.rows_vec();
+            let p = super::univariate::charpoly(&rows);
+            if work::exhausted() {
+                return Err(EvalError::OutOfWork);
+            }
+            let mut vals = Vec::new();
+            for (f, k) in super::univariate::squarefree_factors(&p) {
+                if f.degree() != Some(1) {
                     return Err(EvalError::NotExact);
+                }
+                let root = -f.c[0].clone() / f.c[1].clone();
+                vals.extend(std::iter::repeat(root).take(k));
+            }
+            vals.sort();
+            return Ok(vals);
+        }
+        let mut v: Vec<Self> = (0..m.rows).map(|i| m.get(i, i).clone()).collect();
+        v.sort();
+        Ok(v)
+    }
+    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
+        if !is_diagonal(m) {
+            return Err(EvalError::NotExact);
+        }
+        let n = m.rows;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| m.get(a, a).cmp(m.get(b, b)));
+        // Repeated eigenvalues: defined only if v is constant on each eigenspace.
+        for a in 0..n {
+            for b in a + 1..n {
+                let (ia, ib) = (order[a], order[b]);
+                if m.get(ia, ia) == m.get(ib, ib) && v.get(a, 0) != v.get(b, 0) {
+                    return Err(EvalError::Undefined(
+                        "eigdiag of a matrix with a repeated eigenvalue".into(),
+                    ));
                 }
             }
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| m.get(a, a).cmp(m.get(b, b)));
-        let values = order.iter().map(|&k| m.get(k, k).clone()).collect();
-        let vecs = Mat::from_fn(n, n, |i, j| {
-            if order[j] == i {
-                BigRational::from_integer(1.into())
+        Ok(Mat::from_fn(n, n, |i, j| {
+            if i == j {
+                let k = order.iter().position(|&o| o == i).unwrap_or(0);
+                v.get(k, 0).clone()
             } else {
-                Zero::zero()
+                <BigRational as Zero>::zero()
             }
-        });
-        Ok((values, vecs))
+        }))
+    }
+    fn psd(m: &Mat<Self>) -> Option<bool> {
+        psd_rational(&m.rows_vec(), false)
+    }
+    fn rational(&self) -> Option<BigRational> {
+        Some(self.clone())
     }
 }
 
 impl Field for f64 {
-    const EXACT: bool = false;
     fn show(&self) -> String {
         if f64::abs(*self) < 1e-12 {
             "0".to_owned()
@@ -135,22 +240,26 @@ impl Field for f64 {
             crate::fmt::sig(*self)
         }
     }
-    fn zero() -> Self {
+    fn nil() -> Self {
         0.0
     }
     fn from_q(q: &BigRational) -> Self {
         ToPrimitive::to_f64(q).unwrap_or(f64::NAN)
     }
     fn add(&self, o: &Self) -> Self {
+        work::charge(1);
         self + o
     }
     fn sub(&self, o: &Self) -> Self {
+        work::charge(1);
         self - o
     }
     fn mul(&self, o: &Self) -> Self {
+        work::charge(1);
         self * o
     }
     fn div(&self, o: &Self) -> EResult<Self> {
+        work::charge(1);
         if *o == 0.0 {
             Err(EvalError::DivByZero)
         } else {
@@ -160,29 +269,50 @@ impl Field for f64 {
     fn neg(&self) -> Self {
         -self
     }
-    fn abs(&self) -> Self {
+    fn magnitude(&self) -> Self {
         f64::abs(*self)
+    }
+    fn larger(&self, o: &Self) -> Self {
+        f64::max(*self, *o)
     }
     fn sqrt(&self) -> EResult<Self> {
         // Rounding can leave a true zero slightly negative.
-        Ok(self.max(0.0).sqrt())
+        Ok(f64::max(*self, 0.0).sqrt())
     }
-    fn to_f64(&self) -> f64 {
+    fn approx(&self) -> f64 {
         *self
     }
-    fn is_zero(&self) -> bool {
-        *self == 0.0
+    fn sign(&self) -> Option<Ordering> {
+        self.partial_cmp(&0.0)
     }
-    fn sym_eigen(m: &Mat<Self>) -> EResult<(Vec<Self>, Mat<Self>)> {
+    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
+        Ok(f64_eigen(m)?.0)
+    }
+    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
+        let (_, u) = f64_eigen(m)?;
         let n = m.rows;
-        let fm = faer::Mat::from_fn(n, n, |i, j| 0.5 * (m.get(i, j) + m.get(j, i)));
-        if !fm.as_ref().is_all_finite() {
-            return Err(EvalError::Undefined("non-finite matrix".into()));
-        }
-        let (values, u) = crate::linalg::sym_eigen(fm.as_ref())
-            .map_err(|e| EvalError::Undefined(e.to_string()))?;
-        Ok((values, Mat::from_fn(n, n, |i, j| u[(i, j)])))
+        let dv = Mat::from_fn(n, n, |i, j| if i == j { *v.get(i, 0) } else { 0.0 });
+        Ok(u.matmul(&dv).matmul(&u.transpose()))
     }
+    fn psd(m: &Mat<Self>) -> Option<bool> {
+        let (vals, _) = f64_eigen(m).ok()?;
+        Some(vals.first().map_or(true, |&v| v >= 0.0))
+    }
+    fn rational(&self) -> Option<BigRational> {
+        None
+    }
+}
+
+/// Eigenvalues (ascending) and eigenvectors (columns) in `f64`.
+pub(crate) fn f64_eigen(m: &Mat<f64>) -> EResult<(Vec<f64>, Mat<f64>)> {
+    let n = m.rows;
+    let fm = faer::Mat::from_fn(n, n, |i, j| 0.5 * (m.get(i, j) + m.get(j, i)));
+    if !fm.as_ref().is_all_finite() {
+        return Err(EvalError::Overflow);
+    }
+    let (values, u) =
+        crate::linalg::sym_eigen(fm.as_ref()).map_err(|e| EvalError::Undefined(e.to_string()))?;
+    Ok((values, Mat::from_fn(n, n, |i, j| u[(i, j)])))
 }
 
 /// A dense `rows×cols` matrix; scalars are `1×1`.
@@ -191,6 +321,19 @@ pub(crate) struct Mat<T> {
     pub rows: usize,
     pub cols: usize,
     pub data: Vec<T>,
+}
+
+impl<T: Clone> Mat<T> {
+    pub fn get(&self, i: usize, j: usize) -> &T {
+        &self.data[i * self.cols + j]
+    }
+
+    /// The rows as vectors.
+    pub fn rows_vec(&self) -> Vec<Vec<T>> {
+        (0..self.rows)
+            .map(|i| (0..self.cols).map(|j| self.get(i, j).clone()).collect())
+            .collect()
+    }
 }
 
 impl<T: Field> Mat<T> {
@@ -211,14 +354,11 @@ impl<T: Field> Mat<T> {
         }
     }
     pub fn zeros(rows: usize, cols: usize) -> Self {
-        Self::from_fn(rows, cols, |_, _| T::zero())
+        Self::from_fn(rows, cols, |_, _| T::nil())
     }
     pub fn identity(n: usize) -> Self {
         let one = T::from_usize(1);
-        Self::from_fn(n, n, |i, j| if i == j { one.clone() } else { T::zero() })
-    }
-    pub fn get(&self, i: usize, j: usize) -> &T {
-        &self.data[i * self.cols + j]
+        Self::from_fn(n, n, |i, j| if i == j { one.clone() } else { T::nil() })
     }
     pub fn as_scalar(&self) -> &T {
         &self.data[0]
@@ -252,19 +392,22 @@ impl<T: Field> Mat<T> {
     pub fn scale(&self, s: &T) -> Self {
         self.map(|x| x.mul(s))
     }
+    /// The product; once the work limit is reached the remaining entries are left 0 (the
+    /// caller checks [`work::exhausted`] and discards the value).
     pub fn matmul(&self, o: &Self) -> Self {
         debug_assert_eq!(self.cols, o.rows);
         Self::from_fn(self.rows, o.cols, |i, j| {
-            (0..self.cols).fold(T::zero(), |acc, k| {
-                acc.add(&self.get(i, k).mul(o.get(k, j)))
-            })
+            if work::exhausted() {
+                return T::nil();
+            }
+            (0..self.cols).fold(T::nil(), |acc, k| acc.add(&self.get(i, k).mul(o.get(k, j))))
         })
     }
     pub fn transpose(&self) -> Self {
         Self::from_fn(self.cols, self.rows, |i, j| self.get(j, i).clone())
     }
     pub fn trace(&self) -> T {
-        (0..self.rows.min(self.cols)).fold(T::zero(), |acc, i| acc.add(self.get(i, i)))
+        (0..self.rows.min(self.cols)).fold(T::nil(), |acc, i| acc.add(self.get(i, i)))
     }
     pub fn kron(&self, o: &Self) -> Self {
         Self::from_fn(self.rows * o.rows, self.cols * o.cols, |i, j| {
@@ -275,14 +418,14 @@ impl<T: Field> Mat<T> {
     pub fn max_abs_f64(&self) -> f64 {
         self.data
             .iter()
-            .map(|x| x.to_f64().abs())
+            .map(|x| x.approx().abs())
             .fold(0.0, f64::max)
     }
     pub fn to_f64(&self) -> Mat<f64> {
         Mat {
             rows: self.rows,
             cols: self.cols,
-            data: self.data.iter().map(Field::to_f64).collect(),
+            data: self.data.iter().map(Field::approx).collect(),
         }
     }
 }
@@ -309,7 +452,7 @@ pub(crate) struct Concrete<T> {
     pub batches: Vec<(Vec<usize>, T)>,
 }
 
-/// The raw rational data of an instance, from which both evaluators are built.
+/// The raw rational data of an instance, from which every evaluator is built.
 #[derive(Debug, Clone)]
 pub(crate) struct RawInstance {
     pub d: usize,
@@ -327,43 +470,61 @@ pub(crate) struct RawInstance {
     pub w: Mat<BigRational>,
 }
 
+/// Every batch (its sample indices) with its exact probability.
+pub(crate) type BatchList = Vec<(Vec<usize>, BigRational)>;
+
+/// Every batch of `(N, B)` under `sampling` with its exact probability, or `None` when there
+/// are more than [`MAX_BATCHES`].
+pub(crate) fn batch_list(
+    n: usize,
+    b: usize,
+    sampling: Sampling,
+) -> Option<Vec<(Vec<usize>, BigRational)>> {
+    let route = route_for(sampling, &Params::default());
+    let count = route.count(n, b)?;
+    if count > MAX_BATCHES {
+        return None;
+    }
+    let mut batches = Vec::new();
+    for_each_batch(n, b, route, &Params::default(), |batch| {
+        batches.push((batch.indices.to_vec(), batch.probability::<BigRational>()));
+    })
+    .ok()?;
+    Some(batches)
+}
+
 impl RawInstance {
-    /// The instance in the field `T`, with `H`, `Σ`, `c` and the batch list.
-    pub fn concrete<T: Field>(&self) -> Concrete<T> {
+    /// The instance in the field `T`, with `H`, `Σ`, `c` and the batch list (`batches` from
+    /// [`batch_list`]).
+    pub fn concrete<T: Field>(&self, batches: &[(Vec<usize>, BigRational)]) -> Concrete<T> {
         let conv = |m: &Mat<BigRational>| Mat {
             rows: m.rows,
             cols: m.cols,
             data: m.data.iter().map(T::from_q).collect(),
         };
-        let hs: Vec<Mat<T>> = self.hs.iter().map(conv).collect();
-        let inv_n = T::from_usize(1).div(&T::from_usize(self.n)).expect("N ≥ 1");
-        let mut h = Mat::zeros(self.d, self.d);
-        let mut sq = Mat::zeros(self.d, self.d);
-        for hi in &hs {
+        // H and Σ exactly, then converted.
+        let inv_n = BigRational::new(1.into(), BigInt::from(self.n));
+        let mut h = Mat::<BigRational>::zeros(self.d, self.d);
+        let mut sq = Mat::<BigRational>::zeros(self.d, self.d);
+        for hi in &self.hs {
             h = h.add(hi);
             sq = sq.add(&hi.matmul(hi));
         }
         let h = h.scale(&inv_n);
         let sigma = sq.scale(&inv_n).sub(&h.matmul(&h));
         let c: BigRational = crate::moments::batch_factor(self.n, self.b, self.sampling);
-        let mut batches = Vec::new();
-        let route = route_for(self.sampling, &Params::default());
-        for_each_batch(self.n, self.b, route, &Params::default(), |batch| {
-            batches.push((batch.indices.to_vec(), batch.probability::<BigRational>()));
-        })
-        .expect("small shapes enumerate");
         Concrete {
             d: self.d,
             n: self.n,
             b: self.b,
             gamma: T::from_q(&self.gamma),
             c: T::from_q(&c),
-            hs,
+            hs: self.hs.iter().map(conv).collect(),
             gs: self.gs.iter().map(conv).collect(),
             a_fam: self.a_fam.iter().map(T::from_q).collect(),
             w_fam: self.w_fam.iter().map(conv).collect(),
-            h,
-            sigma,
+            h: conv(&h),
+            sigma: conv(&sigma),
             a: conv(&self.a),
             q: conv(&self.q),
             x: conv(&self.x),
@@ -423,8 +584,26 @@ fn sym_value<T: Field>(c: &Concrete<T>, s: Sym, env: &Env) -> EResult<Mat<T>> {
     })
 }
 
-/// Evaluate `e` on `c`.
+fn accumulate<T: Field>(acc: &mut Option<Mat<T>>, v: Mat<T>) {
+    *acc = Some(match acc.take() {
+        None => v,
+        Some(a) => a.add(&v),
+    });
+}
+
+/// Evaluate `e` on `c`; stops with [`EvalError::OutOfWork`] once the work limit is reached.
 pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
+    if work::exhausted() {
+        return Err(EvalError::OutOfWork);
+    }
+    let v = eval_node(e, c, env)?;
+    if work::exhausted() {
+        return Err(EvalError::OutOfWork);
+    }
+    Ok(v)
+}
+
+fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
     Ok(match &e.kind {
         ExprKind::Num(q) => Mat::scalar(T::from_q(q)),
         ExprKind::Sym(s) => sym_value(c, *s, env)?,
@@ -438,27 +617,48 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
             }
         }
         ExprKind::Neg(a) => eval(a, c, env)?.map(T::neg),
-        ExprKind::Add(a, b) => eval(a, c, env)?.add(&eval(b, c, env)?),
-        ExprKind::Sub(a, b) => eval(a, c, env)?.sub(&eval(b, c, env)?),
-        ExprKind::Mul(a, b) => {
-            let (x, y) = (eval(a, c, env)?, eval(b, c, env)?);
-            if a.shape.is_scalar() {
-                y.scale(x.as_scalar())
-            } else if b.shape.is_scalar() {
-                x.scale(y.as_scalar())
-            } else {
-                x.matmul(&y)
+        ExprKind::Add(ts) => {
+            let mut acc: Option<Mat<T>> = None;
+            for (s, t) in ts {
+                let v = eval(t, c, env)?;
+                let v = if *s == Sign::Minus { v.map(T::neg) } else { v };
+                accumulate(&mut acc, v);
             }
+            acc.unwrap_or_else(|| zeros_of(e, c))
         }
-        ExprKind::Div(a, b) => {
-            let (x, y) = (eval(a, c, env)?, eval(b, c, env)?);
-            let inv = T::from_usize(1).div(y.as_scalar())?;
-            x.scale(&inv)
+        ExprKind::Mul(fs) => {
+            // The accumulated value and its shape (by the claim's shapes, not by the size: in
+            // d = 1 a matrix is 1×1 too).
+            let mut acc: Option<(Mat<T>, super::ast::Shape)> = None;
+            for f in fs {
+                let y = eval(&f.expr, c, env)?;
+                let ys = f.expr.shape;
+                acc = Some(match (acc, f.op) {
+                    (None, _) => (y, ys),
+                    (Some((x, xs)), MulOp::Divide) => {
+                        let inv = T::from_usize(1).div(y.as_scalar())?;
+                        (x.scale(&inv), xs)
+                    }
+                    (Some((x, xs)), MulOp::Times) if xs.is_scalar() => (y.scale(x.as_scalar()), ys),
+                    (Some((x, xs)), MulOp::Times) if ys.is_scalar() => (x.scale(y.as_scalar()), xs),
+                    (Some((x, xs)), MulOp::Times) => (
+                        x.matmul(&y),
+                        super::ast::Shape {
+                            rows: xs.rows,
+                            cols: ys.cols,
+                        },
+                    ),
+                });
+            }
+            acc.map_or_else(|| zeros_of(e, c), |(m, _)| m)
         }
         ExprKind::Pow(a, k) => {
             let x = eval(a, c, env)?;
             let mut r = Mat::identity(x.rows);
             for _ in 0..*k {
+                if work::exhausted() {
+                    return Err(EvalError::OutOfWork);
+                }
                 r = r.matmul(&x);
             }
             r
@@ -466,7 +666,7 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
         ExprKind::Transpose(a) => eval(a, c, env)?.transpose(),
         ExprKind::Call(f, args) => call(*f, args, c, env)?,
         ExprKind::Sum(spec, body) => {
-            let positions: Vec<usize> = if spec.in_batch {
+            let positions: Vec<usize> = if spec.domain == SumDomain::Batch {
                 let k = env
                     .batch
                     .ok_or_else(|| EvalError::Undefined("sum over B outside E_B".into()))?;
@@ -476,20 +676,12 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
             };
             let m = positions.len();
             let mut acc: Option<Mat<T>> = None;
-            let visit = |env: &mut Env, acc: &mut Option<Mat<T>>| -> EResult<()> {
-                let v = eval(body, c, env)?;
-                *acc = Some(match acc.take() {
-                    None => v,
-                    Some(a) => a.add(&v),
-                });
-                Ok(())
-            };
             if spec.vars.len() == 1 {
                 for &p in &positions {
                     env.idx.push((spec.vars[0].clone(), p));
-                    let r = visit(env, &mut acc);
+                    let r = eval(body, c, env);
                     env.idx.pop();
-                    r?;
+                    accumulate(&mut acc, r?);
                 }
             } else {
                 for p in 0..m {
@@ -504,16 +696,13 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
                         }
                         env.idx.push((spec.vars[0].clone(), positions[p]));
                         env.idx.push((spec.vars[1].clone(), positions[q]));
-                        let r = visit(env, &mut acc);
+                        let r = eval(body, c, env);
                         env.idx.truncate(env.idx.len() - 2);
-                        r?;
+                        accumulate(&mut acc, r?);
                     }
                 }
             }
-            match acc {
-                Some(a) => a,
-                None => zeros_of(e, c),
-            }
+            acc.unwrap_or_else(|| zeros_of(e, c))
         }
         ExprKind::BatchMean(body) => {
             let mut acc: Option<Mat<T>> = None;
@@ -522,11 +711,7 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
                 env.batch = Some(k);
                 let v = eval(body, c, env);
                 env.batch = saved;
-                let v = v?.scale(&c.batches[k].1);
-                acc = Some(match acc {
-                    None => v,
-                    Some(a) => a.add(&v),
-                });
+                accumulate(&mut acc, v?.scale(&c.batches[k].1));
             }
             acc.unwrap_or_else(|| zeros_of(e, c))
         }
@@ -536,11 +721,7 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
                 env.idx.push((v.clone(), i));
                 let r = eval(body, c, env);
                 env.idx.pop();
-                let r = r?;
-                acc = Some(match acc {
-                    None => r,
-                    Some(a) => a.add(&r),
-                });
+                accumulate(&mut acc, r?);
             }
             let inv = T::from_usize(1).div(&T::from_usize(c.n))?;
             acc.unwrap_or_else(|| zeros_of(e, c)).scale(&inv)
@@ -558,57 +739,114 @@ fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> ERe
     Ok(match f {
         Func::Trace => Mat::scalar(x.trace()),
         Func::LambdaMax | Func::LambdaMin | Func::Rho => {
-            let (vals, _) = T::sym_eigen(&x)?;
+            let vals = T::sym_eigvals(&x)?;
             let (lo, hi) = (vals[0].clone(), vals[vals.len() - 1].clone());
             Mat::scalar(match f {
                 Func::LambdaMax => hi,
                 Func::LambdaMin => lo,
-                _ => {
-                    let (a, b) = (lo.abs(), hi.abs());
-                    if a > b {
-                        a
-                    } else {
-                        b
-                    }
-                }
+                _ => lo.magnitude().larger(&hi.magnitude()),
             })
         }
         Func::Norm => {
             if args[0].shape.is_scalar() {
-                Mat::scalar(x.as_scalar().abs())
+                Mat::scalar(x.as_scalar().magnitude())
             } else if args[0].shape.cols == 0 {
                 Mat::scalar(x.transpose().matmul(&x).as_scalar().sqrt()?)
             } else {
-                let (vals, _) = T::sym_eigen(&x.transpose().matmul(&x))?;
+                let vals = T::sym_eigvals(&x.transpose().matmul(&x))?;
                 Mat::scalar(vals[vals.len() - 1].sqrt()?)
             }
         }
-        Func::Abs => Mat::scalar(x.as_scalar().abs()),
+        Func::Abs => Mat::scalar(x.as_scalar().magnitude()),
         Func::Sqrt => Mat::scalar(x.as_scalar().sqrt()?),
         Func::Kron => x.kron(&eval(&args[1], c, env)?),
         Func::Diag => Mat::from_fn(x.rows, x.rows, |i, j| {
             if i == j {
                 x.get(i, 0).clone()
             } else {
-                T::zero()
+                T::nil()
             }
         }),
         Func::Eigvals => {
-            let (vals, _) = T::sym_eigen(&x)?;
+            let vals = T::sym_eigvals(&x)?;
             Mat::from_fn(vals.len(), 1, |i, _| vals[i].clone())
         }
         Func::EigDiag => {
             let v = eval(&args[1], c, env)?;
-            let (_, u) = T::sym_eigen(&x)?;
-            let n = x.rows;
-            let dv = Mat::from_fn(n, n, |i, j| {
-                if i == j {
-                    v.get(i, 0).clone()
-                } else {
-                    T::zero()
-                }
-            });
-            u.matmul(&dv).matmul(&u.transpose())
+            T::eigdiag(&x, &v)?
         }
     })
+}
+
+/// Whether a relation holds on one instance: decided, or not decidable in this field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Truth {
+    True,
+    False,
+    Unknown,
+}
+
+/// The truth of `lhs op rhs` from the two values.
+pub(crate) fn relation_truth<T: Field>(op: super::ast::RelOp, lhs: &Mat<T>, rhs: &Mat<T>) -> Truth {
+    use super::ast::RelOp;
+    let from = |b: bool| if b { Truth::True } else { Truth::False };
+    let diff = lhs.sub(rhs);
+    match op {
+        RelOp::Eq => {
+            let mut all_zero = true;
+            for x in &diff.data {
+                match x.sign() {
+                    Some(Ordering::Equal) => {}
+                    Some(_) => return Truth::False,
+                    None => all_zero = false,
+                }
+            }
+            if all_zero {
+                Truth::True
+            } else {
+                Truth::Unknown
+            }
+        }
+        RelOp::Le | RelOp::Lt | RelOp::Ge | RelOp::Gt => match diff.as_scalar().sign() {
+            None => Truth::Unknown,
+            Some(s) => from(match op {
+                RelOp::Le => s != Ordering::Greater,
+                RelOp::Lt => s == Ordering::Less,
+                RelOp::Ge => s != Ordering::Less,
+                _ => s == Ordering::Greater,
+            }),
+        },
+        RelOp::LoewnerLe | RelOp::LoewnerGe => {
+            // rhs − lhs ⪰ 0 (or lhs − rhs).
+            let d = if op == RelOp::LoewnerLe {
+                diff.map(T::neg)
+            } else {
+                diff
+            };
+            let n = d.rows;
+            let mut unknown = false;
+            for i in 0..n {
+                for j in i + 1..n {
+                    match d.get(i, j).sub(d.get(j, i)).sign() {
+                        Some(Ordering::Equal) => {}
+                        Some(_) => return Truth::False, // not symmetric: in no Loewner order
+                        None => unknown = true,
+                    }
+                }
+            }
+            if unknown {
+                return Truth::Unknown;
+            }
+            match T::psd(&d) {
+                Some(b) => from(b),
+                None => Truth::Unknown,
+            }
+        }
+    }
+}
+
+/// `|x| > 0` in `f64`, ignoring tiny values.
+#[must_use]
+pub(crate) fn finite_mat(m: &Mat<f64>) -> bool {
+    m.data.iter().all(|x| x.is_finite())
 }

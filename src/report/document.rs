@@ -180,9 +180,10 @@ impl Document {
         for f in &proofs {
             let mut bar = figures::ProofBar {
                 name: proof_name(f),
-                holds: 0,
-                no_counterexample: 0,
-                fails_as_printed: 0,
+                proved: 0,
+                tested: 0,
+                searched: 0,
+                errata: 0,
                 unexpected: 0,
             };
             for item in &f.items {
@@ -194,9 +195,10 @@ impl Document {
                     &mut bar.unexpected
                 } else {
                     match step.verdict {
-                        V::HoldsSymbolic | V::HoldsTested { .. } => &mut bar.holds,
-                        V::NoCounterexample { .. } => &mut bar.no_counterexample,
-                        _ => &mut bar.fails_as_printed,
+                        V::Proved { .. } => &mut bar.proved,
+                        V::Tested { .. } => &mut bar.tested,
+                        V::NoCounterexample { .. } => &mut bar.searched,
+                        _ => &mut bar.errata,
                     }
                 };
                 *slot += 1;
@@ -207,7 +209,7 @@ impl Document {
             figures.push(Figure {
                 file: "proofs.svg".to_owned(),
                 title: "The derivation checker's summary".to_owned(),
-                caption: "Per proof file in proofs/, the lecture's steps as printed and their labelled corrections: holding (a symbolic normal form, or exact rational evaluation on every random instance tried, with batch expectations by enumeration), inequalities for which the counterexample search found nothing (evidence, not proof), steps of the lecture that fail as printed (each with a counterexample in the verify report), and any verdict that differs from the file's expectation.".to_owned(),
+                caption: "Per proof file in proofs/, the lecture's steps as printed and their labelled corrections: proved for all values of their symbols (normal forms, spectral reduction decided exactly, signs, manifest positivity), equalities tested exactly on instances (not proved), inequalities for which the counterexample search found nothing (evidence, not proof), steps of the lecture that fail as printed (each with an exactly confirmed counterexample in the verify report), and any verdict that differs from the file's expectation or is inconclusive.".to_owned(),
                 svg: plot(figures::proof_summary_svg(&bars))?,
             });
         }

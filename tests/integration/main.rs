@@ -16,6 +16,8 @@ mod mean_square;
 mod mean_square_more;
 mod models;
 mod proof;
+mod proof_properties;
+mod proof_regressions;
 mod properties;
 mod real_scale;
 mod reduction;

@@ -1,10 +1,13 @@
 //! The derivation checker: a snapshot of the `verify` report for every proof file, every step
-//! meeting its expectation, mutated steps that must fail (one per kind of check), parse errors
-//! that point to file, line and column, and the exit codes of `sgd-stability verify`.
+//! meeting its expectation, the lecture read as printed with its errata flagged, mutated steps
+//! that must fail (one per kind of check), parse errors that point to file, line and column, and
+//! the exit codes of `sgd-stability verify`. Regressions of the checker's soundness are in
+//! `proof_regressions.rs`, properties and mutations of the shipped proofs in
+//! `proof_properties.rs`.
 
 use crate::common::root;
 use sgd_stability::proof::{
-    check_file, load, parse_file, verify, Expect, ItemReport, Verdict, VerifyParams,
+    check_file, load, parse_file, verify, Class, Expect, ItemReport, Method, Verdict, VerifyParams,
 };
 use std::path::{Path, PathBuf};
 
@@ -70,20 +73,33 @@ fn every_shipped_step_meets_its_expectation() {
     ] {
         assert!(names.iter().any(|n| n == want), "missing {want}: {names:?}");
     }
-    // Expected failures carry a counterexample; corrections are expected to hold.
+    // Expected failures carry an exactly confirmed counterexample; corrections are expected to
+    // hold; nothing is inconclusive.
     for f in &reports {
         for s in f.steps() {
             if s.expect == Expect::Fails {
+                let cx = s
+                    .counterexample
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{} {} has no counterexample", f.path, s.label));
                 assert!(
-                    s.counterexample.is_some(),
-                    "{} {} has no counterexample",
+                    cx.arithmetic == "exact" || cx.arithmetic == "intervals",
+                    "{} {}: {}",
                     f.path,
-                    s.label
+                    s.label,
+                    cx.arithmetic
                 );
             }
             if s.correction_of.is_some() {
                 assert_eq!(s.expect, Expect::Holds, "{} {}", f.path, s.label);
             }
+            assert_ne!(
+                s.verdict.class(),
+                Class::Inconclusive,
+                "{} {}",
+                f.path,
+                s.label
+            );
         }
     }
     // Notes are reported too.
@@ -92,21 +108,40 @@ fn every_shipped_step_meets_its_expectation() {
         .any(|f| f.items.iter().any(|i| matches!(i, ItemReport::Note { .. }))));
 }
 
-/// The lecture's eqs. (16) and (17) as printed fail and their corrections hold — the findings
-/// of `enumerate.rs`'s `lecture_eqs_16_17_as_printed_against_enumeration`, by the checker.
+/// The lecture's eqs. (16) and (17) as printed fail and their corrections are proved — the
+/// findings of `enumerate.rs`'s `lecture_eqs_16_17_as_printed_against_enumeration`, by the
+/// checker: symbolically for all N, B, d, with a symbolic difference and a concrete
+/// counterexample for the errata.
 #[test]
 fn eqs_16_17_as_in_the_enumeration_tests() {
-    let v = verdicts(
+    let f = parse_file(
         "proof \"t\"\n\
          step (16): E_B[(sum_{i in B} H_i)^2] = B/N*sum_i H_i^2 + 2*B*(B-1)/(N*(N-1))*sum_{i!=j} H_i*H_j\n\
          step (16'): E_B[(sum_{i in B} H_i)^2] = B/N*sum_i H_i^2 + B*(B-1)/(N*(N-1))*sum_{i!=j} H_i*H_j\n\
          step (17): E_B[(sum_{i in B} H_i)^2] = B*(N-B)/(N*(N-1))*sum_i H_i^2 + B*(B-1)/(N*(N-1))*H^2\n\
          step (17'): E_B[(sum_{i in B} H_i)^2] = B*(N-B)/(N*(N-1))*sum_i H_i^2 + N*B*(B-1)/(N-1)*H^2\n",
-    );
-    assert!(matches!(v[0].1, Verdict::Fails | Verdict::HoldsOnlyAs { .. }) && v[0].2);
-    assert!(matches!(v[1].1, Verdict::HoldsTested { .. }), "{:?}", v[1]);
-    assert!(matches!(v[2].1, Verdict::Fails | Verdict::HoldsOnlyAs { .. }) && v[2].2);
-    assert!(matches!(v[3].1, Verdict::HoldsTested { .. }), "{:?}", v[3]);
+    )
+    .unwrap();
+    let r = check_file("t.lecture", &f, &params());
+    let s: Vec<_> = r.steps().collect();
+    for k in [0, 2] {
+        assert_eq!(s[k].verdict.class(), Class::Refuted, "{:?}", s[k]);
+        assert!(
+            s[k].counterexample.is_some() && s[k].difference.is_some(),
+            "{:?}",
+            s[k]
+        );
+    }
+    for k in [1, 3] {
+        assert_eq!(
+            s[k].verdict,
+            Verdict::Proved {
+                method: Method::NormalForm
+            },
+            "{:?}",
+            s[k]
+        );
+    }
 }
 
 /// Each kind of check says no to a mutated step: (original, mutant, kind).
@@ -189,18 +224,24 @@ fn flipped_inequality_in_theorem_35_fails() {
 }
 
 #[test]
-fn symbolic_verdicts_need_the_symbolic_fragment() {
+fn symbolic_verdicts_cover_traces_and_scalars() {
     let v = verdicts(
         "proof \"s\"\n\
          step a: (I - gamma*H)^2 = I - 2*gamma*H + gamma^2*H^2\n\
          step b: Sigma = 1/N*sum_i (H_i - H)^2\n\
          step c: sum_{i!=j} H_i*H_j = N^2*H^2 - sum_i H_i^2\n\
-         step d: tr(A*H) = tr(H*A)\n",
+         step d: tr(A*H) = tr(H*A)\n\
+         step e: tr(A*H)*x'*A*x = x'*A*x*tr(H*A)\n",
     );
-    assert_eq!(v[0].1, Verdict::HoldsSymbolic);
-    assert_eq!(v[1].1, Verdict::HoldsSymbolic);
-    assert_eq!(v[2].1, Verdict::HoldsSymbolic);
-    assert!(matches!(v[3].1, Verdict::HoldsTested { .. }), "{:?}", v[3]);
+    for (label, verdict, _) in &v {
+        assert_eq!(
+            *verdict,
+            Verdict::Proved {
+                method: Method::NormalForm
+            },
+            "{label}"
+        );
+    }
 }
 
 #[test]
@@ -213,6 +254,44 @@ fn an_equality_that_holds_only_as_an_inequality_says_so() {
             relation: "⪰".into()
         }
     );
+}
+
+/// The text report ends with the summary by class and the errata with their corrections.
+#[test]
+fn the_summary_separates_the_classes_and_lists_the_errata() {
+    let f = parse_file(
+        "proof \"t\"\n\
+         step (1): (I - gamma*H)^2 = I - 2*gamma*H + gamma^2*H^2\n\
+         step (2): H^2 = H  expect fails\n\
+         step (2') correction of (2): H*H = H^2\n\
+         step (3): x'*H*x >= 0\n\
+         step (4): lambda_max(H) <= norm2(H)\n",
+    )
+    .unwrap();
+    let r = check_file("t.lecture", &f, &params());
+    let text = sgd_stability::report::verify_text(std::slice::from_ref(&r));
+    assert!(
+        text.contains(
+            "Summary: 5 steps: proved 4, tested 0, searched 1, refuted 1, inconclusive 0"
+        ) || text.contains(
+            "Summary: 5 steps: proved 3, tested 0, searched 1, refuted 1, inconclusive 0"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("corrected by: (2') proved (normal form)"),
+        "{text}"
+    );
+    assert!(text.contains("t (2): fails"), "{text}");
+    let md = sgd_stability::report::verify_markdown(std::slice::from_ref(&r));
+    assert!(
+        md.contains("| proved |") && md.contains("| erratum | as printed | correction |"),
+        "{md}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&sgd_stability::report::verify_json(&[r])).unwrap();
+    assert_eq!(json["classes"]["refuted"], 1);
+    assert_eq!(json["errata"][0]["label"], "(2)");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -350,7 +429,7 @@ fn verify_exit_codes() {
     let (code, out, _) = run(&[good.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("holds (symbolic)") && out.contains("counterexample"),
+        out.contains("proved (normal form)") && out.contains("counterexample"),
         "{out}"
     );
 
@@ -376,7 +455,7 @@ fn verify_exit_codes() {
         let (code, out, _) = run(&[good.to_str().unwrap(), "--format", format]);
         assert_eq!(code, 0);
         assert!(
-            out.contains("holds (symbolic)") || out.contains("holds_symbolic"),
+            out.contains("proved (normal form)") || out.contains("\"proved\""),
             "{out}"
         );
     }
