@@ -666,7 +666,7 @@ fn report(args: &ReportArgs) -> Result<(String, u8)> {
 
 /// Check the proof files; exit code 1 when a step does not meet its expectation.
 fn verify(args: &VerifyArgs) -> Result<(String, u8)> {
-    // Measured on the shipped proofs (89 steps): about 0.6 s of one core per unit of effort.
+    // Measured on the shipped proofs (94 steps): about 0.6 s of one core per unit of effort.
     const OPS_PER_EFFORT: u128 = 600_000_000;
     // verify shows no progress, so runs beyond about 1.7 hours are refused.
     const MAX_EFFORT: u128 = 10_000;
