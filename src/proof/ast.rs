@@ -385,6 +385,22 @@ impl Expr {
         }
     }
 
+    /// The direct sub-expressions, mutably (in the order of [`Expr::children`]).
+    pub fn children_mut(&mut self) -> Vec<&mut Expr> {
+        match &mut self.kind {
+            ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => Vec::new(),
+            ExprKind::Neg(a)
+            | ExprKind::Pow(a, _)
+            | ExprKind::Transpose(a)
+            | ExprKind::Sum(_, a)
+            | ExprKind::BatchMean(a)
+            | ExprKind::SampleMean(_, a) => vec![a.as_mut()],
+            ExprKind::Add(ts) => ts.iter_mut().map(|(_, e)| e).collect(),
+            ExprKind::Mul(fs) => fs.iter_mut().map(|f| &mut f.expr).collect(),
+            ExprKind::Call(_, args) => args.iter_mut().collect(),
+        }
+    }
+
     /// Visit every node (pre-order). The tree depth is bounded by the parser.
     pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
         f(self);

@@ -873,24 +873,13 @@ fn parse_sum_spec(sub: &str) -> Result<SumSpec, String> {
 /// Replace the index `from` by `to` everywhere in `e` (neither is re-bound inside `e`: the
 /// parser refuses a re-bound index).
 fn rename_index(e: &mut Expr, from: &str, to: &str) {
-    match &mut e.kind {
-        ExprKind::Num(_) | ExprKind::Sym(_) => {}
-        ExprKind::Fam(_, v) => {
-            if v == from {
-                *v = to.to_owned();
-            }
+    if let ExprKind::Fam(_, v) = &mut e.kind {
+        if v == from {
+            *v = to.to_owned();
         }
-        ExprKind::Neg(a)
-        | ExprKind::Pow(a, _)
-        | ExprKind::Transpose(a)
-        | ExprKind::Sum(_, a)
-        | ExprKind::BatchMean(a)
-        | ExprKind::SampleMean(_, a) => rename_index(a, from, to),
-        ExprKind::Add(ts) => ts.iter_mut().for_each(|(_, t)| rename_index(t, from, to)),
-        ExprKind::Mul(fs) => fs
-            .iter_mut()
-            .for_each(|f| rename_index(&mut f.expr, from, to)),
-        ExprKind::Call(_, args) => args.iter_mut().for_each(|a| rename_index(a, from, to)),
+    }
+    for c in e.children_mut() {
+        rename_index(c, from, to);
     }
 }
 

@@ -8,7 +8,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::proof::{
     check_file, check_step, parse_file, sample, verify, Claim, Class, Expect, Expr, ExprKind,
-    Factor, MulOp, Shape, Sign, Verdict, VerifyParams,
+    MulOp, Shape, Sign, Verdict, VerifyParams,
 };
 
 fn params() -> VerifyParams {
@@ -199,18 +199,7 @@ fn mutate(e: &mut Expr, m: Mutation, seen: &mut usize) -> bool {
         }
         _ => {}
     }
-    let kids: Vec<&mut Expr> = match &mut e.kind {
-        ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => Vec::new(),
-        ExprKind::Neg(a)
-        | ExprKind::Pow(a, _)
-        | ExprKind::Transpose(a)
-        | ExprKind::Sum(_, a)
-        | ExprKind::BatchMean(a)
-        | ExprKind::SampleMean(_, a) => vec![a.as_mut()],
-        ExprKind::Add(ts) => ts.iter_mut().map(|(_, t)| t).collect(),
-        ExprKind::Mul(fs) => fs.iter_mut().map(|f: &mut Factor| &mut f.expr).collect(),
-        ExprKind::Call(_, args) => args.iter_mut().collect(),
-    };
+    let kids = e.children_mut();
     for c in kids {
         if mutate(c, m, seen) {
             return true;
