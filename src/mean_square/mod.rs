@@ -66,7 +66,7 @@ pub use critical::{critical_gamma_exact, CriticalSolve};
 pub use lanczos::{largest_eigenpair, largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
 pub use reshuffling::Reshuffling;
-pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
+pub use sweep::{sweep, sweep_one_scheme, BatchSizes, Sweep, SweepReshuffling, SweepRow};
 
 use crate::criteria::{CriterionResult, HSpectrum, Verdict};
 use crate::error::Result;
