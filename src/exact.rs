@@ -3,7 +3,10 @@
 //!
 //! faer does every floating-point product in the toolkit; this module exists for arithmetic
 //! that must be exact (rational fixtures, the symbolic half of the checks) and serves as an
-//! independent second route in tests.
+//! independent second route in tests. [`poly`]: polynomials over the rationals (Sturm
+//! sequences, gcd, the square-free part) for the certified route.
+
+pub mod poly;
 
 use crate::instance::Sampling;
 use crate::moments::batch_factor;
