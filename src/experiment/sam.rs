@@ -415,8 +415,9 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
     Ok(out)
 }
 
-/// On the stable side `‖x_K‖ ≤ ‖x_0‖(1 + this)`: rounding only (every factor has `|p| < 1`).
-pub const STABLE_SLACK: f64 = 1e-9;
+/// On the stable side `‖x_K‖ ≤ ‖x_0‖(1 + this)`: rounding only (every factor has `|p| < 1`);
+/// [`crate::Tolerances::SAM_STABLE_SLACK`].
+pub const STABLE_SLACK: f64 = crate::Tolerances::SAM_STABLE_SLACK;
 /// On the unstable side, growth beyond this factor (or divergence) counts as unstable.
 pub const UNSTABLE_GROWTH: f64 = 1e3;
 
