@@ -720,7 +720,7 @@ fn sweep(args: &SweepArgs) -> Result<String> {
     let s = mean_square::sweep(
         &inst,
         &tol,
-        &mean_square::Params::default(),
+        &mean_square::MeanSquareParams::default(),
         with,
         &sizes,
         crate::enumerate::Progress::bar_if_terminal(),

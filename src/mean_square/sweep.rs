@@ -9,7 +9,7 @@
 //! so the moments and the spectrum of `H` are computed once.
 
 use super::reshuffling::{self, Reshuffling};
-use super::{mean_square_from, Computed, Params};
+use super::{mean_square_from, Computed, MeanSquareParams};
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum, SampleShapes, Verdict};
 use crate::enumerate::Progress;
 use crate::error::{Error, Result};
@@ -140,7 +140,7 @@ enum WarmStart {
 pub fn sweep(
     instance: &Instance,
     tol: &Tolerances,
-    params: &Params,
+    params: &MeanSquareParams,
     with_reshuffling: SweepReshuffling,
     batch_sizes: &BatchSizes,
     progress: Progress,
@@ -180,7 +180,7 @@ pub fn sweep_one_scheme(
     sweep_schemes(
         instance,
         tol,
-        &Params::default(),
+        &MeanSquareParams::default(),
         &[sampling],
         WarmStart::Cold,
         SweepReshuffling::Off,
@@ -193,7 +193,7 @@ pub fn sweep_one_scheme(
 fn sweep_schemes(
     instance: &Instance,
     tol: &Tolerances,
-    params: &Params,
+    params: &MeanSquareParams,
     samplings: &[Sampling],
     warm_start: WarmStart,
     with_reshuffling: SweepReshuffling,

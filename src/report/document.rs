@@ -127,7 +127,7 @@ impl Document {
                     .map(|(i, a)| DiagramPoint {
                         label: (i + 1).to_string(),
                         x: a.summary.gamma * a.summary.sharpness,
-                        y: a.summary.gamma * a.summary.c_factor.sqrt() * a.summary.non_uniformity,
+                        y: a.summary.gamma * a.summary.c.sqrt() * a.summary.non_uniformity,
                         verdict: a.mean_square.check.verdict,
                     })
                     .collect::<Vec<_>>(),

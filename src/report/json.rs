@@ -45,7 +45,7 @@ pub(super) fn with_summary(s: &Summary, rest: Value) -> Value {
         "gamma": s.gamma,
         "sampling": s.sampling,
         "input_form": if s.gradient_form { "gradients" } else { "hessians" },
-        "c_factor": s.c_factor,
+        "c_factor": s.c,
         "sharpness": s.sharpness,
         "lambda_min_h": s.lambda_min_h,
         "trace_h": s.trace_h,

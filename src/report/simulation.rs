@@ -73,7 +73,7 @@ fn test_word(c: &Comparison) -> String {
 /// What the exact column is, where it is not the i.i.d. operator at every step.
 fn prediction_note(c: &Comparison) -> Option<String> {
     match &c.prediction.kind {
-        PredictionKind::SecondMomentOperator => None,
+        PredictionKind::MeanSquareOperator => None,
         PredictionKind::EpochOperator { steps_per_epoch } => Some(format!(
             "exact prediction: random reshuffling's per-epoch operator, E‖x_k‖² = tr L_epoch^(k/E)(E[x0x0ᵀ]) at the ends of epochs, k a multiple of E = N/B = {steps_per_epoch}; between them no exact value is known and the steps are not tested (the i.i.d. operator L_γ does not apply: the batches of an epoch are not independent)"
         )),
@@ -167,7 +167,7 @@ fn growth_lines(c: &Comparison) -> Vec<String> {
     let l = &g.lyapunov;
     let rho_name = match c.prediction.kind {
         PredictionKind::EpochOperator { .. } => "ln ρ(L_epoch)/(N/B)",
-        PredictionKind::SecondMomentOperator | PredictionKind::Unavailable { .. } => "ln ρ(L_γ)",
+        PredictionKind::MeanSquareOperator | PredictionKind::Unavailable { .. } => "ln ρ(L_γ)",
     };
     let mut out = vec![format!(
         "mean-square growth per step over k = {}..{}: simulated {}, exact curve {}, {rho_name} = {}",
