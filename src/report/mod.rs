@@ -26,7 +26,7 @@ pub use document::{
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{md_name, sig, sig_rel, text_name};
-pub use json::{json, json_value};
+pub use json::{json, json_timed, json_value};
 pub use markdown::markdown;
 pub use render::{Render, Simulated};
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
@@ -70,10 +70,12 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             }
             out
         }
-        Format::Json => json::json_array(analyses.iter().map(|a| match a {
-            InstanceAnalysis::Iid(a) => json_value(a),
-            InstanceAnalysis::RandomReshuffling(r) => reshuffling::json_value(r),
-        })),
+        Format::Json => json::pretty(
+            &analyses
+                .iter()
+                .map(json::InstanceJson::of)
+                .collect::<Vec<_>>(),
+        ),
         Format::Markdown => {
             let mut out = String::from(markdown::SUMMARY_HEADER);
             for a in analyses {

@@ -3,7 +3,6 @@
 
 use crate::fmt::sig;
 use crate::simulate::{Comparison, PredictionKind, StepComparison, StepVerdict, TestVerdict, X0};
-use serde_json::json;
 use std::fmt::Write as _;
 
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
@@ -378,10 +377,13 @@ pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
 /// (logarithms as `ln_*`; `−∞` and `∞` as `null`).
 #[must_use]
 pub fn simulation_json(c: &Comparison, gd: Option<&Comparison>) -> String {
-    let v = json!({ "sgd": c, "gd": gd });
-    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-    s.push('\n');
-    s
+    /// SGD's comparison, and GD's from the same starts when asked for.
+    #[derive(serde::Serialize)]
+    struct SimulationJson<'a> {
+        sgd: &'a Comparison,
+        gd: Option<&'a Comparison>,
+    }
+    super::json::pretty(&SimulationJson { sgd: c, gd })
 }
 
 #[cfg(test)]
