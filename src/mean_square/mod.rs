@@ -106,6 +106,16 @@ impl MeanSquareParams {
     pub const DEFAULT_DENSE_MAX_D: usize = 40;
 }
 
+/// One sample's influence on `γ*_exact`: the derivative of `γ*_exact` with respect to the
+/// sample's weight `w_i` in every mean ([`MeanSquare::most_influential`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SampleInfluence {
+    /// `i`, the sample's index.
+    pub sample: usize,
+    /// `dγ*_exact/dw_i`.
+    pub d_critical_gamma_d_weight: f64,
+}
+
 /// Exact mean-square stability at one instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeanSquare {
@@ -123,15 +133,26 @@ pub struct MeanSquare {
 }
 
 impl MeanSquare {
-    /// The `k` samples whose up-weighting lowers `γ*_exact` the most: `(i, dγ*/dw_i)`, most
-    /// negative first.
+    /// The `k` samples whose up-weighting lowers `γ*_exact` the most, most negative
+    /// `dγ*/dw_i` first.
     #[must_use]
-    pub fn most_influential(&self, k: usize) -> Vec<(usize, f64)> {
+    pub fn most_influential(&self, k: usize) -> Vec<SampleInfluence> {
         let Some(inf) = &self.influence else {
             return Vec::new();
         };
-        let mut v: Vec<(usize, f64)> = inf.iter().copied().enumerate().collect();
-        v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut v: Vec<SampleInfluence> = inf
+            .iter()
+            .enumerate()
+            .map(|(sample, &d)| SampleInfluence {
+                sample,
+                d_critical_gamma_d_weight: d,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            a.d_critical_gamma_d_weight
+                .total_cmp(&b.d_critical_gamma_d_weight)
+                .then(a.sample.cmp(&b.sample))
+        });
         v.truncate(k);
         v
     }

@@ -143,13 +143,6 @@ pub(crate) struct Solves {
     pub ms_spectral_radius: Solve,
 }
 
-/// One sample's `dγ*_exact/dw_i`.
-#[derive(Debug, Serialize)]
-struct Influence {
-    sample: usize,
-    d_critical_gamma_d_weight: f64,
-}
-
 /// The mean-square prediction of the steps for `E‖x_k‖²` to grow by `factor`.
 #[derive(Debug, Serialize)]
 struct Growth {
@@ -188,7 +181,7 @@ pub(crate) struct AnalysisJson<'a> {
     ms_verdict: &'static str,
     critical_gamma_exact: Critical,
     solves: Solves,
-    critical_gamma_influence: Vec<Influence>,
+    critical_gamma_influence: Vec<crate::mean_square::SampleInfluence>,
     mean_square_growth: Option<Growth>,
     orderings: Vec<OrderingJson>,
     sgd_summary: String,
@@ -223,15 +216,7 @@ impl<'a> AnalysisJson<'a> {
                 critical_gamma_exact: Solve::of(&a.mean_square.critical),
                 ms_spectral_radius: Solve::of(&a.mean_square.radius.computed),
             },
-            critical_gamma_influence: a
-                .mean_square
-                .most_influential(INFLUENCE_TOP)
-                .into_iter()
-                .map(|(sample, x)| Influence {
-                    sample,
-                    d_critical_gamma_d_weight: x,
-                })
-                .collect(),
+            critical_gamma_influence: a.mean_square.most_influential(INFLUENCE_TOP),
             mean_square_growth: a
                 .mean_square
                 .steps_to_grow(super::GROWTH_FACTOR)

@@ -281,18 +281,19 @@ pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
             ));
         }
     }
-    let top: Vec<(usize, f64)> = ms
+    let top: Vec<crate::mean_square::SampleInfluence> = ms
         .most_influential(3)
         .into_iter()
-        .filter(|(_, x)| *x < 0.0)
+        .filter(|s| s.d_critical_gamma_d_weight < 0.0)
         .collect();
     if let (false, CriticalGamma::Finite(g)) = (top.is_empty(), ms.check.critical_gamma) {
         let list: Vec<String> = top
             .iter()
-            .map(|(i, x)| {
+            .map(|s| {
+                let (i, x) = (s.sample, s.d_critical_gamma_d_weight);
                 format!(
                     "#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)",
-                    sig(*x),
+                    sig(x),
                     100.0 * x / g
                 )
             })
