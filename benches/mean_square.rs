@@ -12,7 +12,9 @@
 //! `40,000 × 40,000` matrices. Numbers in `benches/README.md` (## mean_square).
 use criterion::{criterion_group, Criterion};
 use sgd_stability::criteria::{CriticalGamma, HSpectrum};
-use sgd_stability::mean_square::{critical_gamma_exact, MeanSquareOperator, Method, Params};
+use sgd_stability::mean_square::{
+    critical_gamma_exact, MeanSquareOperator, MeanSquareParams, Method,
+};
 use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::{RelTol, Samples, Sampling, Tolerances};
 use std::time::Instant;
@@ -53,9 +55,9 @@ fn gamma_star(samples: &Samples, method: Method) -> f64 {
     let c = batch_factor(samples.n(), B, Sampling::WithoutReplacement);
     let moments = Moments::of(samples);
     let spec = HSpectrum::of(&moments.h, tol.null_space).unwrap();
-    let params = Params {
+    let params = MeanSquareParams {
         method,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
     match critical_gamma_exact(samples, &moments, &spec, c, tol.null_space, &params)
         .unwrap()
@@ -106,9 +108,9 @@ fn main() {
         // side of γ*.
         let h = Moments::of(&samples).h;
         let c = batch_factor(samples.n(), B, Sampling::WithoutReplacement);
-        let params = Params {
+        let params = MeanSquareParams {
             method: Method::MatrixFree,
-            ..Params::default()
+            ..MeanSquareParams::default()
         };
         for f in [1.0 - 1e-4, 1.0 + 1e-4] {
             let t = Instant::now();

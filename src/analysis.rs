@@ -209,7 +209,7 @@ impl Analysis {
         let red = Reduction::of(instance, tolerances)?;
         let reduced = red.instance();
         let (summary, moments, spec) = Summary::of(&red, tolerances)?;
-        let (b, c) = (summary.batch_size, summary.c_factor);
+        let (b, c) = (summary.batch_size, summary.c);
         let gamma = reduced.gamma().get();
         let mean_square = mean_square::mean_square(
             reduced.samples(),
@@ -218,7 +218,7 @@ impl Analysis {
             c,
             gamma,
             tolerances,
-            &mean_square::Params::default(),
+            &mean_square::MeanSquareParams::default(),
             red.null_part(),
         )?
         .lifted(&red);

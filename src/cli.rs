@@ -457,7 +457,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .unzip();
-        return Ok(certified_report(&analyses, &certs, args.format));
+        return Ok(crate::report::certified::render(
+            &analyses,
+            &certs,
+            args.format,
+        ));
     }
     let mut seconds = Vec::with_capacity(args.files.len());
     let mut analyses = Vec::with_capacity(args.files.len());
@@ -466,22 +470,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
         analyses.extend(analyze_files(std::slice::from_ref(f), &overrides, &tol)?);
         seconds.push(start.elapsed().as_secs_f64());
     }
-    if args.format != Format::Json {
-        return Ok(analyses.render(args.format));
+    if args.format == Format::Json {
+        // JSON: each object also carries the wall time of its load and analysis.
+        return Ok(crate::report::json_timed(&analyses, &seconds));
     }
-    // JSON: each object also carries the wall time of its load and analysis.
-    let mut values: serde_json::Value =
-        serde_json::from_str(&analyses.json()).expect("the JSON renderer writes JSON");
-    if let Some(list) = values.as_array_mut() {
-        for (v, t) in list.iter_mut().zip(&seconds) {
-            if let Some(obj) = v.as_object_mut() {
-                obj.insert("wall_time_seconds".to_owned(), serde_json::json!(t));
-            }
-        }
-    }
-    let mut s = serde_json::to_string_pretty(&values).expect("JSON values always serialize");
-    s.push('\n');
-    Ok(s)
+    Ok(analyses.render(args.format))
 }
 
 /// Enumerate and compare; exit code 1 when a quantity differs from its closed form.
@@ -720,57 +713,11 @@ fn sweep(args: &SweepArgs) -> Result<String> {
     let s = mean_square::sweep(
         &inst,
         &tol,
-        &mean_square::Params::default(),
+        &mean_square::MeanSquareParams::default(),
         with,
         &sizes,
         crate::enumerate::Progress::bar_if_terminal(),
     )
     .map_err(|e| e.in_file(&origin))?;
     Ok(s.render(args.format))
-}
-
-/// `analyze --certified`: the usual report with the certified (exact rational) answers added —
-/// a section per instance in text and Markdown, three fields per object in JSON.
-fn certified_report(
-    analyses: &[Analysis],
-    certs: &[crate::mean_square::certified::Certified],
-    format: Format,
-) -> String {
-    use crate::report::certified as rc;
-    match format {
-        Format::Json => {
-            let values: Vec<serde_json::Value> = analyses
-                .iter()
-                .zip(certs)
-                .map(|(a, c)| {
-                    let mut v = crate::report::json_value(a);
-                    if let Some(obj) = v.as_object_mut() {
-                        for (k, x) in rc::certified_json_fields(c) {
-                            obj.insert(k.to_owned(), x);
-                        }
-                    }
-                    v
-                })
-                .collect();
-            let mut s = serde_json::to_string_pretty(&serde_json::Value::Array(values))
-                .expect("JSON values always serialize");
-            s.push('\n');
-            s
-        }
-        Format::Text => {
-            let mut s = crate::report::text(analyses);
-            s.push('\n');
-            for (a, c) in analyses.iter().zip(certs) {
-                s.push_str(&rc::certified_text(&a.summary.name, c));
-            }
-            s
-        }
-        Format::Markdown => {
-            let mut s = crate::report::markdown(analyses);
-            for (a, c) in analyses.iter().zip(certs) {
-                s.push_str(&rc::certified_markdown(&a.summary.name, c));
-            }
-            s
-        }
-    }
 }

@@ -3,7 +3,12 @@
 //!
 //! faer does every floating-point product in the toolkit; this module exists for arithmetic
 //! that must be exact (rational fixtures, the symbolic half of the checks) and serves as an
-//! independent second route in tests.
+//! independent second route in tests. [`poly`]: polynomials over the rationals (Sturm
+//! sequences, gcd, the square-free part); [`rational`]: exact PSD decisions, null spaces and
+//! determinants of rational matrices — both for the certified route.
+
+pub mod poly;
+pub mod rational;
 
 use crate::instance::Sampling;
 use crate::moments::batch_factor;

@@ -61,6 +61,7 @@
 //! | `H = (1/N) Σ H_i` | [`moments::Moments::h`] |
 //! | `Σ = (1/N) Σ H_i² − H²` | [`moments::Moments::sigma`] |
 //! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
+//! | `L_γ(Q) = E[M_B Q M_B]`, `M_B = I − γH_B` (the mean-square operator) | [`mean_square::MeanSquareOperator`] (matrix-free on `Sym(d)`), [`enumerate::MeanSquareMatrix`] (its `d²×d²` matrix) |
 //! | without / with replacement, random reshuffling | [`Sampling`] |
 //! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, `ρ(L_epoch)^{1/K}` | [`mean_square::reshuffling`] |
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
@@ -83,14 +84,15 @@
 //!   one budgeted reader of input files.
 //! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
-//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals).
+//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals); polynomials over the rationals
+//!   ([`exact::poly`]) and exact rational matrices ([`exact::rational`]) for the certified route.
 //! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
 //! - [`moments`]: `H`, `Σ`, `c`.
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.
 //! - [`reduction`]: an instance rewritten on the range of its Hessians, at a safe scale
 //!   (exact; what makes over-parameterized minima, `P ≫ N`, fast).
 //! - [`enumerate`]: exact expectations over every minibatch and batch path, and their closed forms.
-//! - [`mean_square`]: exact mean-square stability: the second-moment operator, its spectral
+//! - [`mean_square`]: exact mean-square stability: the mean-square operator `L_γ`, its spectral
 //!   radius, and the exact critical learning rate; random reshuffling's per-epoch operator; the
 //!   sweep over batch sizes; the certified (exact rational) route.
 //! - [`analysis`]: one instance analyzed ([`Analysis`] under the i.i.d. schemes,

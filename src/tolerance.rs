@@ -78,6 +78,22 @@ impl Tolerances {
     /// `‖I − γH_B‖`, covering the rounding of the symmetric eigenvalue solver (about
     /// `d·ε·‖H_i‖`).
     pub const STEP_NORM_BOUND_SLACK: f64 = 1e-12;
+    /// Restarted Lanczos: the default relative residual `‖Av − θv‖ ≤ this · ‖A‖` at which a
+    /// Ritz pair counts as converged. The Ritz value is then within `1e-11 ‖A‖` of an
+    /// eigenvalue (in practice far closer: the eigenvalue error is about residual²/gap).
+    pub const LANCZOS_RESIDUAL: f64 = 1e-11;
+    /// The report's Monte Carlo: an instance counts as stable when `ρ(L_γ) < 1 −` this,
+    /// clearly inside, so that the simulated curve decays visibly.
+    pub const SIMULATED_STABLE_MARGIN: f64 = 1e-6;
+    /// The SAM experiment: on the stable side `‖x_K‖ ≤ ‖x_0‖(1 + this)` (rounding only: every
+    /// factor has `|p| < 1`).
+    pub const SAM_STABLE_SLACK: f64 = 1e-9;
+    /// The experiments' tallies: two numbers are "the same" when within this relative margin
+    /// (0.1%).
+    pub const EXPERIMENT_SAME_WITHIN: f64 = 1e-3;
+    /// Section 4's claims: two quantities agree to rounding when their relative difference is
+    /// at most this.
+    pub const SECTION4_ROUNDING: f64 = 1e-12;
 }
 
 impl Default for Tolerances {

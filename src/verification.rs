@@ -12,7 +12,8 @@ use crate::criteria::CriticalGamma;
 use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
 use crate::error::Result;
 use crate::fmt::text_name;
-use crate::instance::{BatchSize, Instance, Sampling};
+use crate::instance::{Instance, Sampling};
+use crate::mean_square::{self, BatchSizes};
 use crate::tolerance::Tolerances;
 
 /// Batch curves are computed for instances with `3 ≤ N ≤` this.
@@ -36,9 +37,9 @@ pub const SIMULATION: SimulationPlan = SimulationPlan {
     seed: 2026,
 };
 
-/// An instance counts as stable for the report's Monte Carlo when `ρ(L_γ) < 1 −` this: clearly
-/// inside, so that the simulated curve decays visibly.
-const SIMULATED_STABLE_MARGIN: f64 = 1e-6;
+/// An instance counts as stable for the report's Monte Carlo when `ρ(L_γ) < 1 −` this
+/// ([`Tolerances::SIMULATED_STABLE_MARGIN`]).
+const SIMULATED_STABLE_MARGIN: f64 = Tolerances::SIMULATED_STABLE_MARGIN;
 
 /// One check that is expected to hold; the main job fails if any does not.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +61,18 @@ pub struct BatchPoint {
     pub thm33: Option<f64>,
     /// `γ*_exact`.
     pub exact: Option<f64>,
-    /// `2/tr(H)`, and whether Theorem 3.5's hypotheses hold at this `B`.
-    pub thm35: Option<(f64, bool)>,
+    /// Theorem 3.5's `2/tr(H)`, with whether its hypotheses hold at this `B`.
+    pub thm35: Option<Thm35Point>,
+}
+
+/// Theorem 3.5's critical `γ` at one batch size, with whether it applies there.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thm35Point {
+    /// `γ*_3.5 = 2/tr(H)`.
+    pub critical_gamma: f64,
+    /// Whether Theorem 3.5's hypotheses hold at this `B` (`B = 1`, rank-one `H_i`): only then
+    /// is `γ*_3.5` a necessary bound.
+    pub hypotheses_hold: bool,
 }
 
 /// One instance's critical `γ` against `B`, without replacement.
@@ -104,29 +115,34 @@ fn finite(g: CriticalGamma) -> Option<f64> {
     }
 }
 
+/// The batch curve of `instance`: one [`mean_square::sweep_one_scheme`] without replacement
+/// over `B = 1..N` — the range reduction, the moments and the spectrum of `H` taken once, every
+/// `γ*` the one [`Analysis::of`] gives at that `B`.
 fn batch_curve(instance: &Instance, tol: &Tolerances) -> Result<Option<BatchCurve>> {
     let n = instance.n();
     if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
         return Ok(None);
     }
-    let mut points = Vec::with_capacity(n);
-    for b in 1..=n {
-        let inst = instance
-            .clone()
-            .with_batch(BatchSize::new(b)?, Sampling::WithoutReplacement)?;
-        let a = Analysis::of(&inst, tol)?;
-        points.push(BatchPoint {
-            batch_size: b,
-            gd: finite(a.gd.critical_gamma),
-            thm33: finite(a.thm33.critical_gamma),
-            exact: finite(a.mean_square.check.critical_gamma),
-            thm35: finite(a.thm35.check.critical_gamma).map(|g| (g, a.thm35.hypotheses.hold())),
-        });
-    }
+    let sampling = Sampling::WithoutReplacement;
+    let sweep = mean_square::sweep_one_scheme(instance, tol, sampling, &BatchSizes::Every)?;
+    let points = sweep
+        .rows
+        .iter()
+        .map(|r| BatchPoint {
+            batch_size: r.batch_size,
+            gd: finite(sweep.gd),
+            thm33: finite(r.thm33),
+            exact: finite(r.exact),
+            thm35: finite(r.thm35).map(|g| Thm35Point {
+                critical_gamma: g,
+                hypotheses_hold: r.thm35_applies,
+            }),
+        })
+        .collect();
     Ok(Some(BatchCurve {
         name: instance.name().to_owned(),
         n,
-        sampling: Sampling::WithoutReplacement,
+        sampling,
         points,
     }))
 }
@@ -237,5 +253,77 @@ impl Verification {
             proofs,
             expectations,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instance::BatchSize;
+
+    /// The old route: a full analysis per batch size.
+    fn batch_curve_by_analyses(instance: &Instance, tol: &Tolerances) -> Option<Vec<BatchPoint>> {
+        let n = instance.n();
+        if !(3..=BATCH_CURVE_MAX_N).contains(&n) {
+            return None;
+        }
+        let mut points = Vec::with_capacity(n);
+        for b in 1..=n {
+            let inst = instance
+                .clone()
+                .with_batch(BatchSize::new(b).unwrap(), Sampling::WithoutReplacement)
+                .unwrap();
+            let a = Analysis::of(&inst, tol).unwrap();
+            points.push(BatchPoint {
+                batch_size: b,
+                gd: finite(a.gd.critical_gamma),
+                thm33: finite(a.thm33.critical_gamma),
+                exact: finite(a.mean_square.check.critical_gamma),
+                thm35: finite(a.thm35.check.critical_gamma).map(|g| Thm35Point {
+                    critical_gamma: g,
+                    hypotheses_hold: a.thm35.hypotheses.hold(),
+                }),
+            });
+        }
+        Some(points)
+    }
+
+    #[test]
+    fn batch_curves_are_the_analyses_bit_for_bit() {
+        let tol = Tolerances::default();
+        let dir = crate::load::shipped_dir("fixtures");
+        let files = crate::load::files_with_extension(&dir, "json", |p| {
+            p.file_name().is_some_and(|n| n != "expected_values.json")
+        })
+        .unwrap();
+        let mut compared = 0;
+        for f in files {
+            let inst = crate::load::load_path(&f, &crate::load::Overrides::default(), tol.symmetry)
+                .unwrap();
+            if !inst.sampling().is_iid() {
+                continue;
+            }
+            let old = batch_curve_by_analyses(&inst, &tol);
+            let new = batch_curve(&inst, &tol).unwrap().map(|c| c.points);
+            let bits = |p: &Option<Vec<BatchPoint>>| {
+                p.as_ref().map(|v| {
+                    v.iter()
+                        .map(|p| {
+                            (
+                                p.batch_size,
+                                p.gd.map(f64::to_bits),
+                                p.thm33.map(f64::to_bits),
+                                p.exact.map(f64::to_bits),
+                                p.thm35
+                                    .map(|t| (t.critical_gamma.to_bits(), t.hypotheses_hold)),
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                })
+            };
+            assert_eq!(bits(&old), bits(&new), "{}", f.display());
+            compared += usize::from(old.is_some());
+        }
+        assert!(compared >= 3, "{compared}");
     }
 }

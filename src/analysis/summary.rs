@@ -33,7 +33,7 @@ pub struct Summary {
     /// The batch factor `c` of one step, the factor in `E[(H_B − H)²] = cΣ`:
     /// `(N − B)/(B(N − 1))` without replacement and for one batch of random reshuffling (a
     /// uniform `B`-subset), `1/B` with replacement.
-    pub c_factor: f64,
+    pub c: f64,
     /// `λ_max(H)`, the sharpness.
     pub sharpness: f64,
     /// `λ_min(H)`.
@@ -91,7 +91,7 @@ impl Summary {
             gamma: reduction.original().gamma().get(),
             sampling: instance.sampling(),
             gradient_form: samples.is_gradient_form(),
-            c_factor: batch_factor(n, b, instance.sampling()),
+            c: batch_factor(n, b, instance.sampling()),
             sharpness: reduction.curvature(with_zero(spec.sharpness(), f64::max)),
             lambda_min_h: reduction.curvature(with_zero(spec.lambda_min(), f64::min)),
             trace_h: reduction.curvature(spec.trace()),

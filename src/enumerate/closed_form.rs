@@ -2,7 +2,7 @@
 //! operator version), from `H`, `Σ` and the batch factor `c`.
 
 use super::expectations::{identity_minus, Expectations};
-use super::operator::SecondMomentOperator;
+use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use crate::exact::{ExactMoments, Scalar, Square};
 
@@ -36,7 +36,7 @@ pub fn closed_form<T: Scalar>(problem: &Problem<T>) -> Expectations<T> {
 fn closed_form_operator<T: Scalar>(
     problem: &Problem<T>,
     moments: &ExactMoments<T>,
-) -> SecondMomentOperator<T> {
+) -> MeanSquareMatrix<T> {
     let d = problem.d();
     let gamma = problem.gamma();
     let m = identity_minus(gamma, &moments.h);
@@ -47,7 +47,7 @@ fn closed_form_operator<T: Scalar>(
         .collect();
     let n = T::from_usize(problem.n()).expect("N converts");
     let noise = gamma.clone() * gamma.clone() * moments.c.clone() / n;
-    SecondMomentOperator::from_fn(d, |i, j, k, l| {
+    MeanSquareMatrix::from_fn(d, |i, j, k, l| {
         let spread = deviations.iter().fold(T::zero(), |acc, dev| {
             acc + dev.get(i, k).clone() * dev.get(l, j).clone()
         });

@@ -4,7 +4,7 @@
 use super::batches::{batch_counts, for_each_batch, from_u128, Route};
 use super::fast::{subset_moments, Quantities};
 use super::limit::{Engine, Params, ReplacementRoute};
-use super::operator::SecondMomentOperator;
+use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use crate::error::Result;
 use crate::exact::{Scalar, Square};
@@ -22,7 +22,7 @@ pub struct Expectations<T> {
     /// `E[(I − γH_B)²]`, the matrix of eqs. (11)–(14) (closed form: `(I − γH)² + γ²cΣ`).
     pub second_moment: Square<T>,
     /// `Q ↦ E[M_B Q M_B]` (closed form: `(I − γH)Q(I − γH) + γ²c·mean_i (H_i − H)Q(H_i − H)`).
-    pub operator: SecondMomentOperator<T>,
+    pub operator: MeanSquareMatrix<T>,
 }
 
 impl<T: Scalar> Expectations<T> {
@@ -48,7 +48,7 @@ impl<T: Scalar> Expectations<T> {
             batch_hessian: &self.batch_hessian - &other.batch_hessian,
             batch_hessian_sq: &self.batch_hessian_sq - &other.batch_hessian_sq,
             second_moment: &self.second_moment - &other.second_moment,
-            operator: SecondMomentOperator::from_matrix(
+            operator: MeanSquareMatrix::from_matrix(
                 self.operator.dim(),
                 self.operator.matrix() - other.operator.matrix(),
             ),
@@ -186,7 +186,7 @@ pub fn expectations<T: Scalar + 'static>(
             batch_hessian: h.finish(d, &scale),
             batch_hessian_sq: h_sq.finish(d, &scale),
             second_moment: m_sq.finish(d, &scale),
-            operator: SecondMomentOperator::from_matrix(d, op.finish(d * d, &scale)),
+            operator: MeanSquareMatrix::from_matrix(d, op.finish(d * d, &scale)),
         },
         route,
         visits,

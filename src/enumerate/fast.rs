@@ -34,9 +34,9 @@
 
 use super::batches::batch_counts;
 use super::expectations::{Enumeration, Expectations};
-use super::fixed::{self, Simd};
+use super::fixed::{self, SimdDispatch};
 use super::limit::{admit, Params};
-use super::operator::SecondMomentOperator;
+use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use super::progress::Ticker;
 use super::revolving_door::RevolvingDoor;
@@ -77,7 +77,7 @@ pub struct SubsetMoments {
     /// `E[(I − γH_B)²]`.
     pub second_moment: Square<f64>,
     /// `Q ↦ E[M_B Q M_B]`, with [`Quantities::WithOperator`].
-    pub operator: Option<SecondMomentOperator<f64>>,
+    pub operator: Option<MeanSquareMatrix<f64>>,
     /// The number of subsets visited, `C(N,B)`.
     pub visits: u128,
 }
@@ -177,11 +177,11 @@ struct Kernel {
     /// The `H_i`, each as the `len` numbers the kernel stacks: column-major `d×d` for
     /// [`Quantities::Moments`], the packed upper triangle for [`Quantities::WithOperator`].
     packed: Vec<Vec<f64>>,
-    simd: Simd,
+    simd: SimdDispatch,
 }
 
 impl Kernel {
-    fn new(problem: &Problem<f64>, quantities: Quantities, simd: Simd) -> Self {
+    fn new(problem: &Problem<f64>, quantities: Quantities, simd: SimdDispatch) -> Self {
         let d = problem.d();
         let packed = problem
             .hessians()
@@ -357,7 +357,7 @@ impl Kernel {
             let g = self.gram(total);
             let a = gamma / b;
             let es = |i, j| sum_s.get(i, j) / c;
-            SecondMomentOperator::from_fn(d, |i, j, k, l| {
+            MeanSquareMatrix::from_fn(d, |i, j, k, l| {
                 delta(i, k) * delta(l, j) - a * (delta(i, k) * es(l, j) + delta(l, j) * es(i, k))
                     + a * a * g.cross(i, k, l, j) / c
             })

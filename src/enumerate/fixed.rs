@@ -8,7 +8,7 @@ use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
 
 /// Which instructions the fast route's fixed-size kernels may use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Simd {
+pub enum SimdDispatch {
     /// Detect at run time: AVX2 with fused multiply-add where the CPU has them, else portable
     /// (the default).
     #[default]
@@ -31,7 +31,7 @@ pub(crate) fn moments_chunk(
     s: &mut [f64],
     len: usize,
     packed: &[Vec<f64>],
-    simd: Simd,
+    simd: SimdDispatch,
 ) -> Option<Vec<f64>> {
     macro_rules! dispatch {
         ($($n:literal)*) => {
@@ -55,7 +55,7 @@ fn run<const D: usize>(
     s: &[f64],
     len: usize,
     packed: &[Vec<f64>],
-    simd: Simd,
+    simd: SimdDispatch,
 ) -> Vec<f64> {
     let h: Vec<M<D>> = packed.iter().map(|p| to_array(p)).collect();
     let op = Chunk::<D> {
@@ -65,8 +65,8 @@ fn run<const D: usize>(
         h: &h,
     };
     let (acc, sum) = match simd {
-        Simd::Detect => Arch::new().dispatch(op),
-        Simd::Portable => op.run::<false>(),
+        SimdDispatch::Detect => Arch::new().dispatch(op),
+        SimdDispatch::Portable => op.run::<false>(),
     };
     let mut out: Vec<f64> = acc.iter().flatten().copied().collect();
     out.extend(sum.iter().flatten());

@@ -1,7 +1,7 @@
 //! How much enumeration is allowed: the visit [`Limit`], what to do above it ([`OverLimit`]), and
 //! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`Params`].
 
-use super::fixed::Simd;
+use super::fixed::SimdDispatch;
 use super::progress::Progress;
 use crate::error::{Error, Result};
 use crate::limits::{product, MemoryBudget};
@@ -69,7 +69,7 @@ pub struct Params {
     /// Whether a long enumeration draws a progress bar (never, by default).
     pub progress: Progress,
     /// Which instructions the fast route's kernels may use (detected at run time, by default).
-    pub simd: Simd,
+    pub simd: SimdDispatch,
 }
 
 /// Which implementation [`super::expectations`] uses for `f64` problems without replacement

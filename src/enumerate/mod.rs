@@ -14,7 +14,7 @@
 //! | with replacement | [`Route::Multisets`] | `C(N+B−1,B)` | `B!/(∏ m_j!)/N^B` |
 //!
 //! - [`expectations`]: `E[H_B]`, `E[H_B²]`, `E[(I − γH_B)²]` and the second-moment operator
-//!   `Q ↦ E[M_B Q M_B]` ([`SecondMomentOperator`], a `d²×d²` matrix on column-major `vec(Q)`).
+//!   `Q ↦ E[M_B Q M_B]` ([`MeanSquareMatrix`], a `d²×d²` matrix on column-major `vec(Q)`).
 //! - [`path_second_moments`]: `E‖x_k‖²` for `k = 0..=K`, over every path of `k` minibatches.
 //! - [`closed_form`] and [`path_second_moments_closed_form`]: the same quantities from `H`, `Σ`
 //!   and `c`.
@@ -61,9 +61,9 @@ pub use check::{Arithmetic, EnumerationCheck, QuantityCheck};
 pub use closed_form::closed_form;
 pub use expectations::{expectations, route_for, Enumeration, Expectations};
 pub use fast::{subset_moments, Quantities, SubsetMoments, SUBSETS_PER_BLOCK, SUBSETS_PER_CHUNK};
-pub use fixed::Simd;
+pub use fixed::SimdDispatch;
 pub use limit::{Engine, Limit, OverLimit, Params, ReplacementRoute};
-pub use operator::SecondMomentOperator;
+pub use operator::MeanSquareMatrix;
 pub use paths::{path_second_moments, path_second_moments_closed_form, PathMoments};
 pub use problem::{hessians_exact, hessians_f64, Problem};
 pub use progress::Progress;

@@ -1,5 +1,6 @@
-//! The second-moment operator `Q ↦ E[M_B Q M_B]` with `M_B = I − γH_B`, stored as a dense
-//! `d²×d²` matrix acting on `vec(Q)`.
+//! The mean-square operator `L_γ: Q ↦ E[M_B Q M_B]` with `M_B = I − γH_B`, stored as a dense
+//! `d²×d²` matrix acting on `vec(Q)` ([`MeanSquareMatrix`]; [`crate::mean_square`] applies the same
+//! `L_γ` matrix-free on `Sym(d)` as [`crate::mean_square::MeanSquareOperator`]).
 
 use crate::exact::{Scalar, Square};
 
@@ -7,18 +8,18 @@ use crate::exact::{Scalar, Square};
 /// `vec(L(Q)) = L · vec(Q)`, where `vec` stacks the columns (column-major):
 /// `vec(Q)[i + j·d] = Q_ij`.
 ///
-/// For the second-moment operator `L(Q) = E[M_B Q M_B]`,
+/// For the mean-square operator `L_γ(Q) = E[M_B Q M_B]`,
 /// `L[i + j·d, k + l·d] = E[(M_B)_ik (M_B)_lj]`, i.e. `L = E[M_Bᵀ ⊗ M_B]` (`= E[M_B ⊗ M_B]`, as
 /// `M_B` is symmetric). It maps symmetric matrices to symmetric matrices; the full `d²×d²` form
 /// is kept (rather than the `d(d+1)/2` symmetric basis) because it is the simplest to read
 /// beside the lecture and `d` is small here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecondMomentOperator<T> {
+pub struct MeanSquareMatrix<T> {
     d: usize,
     matrix: Square<T>,
 }
 
-impl<T: Scalar> SecondMomentOperator<T> {
+impl<T: Scalar> MeanSquareMatrix<T> {
     /// The operator on `d×d` matrices whose `d²×d²` matrix has entries
     /// `f(i, j, k, l) = L[i + j·d, k + l·d]`: the coefficient of `Q_kl` in `L(Q)_ij`.
     pub fn from_fn(d: usize, mut f: impl FnMut(usize, usize, usize, usize) -> T) -> Self {
@@ -80,7 +81,7 @@ mod tests {
         // L(Q) = M Q M for one fixed symmetric M: L[i + j d, k + l d] = M_ik M_lj.
         let m = Square::from_fn(2, |i, j| [[2_i64, 1], [1, 3]][i][j]);
         let q = Square::from_fn(2, |i, j| [[1_i64, -1], [-1, 4]][i][j]);
-        let op = SecondMomentOperator::from_fn(2, |i, j, k, l| m.get(i, k) * m.get(l, j));
+        let op = MeanSquareMatrix::from_fn(2, |i, j, k, l| m.get(i, k) * m.get(l, j));
         assert_eq!(op.apply(&q), &(&m * &q) * &m);
         assert_eq!(op.vec_index(1, 0), 1);
         assert_eq!(op.vec_index(0, 1), 2);

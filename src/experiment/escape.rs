@@ -199,8 +199,29 @@ pub struct Line {
     pub batch_size: usize,
     /// Its seed.
     pub seed: u64,
-    /// `(α, training loss, test loss, test accuracy)`.
-    pub points: Vec<(f64, f64, f64, f64)>,
+    /// One point per `α`.
+    pub points: Vec<LinePoint>,
+}
+
+/// One point of a [`Line`]. In JSON the array `[α, training loss, test loss, test accuracy]`, as
+/// it has always been printed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "(f64, f64, f64, f64)")]
+pub struct LinePoint {
+    /// `α`: `0` is SGD's minimum, `1` GD's.
+    pub alpha: f64,
+    /// The training loss at `θ(α)`.
+    pub training_loss: f64,
+    /// The test loss at `θ(α)`.
+    pub test_loss: f64,
+    /// The test accuracy at `θ(α)`.
+    pub test_accuracy: f64,
+}
+
+impl From<LinePoint> for (f64, f64, f64, f64) {
+    fn from(p: LinePoint) -> Self {
+        (p.alpha, p.training_loss, p.test_loss, p.test_accuracy)
+    }
 }
 
 /// The experiment's result.
@@ -585,12 +606,12 @@ fn line(
                 .zip(theta_gd)
                 .map(|(s, g)| (1.0 - a) * s + a * g)
                 .collect();
-            (
-                a,
-                objective::loss(&problem.model, &th, &problem.split.train),
-                objective::loss(&problem.model, &th, &problem.split.test),
-                objective::accuracy(&problem.model, &th, &problem.split.test),
-            )
+            LinePoint {
+                alpha: a,
+                training_loss: objective::loss(&problem.model, &th, &problem.split.train),
+                test_loss: objective::loss(&problem.model, &th, &problem.split.test),
+                test_accuracy: objective::accuracy(&problem.model, &th, &problem.split.test),
+            }
         })
         .collect();
     Line {

@@ -418,8 +418,9 @@ pub struct Claim {
     pub support: Support,
 }
 
-/// Two numbers are "the same" in a [`Tally`] when within this relative margin (0.1%).
-pub const SAME_WITHIN: f64 = 1e-3;
+/// Two numbers are "the same" in a [`Tally`] when within this relative margin (0.1%;
+/// [`crate::Tolerances::EXPERIMENT_SAME_WITHIN`]).
+pub const SAME_WITHIN: f64 = crate::Tolerances::EXPERIMENT_SAME_WITHIN;
 
 /// A progress callback: `(done, total)` units of work.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);

@@ -121,8 +121,27 @@ pub struct QuadraticCheck {
     pub rho_lambda_range: (f64, f64),
     /// The first few disagreements, described.
     pub disagreements: Vec<String>,
-    /// Every run: `(ρλ_max, γλ_max, stayed bounded)`.
-    pub points: Vec<(f64, f64, bool)>,
+    /// Every run.
+    pub points: Vec<QuadraticRun>,
+}
+
+/// One run of unnormalized SAM on a random quadratic. In JSON the array
+/// `[ρλ_max, γλ_max, stayed bounded]`, as it has always been printed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "(f64, f64, bool)")]
+pub struct QuadraticRun {
+    /// `ρλ_max`.
+    pub rho_lambda: f64,
+    /// `γλ_max`.
+    pub gamma_lambda: f64,
+    /// Whether the run stayed bounded (`‖x_K‖ ≤ ‖x_0‖(1 +` [`STABLE_SLACK`]`)`).
+    pub bounded: bool,
+}
+
+impl From<QuadraticRun> for (f64, f64, bool) {
+    fn from(r: QuadraticRun) -> Self {
+        (r.rho_lambda, r.gamma_lambda, r.bounded)
+    }
 }
 
 /// Unnormalized full-batch SAM next to the network's GD minimum.
@@ -134,8 +153,29 @@ pub struct NetworkCheck {
     pub gamma_sam: f64,
     /// `2/λ_max`, GD's threshold, for comparison.
     pub gamma_gd: f64,
-    /// `(γ/γ*_SAM, seed, fate, max ‖θ_k − θ_0‖)`.
-    pub runs: Vec<(f64, u64, Fate, f64)>,
+    /// Every run, at `0.9` and `1.1 · γ*_SAM`.
+    pub runs: Vec<NetworkRun>,
+}
+
+/// One run of unnormalized full-batch SAM from a start next to the network's GD minimum. In
+/// JSON the array `[γ/γ*_SAM, seed, fate, max ‖θ_k − θ_0‖]`, as it has always been printed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "(f64, u64, Fate, f64)")]
+pub struct NetworkRun {
+    /// `γ/γ*_SAM`.
+    pub gamma_ratio: f64,
+    /// The seed of the start.
+    pub seed: u64,
+    /// Stayed, escaped or diverged.
+    pub fate: Fate,
+    /// `max_k ‖θ_k − θ_0‖`.
+    pub max_distance: f64,
+}
+
+impl From<NetworkRun> for (f64, u64, Fate, f64) {
+    fn from(r: NetworkRun) -> Self {
+        (r.gamma_ratio, r.seed, r.fate, r.max_distance)
+    }
 }
 
 /// The normalized variants on random quadratics: what they do next to the minimum.
@@ -391,8 +431,11 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
                 t.info.outcome == Outcome::Diverged || norm(&t.theta) > UNSTABLE_GROWTH * norm(&x0);
             let bounded = t.info.outcome != Outcome::Diverged
                 && norm(&t.theta) <= norm(&x0) * (1.0 + STABLE_SLACK);
-            out.points
-                .push((rho_lambda, g_star * factor * lambda, bounded));
+            out.points.push(QuadraticRun {
+                rho_lambda,
+                gamma_lambda: g_star * factor * lambda,
+                bounded,
+            });
             let ok = if side == 0 { bounded } else { grew };
             if ok && side == 0 {
                 out.stable_as_predicted += 1;
@@ -415,8 +458,9 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
     Ok(out)
 }
 
-/// On the stable side `‖x_K‖ ≤ ‖x_0‖(1 + this)`: rounding only (every factor has `|p| < 1`).
-pub const STABLE_SLACK: f64 = 1e-9;
+/// On the stable side `‖x_K‖ ≤ ‖x_0‖(1 + this)`: rounding only (every factor has `|p| < 1`);
+/// [`crate::Tolerances::SAM_STABLE_SLACK`].
+pub const STABLE_SLACK: f64 = crate::Tolerances::SAM_STABLE_SLACK;
 /// On the unstable side, growth beyond this factor (or divergence) counts as unstable.
 pub const UNSTABLE_GROWTH: f64 = 1e3;
 
@@ -469,7 +513,12 @@ fn network_check(
             } else {
                 Fate::Stayed
             };
-            out.push((factor, seed, fate, max_d));
+            out.push(NetworkRun {
+                gamma_ratio: factor,
+                seed,
+                fate,
+                max_distance: max_d,
+            });
         }
     }
     Ok(Some(NetworkCheck {

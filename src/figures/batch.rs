@@ -3,7 +3,7 @@
 use super::{err, style, SIZE};
 use plotters::prelude::*;
 
-pub use crate::verification::{BatchCurve, BatchPoint};
+pub use crate::verification::{BatchCurve, BatchPoint, Thm35Point};
 
 /// Reads one criterion's critical γ off a point.
 type Getter = fn(&BatchPoint) -> Option<f64>;
@@ -18,7 +18,7 @@ pub fn batch_curve_svg(curve: &BatchCurve) -> Result<String, String> {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let all = curve.points.iter().flat_map(|p| {
-            [p.gd, p.thm33, p.exact, p.thm35.map(|t| t.0)]
+            [p.gd, p.thm33, p.exact, p.thm35.map(|t| t.critical_gamma)]
                 .into_iter()
                 .flatten()
         });
@@ -54,7 +54,7 @@ pub fn batch_curve_svg(curve: &BatchCurve) -> Result<String, String> {
             (
                 "2/tr(H) (Theorem 3.5 where it applies: filled)",
                 style::UNSTABLE,
-                |p| p.thm35.map(|t| t.0),
+                |p| p.thm35.map(|t| t.critical_gamma),
             ),
         ];
         for (name, colour, get) in series {
@@ -85,7 +85,7 @@ pub fn batch_curve_svg(curve: &BatchCurve) -> Result<String, String> {
             .points
             .iter()
             .filter_map(|p| match p.thm35 {
-                Some((g, false)) => Some((p.batch_size as f64, g)),
+                Some(t) if !t.hypotheses_hold => Some((p.batch_size as f64, t.critical_gamma)),
                 _ => None,
             })
             .collect();

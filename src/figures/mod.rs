@@ -10,7 +10,7 @@ mod experiments;
 mod proofs;
 mod simulation;
 
-pub use batch::{batch_curve_svg, BatchCurve, BatchPoint};
+pub use batch::{batch_curve_svg, BatchCurve, BatchPoint, Thm35Point};
 pub use diagram::{diagram_svg, DiagramPoint};
 pub use experiments::{charts_svg, Chart, Mark, Series};
 pub use proofs::{proof_summary_svg, ProofBar};

@@ -5,7 +5,7 @@ use super::basis::{mirror_lower, SymBasis};
 use super::eigenbasis::InEigenbasis;
 use super::lanczos;
 use super::operator::{dense_mean_congruence, Computed};
-use super::Params;
+use super::MeanSquareParams;
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum};
 use crate::error::Result;
 use crate::instance::Samples;
@@ -52,7 +52,7 @@ pub fn critical_gamma_exact(
     spec: &HSpectrum,
     c: f64,
     null_space: RelTol,
-    params: &Params,
+    params: &MeanSquareParams,
 ) -> Result<CriticalSolve> {
     critical_gamma_exact_from(samples, moments, spec, c, null_space, params, None)
 }
@@ -68,7 +68,7 @@ pub(crate) fn critical_gamma_exact_from(
     spec: &HSpectrum,
     c: f64,
     null_space: RelTol,
-    params: &Params,
+    params: &MeanSquareParams,
     warm: Option<&[f64]>,
 ) -> Result<CriticalSolve> {
     let closed = |gamma| CriticalSolve {

@@ -30,9 +30,8 @@ pub struct LanczosParams {
 }
 
 impl LanczosParams {
-    /// Default relative residual: `1e-11`. The Ritz value is then within `1e-11 ‖A‖` of an
-    /// eigenvalue (in practice far closer: the eigenvalue error is about residual²/gap).
-    pub const DEFAULT_TOLERANCE: f64 = 1e-11;
+    /// Default relative residual: [`crate::Tolerances::LANCZOS_RESIDUAL`] (`1e-11`).
+    pub const DEFAULT_TOLERANCE: f64 = crate::Tolerances::LANCZOS_RESIDUAL;
     /// Default cap on operator applications: 2000.
     pub const DEFAULT_MAX_ITERATIONS: usize = 2000;
     /// Default basis size: 40 vectors.

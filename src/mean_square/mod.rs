@@ -1,4 +1,4 @@
-//! Exact mean-square stability of linearized SGD: the second-moment operator `L_γ`, its
+//! Exact mean-square stability of linearized SGD: the mean-square operator `L_γ`, its
 //! spectral radius, and the exact critical learning rate `γ*` — the yardstick between
 //! Theorem 3.3 (sufficient), Corollary 3.4 (GD) and Theorem 3.5 (necessary).
 //!
@@ -66,7 +66,7 @@ pub use critical::{critical_gamma_exact, CriticalSolve};
 pub use lanczos::{largest_eigenpair, largest_eigenvalue, Info, LanczosParams, NotConverged};
 pub use operator::{Computed, MeanSquareOperator, SpectralRadius};
 pub use reshuffling::Reshuffling;
-pub use sweep::{sweep, BatchSizes, Sweep, SweepReshuffling, SweepRow};
+pub use sweep::{sweep, sweep_one_scheme, BatchSizes, Sweep, SweepReshuffling, SweepRow};
 
 use crate::criteria::{CriterionResult, HSpectrum, Verdict};
 use crate::error::Result;
@@ -80,7 +80,7 @@ use faer::Mat;
 /// Dense or matrix-free.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Method {
-    /// Dense up to [`Params::dense_max_d`], matrix-free (Lanczos) above.
+    /// Dense up to [`MeanSquareParams::dense_max_d`], matrix-free (Lanczos) above.
     #[default]
     Auto,
     /// Always form the `d(d+1)/2` matrix.
@@ -91,7 +91,7 @@ pub enum Method {
 
 /// How the operators are represented and how accurately their top eigenvalue is found.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Params {
+pub struct MeanSquareParams {
     /// Dense, matrix-free, or chosen by size.
     pub method: Method,
     /// Under [`Method::Auto`], the largest `d` (for `γ*`: the rank of `H`) whose
@@ -101,9 +101,19 @@ pub struct Params {
     pub lanczos: LanczosParams,
 }
 
-impl Params {
-    /// Default [`Params::dense_max_d`]: 40 (an `820×820` symmetric eigenproblem).
+impl MeanSquareParams {
+    /// Default [`MeanSquareParams::dense_max_d`]: 40 (an `820×820` symmetric eigenproblem).
     pub const DEFAULT_DENSE_MAX_D: usize = 40;
+}
+
+/// One sample's influence on `γ*_exact`: the derivative of `γ*_exact` with respect to the
+/// sample's weight `w_i` in every mean ([`MeanSquare::most_influential`]).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SampleInfluence {
+    /// `i`, the sample's index.
+    pub sample: usize,
+    /// `dγ*_exact/dw_i`.
+    pub d_critical_gamma_d_weight: f64,
 }
 
 /// Exact mean-square stability at one instance.
@@ -123,15 +133,26 @@ pub struct MeanSquare {
 }
 
 impl MeanSquare {
-    /// The `k` samples whose up-weighting lowers `γ*_exact` the most: `(i, dγ*/dw_i)`, most
-    /// negative first.
+    /// The `k` samples whose up-weighting lowers `γ*_exact` the most, most negative
+    /// `dγ*/dw_i` first.
     #[must_use]
-    pub fn most_influential(&self, k: usize) -> Vec<(usize, f64)> {
+    pub fn most_influential(&self, k: usize) -> Vec<SampleInfluence> {
         let Some(inf) = &self.influence else {
             return Vec::new();
         };
-        let mut v: Vec<(usize, f64)> = inf.iter().copied().enumerate().collect();
-        v.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+        let mut v: Vec<SampleInfluence> = inf
+            .iter()
+            .enumerate()
+            .map(|(sample, &d)| SampleInfluence {
+                sample,
+                d_critical_gamma_d_weight: d,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            a.d_critical_gamma_d_weight
+                .total_cmp(&b.d_critical_gamma_d_weight)
+                .then(a.sample.cmp(&b.sample))
+        });
         v.truncate(k);
         v
     }
@@ -147,7 +168,7 @@ impl MeanSquare {
 }
 
 impl MeanSquare {
-    /// The exact mean-square check of `instance`, with default [`Params`].
+    /// The exact mean-square check of `instance`, with default [`MeanSquareParams`].
     ///
     /// # Errors
     /// As [`mean_square`]; [`crate::Error::Input`] on `sampling` under random reshuffling,
@@ -166,7 +187,7 @@ impl MeanSquare {
             c,
             reduced.gamma().get(),
             tol,
-            &Params::default(),
+            &MeanSquareParams::default(),
             red.null_part(),
         )?
         .lifted(&red))
@@ -198,7 +219,7 @@ impl MeanSquare {
 ///   `≤ 1`. This is the common case of an over-parameterized minimum, where the top of
 ///   `L_γ` is a huge eigenspace at 1 that no iterative solver resolves.
 /// - `c = 0` (`B = N` without replacement): `L_γ = S(I − γH)`, `ρ = max_j (1 − γλ_j)²`.
-/// - otherwise the dense operator (`d ≤` [`Params::dense_max_d`]) or restarted Lanczos in the
+/// - otherwise the dense operator (`d ≤` [`MeanSquareParams::dense_max_d`]) or restarted Lanczos in the
 ///   eigenbasis of `H`, with its residual.
 ///
 /// # Errors
@@ -211,7 +232,7 @@ pub fn mean_square(
     c: f64,
     gamma: f64,
     tol: &Tolerances,
-    params: &Params,
+    params: &MeanSquareParams,
     null: NullPart,
 ) -> Result<MeanSquare> {
     Ok(mean_square_from(samples, moments, spec, c, gamma, tol, params, null, None)?.0)
@@ -227,7 +248,7 @@ pub(crate) fn mean_square_from(
     c: f64,
     gamma: f64,
     tol: &Tolerances,
-    params: &Params,
+    params: &MeanSquareParams,
     null: NullPart,
     warm: Option<&[f64]>,
 ) -> Result<(MeanSquare, Option<Vec<f64>>)> {
@@ -268,7 +289,7 @@ pub(crate) fn mean_square_from(
 }
 
 /// `ρ(L_γ)` itself, whatever the verdict: in closed form when `c = 0` (`L_γ = S(I − γH)`,
-/// `ρ = max_j (1 − γλ_j)²`), dense when `d ≤` [`Params::dense_max_d`], else restarted Lanczos
+/// `ρ = max_j (1 − γλ_j)²`), dense when `d ≤` [`MeanSquareParams::dense_max_d`], else restarted Lanczos
 /// in the eigenbasis of `H` (an unconverged run is reported with its residual). On a
 /// reduced instance this is the range part's radius `ρ̃`.
 ///
@@ -280,7 +301,7 @@ pub fn radius(
     spec: &HSpectrum,
     c: f64,
     gamma: f64,
-    params: &Params,
+    params: &MeanSquareParams,
 ) -> Result<SpectralRadius> {
     if c == 0.0 {
         let value = spec
@@ -318,7 +339,7 @@ pub fn radius(
 ///
 /// # Errors
 /// [`crate::Error::Limit`] naming the sizes.
-pub(crate) fn check_lanczos_memory(samples: &Samples, params: &Params) -> Result<()> {
+pub(crate) fn check_lanczos_memory(samples: &Samples, params: &MeanSquareParams) -> Result<()> {
     let (r, n) = (samples.d() as u128, samples.n() as u128);
     let m = r * (r + 1) / 2;
     let per_sample = if samples.is_gradient_form() { r } else { r * r };
@@ -330,7 +351,7 @@ pub(crate) fn check_lanczos_memory(samples: &Samples, params: &Params) -> Result
     )
 }
 
-/// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`Params`]).
+/// `ρ(L_γ)` at the instance's `γ`, `B` and sampling (default [`MeanSquareParams`]).
 ///
 /// # Errors
 /// As [`MeanSquareOperator::of`] (random reshuffling is refused) and
@@ -350,7 +371,7 @@ pub fn spectral_radius(instance: &Instance) -> Result<f64> {
         &spec,
         c,
         instance.gamma().get(),
-        &Params::default(),
+        &MeanSquareParams::default(),
     )?
     .value)
 }

@@ -1,9 +1,9 @@
-//! The second-moment operator `L_γ(Q) = E[M_B Q M_B]`, `M_B = I − γH_B`, on symmetric
+//! The mean-square operator `L_γ(Q) = E[M_B Q M_B]`, `M_B = I − γH_B`, on symmetric
 //! matrices: matrix-free application, its dense `d(d+1)/2` form, and its spectral radius.
 
 use super::basis::{mirror_lower, SymBasis};
 use super::lanczos::{self, Info, LanczosParams};
-use super::{Method, Params};
+use super::{MeanSquareParams, Method};
 use crate::error::Result;
 use crate::instance::{Instance, Samples};
 use crate::linalg;
@@ -200,7 +200,7 @@ impl<'a> MeanSquareOperator<'a> {
     /// # Errors
     /// A numerical failure of the dense solve. Lanczos does not fail: an unconverged run is
     /// reported with its residual in [`SpectralRadius::computed`].
-    pub fn spectral_radius(&self, params: &Params) -> Result<SpectralRadius> {
+    pub fn spectral_radius(&self, params: &MeanSquareParams) -> Result<SpectralRadius> {
         let d = self.basis.d();
         if params.dense_for(d) {
             let dense = self.dense();
@@ -264,7 +264,7 @@ pub(super) fn dense_mean_congruence(basis: &SymBasis, samples: &Samples, weight:
     }
 }
 
-impl Params {
+impl MeanSquareParams {
     /// Whether an operator on `Sym(d)` is formed densely under these parameters.
     #[must_use]
     pub fn dense_for(&self, d: usize) -> bool {
@@ -276,11 +276,11 @@ impl Params {
     }
 }
 
-impl Default for Params {
+impl Default for MeanSquareParams {
     fn default() -> Self {
         Self {
             method: Method::Auto,
-            dense_max_d: Params::DEFAULT_DENSE_MAX_D,
+            dense_max_d: MeanSquareParams::DEFAULT_DENSE_MAX_D,
             lanczos: LanczosParams::default(),
         }
     }

@@ -9,7 +9,7 @@
 //! so the moments and the spectrum of `H` are computed once.
 
 use super::reshuffling::{self, Reshuffling};
-use super::{mean_square_from, Computed, Params};
+use super::{mean_square_from, Computed, MeanSquareParams};
 use crate::criteria::{thm33_critical_gamma, CriticalGamma, HSpectrum, SampleShapes, Verdict};
 use crate::enumerate::Progress;
 use crate::error::{Error, Result};
@@ -118,6 +118,18 @@ pub struct Sweep {
     pub reduction: ReductionInfo,
 }
 
+/// Whether each batch size's `γ*` run starts from the last one's top eigenvector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WarmStart {
+    /// Neighbouring batch sizes have nearby top eigenvectors: each Lanczos run starts from the
+    /// last (the `sweep` command's route; a Lanczos result may then differ from a cold
+    /// [`crate::analysis::Analysis::of`] within its tolerance).
+    Chained,
+    /// Every run starts cold, exactly as [`crate::analysis::Analysis::of`] does at that `B`: the
+    /// curve passes through every analysis's own numbers, bit for bit.
+    Cold,
+}
+
 /// The sweep of `instance` at its `γ`, over `batch_sizes` and both i.i.d. samplings. The range
 /// reduction, the moments and the spectrum of `H` are computed once; only `c` changes with `B`.
 ///
@@ -128,7 +140,62 @@ pub struct Sweep {
 pub fn sweep(
     instance: &Instance,
     tol: &Tolerances,
-    params: &Params,
+    params: &MeanSquareParams,
+    with_reshuffling: SweepReshuffling,
+    batch_sizes: &BatchSizes,
+    progress: Progress,
+) -> Result<Sweep> {
+    sweep_schemes(
+        instance,
+        tol,
+        params,
+        &Sampling::IID,
+        WarmStart::Chained,
+        with_reshuffling,
+        batch_sizes,
+        progress,
+    )
+}
+
+/// The [`sweep`] of `instance` under the one i.i.d. scheme `sampling`, every `γ*` computed
+/// exactly as [`crate::analysis::Analysis::of`] computes it at that `B` (no warm start): its
+/// numbers are the analyses', bit for bit, with the moments and the spectrum of `H` taken once.
+/// The report's batch curves.
+///
+/// # Errors
+/// As [`sweep`]; [`Error::Input`] on `sampling` for random reshuffling.
+pub fn sweep_one_scheme(
+    instance: &Instance,
+    tol: &Tolerances,
+    sampling: Sampling,
+    batch_sizes: &BatchSizes,
+) -> Result<Sweep> {
+    if !sampling.is_iid() {
+        return Err(Error::invalid(
+            crate::error::ErrorKind::Unsupported,
+            "sampling",
+            format!("a sweep of one scheme is of an i.i.d. scheme, not {sampling}"),
+        ));
+    }
+    sweep_schemes(
+        instance,
+        tol,
+        &MeanSquareParams::default(),
+        &[sampling],
+        WarmStart::Cold,
+        SweepReshuffling::Off,
+        batch_sizes,
+        Progress::Hidden,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sweep_schemes(
+    instance: &Instance,
+    tol: &Tolerances,
+    params: &MeanSquareParams,
+    samplings: &[Sampling],
+    warm_start: WarmStart,
     with_reshuffling: SweepReshuffling,
     batch_sizes: &BatchSizes,
     progress: Progress,
@@ -156,8 +223,9 @@ pub fn sweep(
         CriticalGamma::NoneAccepted
     };
     let thm35 = CriticalGamma::two_over(spec.trace(), spec.zero_tol);
-    let jobs: Vec<(Sampling, usize)> = Sampling::IID
-        .into_iter()
+    let jobs: Vec<(Sampling, usize)> = samplings
+        .iter()
+        .copied()
         .flat_map(|sampling| {
             sizes
                 .iter()
@@ -183,7 +251,7 @@ pub fn sweep(
             red.null_part(),
             warm.as_deref(),
         )?;
-        if vector.is_some() {
+        if vector.is_some() && warm_start == WarmStart::Chained {
             warm = vector;
         }
         let ms = ms.lifted(&red);

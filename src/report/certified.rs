@@ -1,10 +1,12 @@
 //! The certified (exact rational) section of `analyze --certified`: the exact verdict at `γ` and
-//! `γ*_exact` as an algebraic number, in text, Markdown and as JSON fields.
+//! `γ*_exact` as an algebraic number, in text, Markdown and as JSON fields ([`render`]).
 
+use super::Format;
+use crate::analysis::Analysis;
 use crate::mean_square::certified::{AlgebraicGamma, Certified, CertifiedCritical};
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
-use serde_json::{json, Value};
+use serde::Serialize;
 
 /// Significant digits of `γ*` shown in the isolating interval.
 pub const SHOWN_DIGITS: u32 = 30;
@@ -89,36 +91,106 @@ pub fn certified_markdown(name: &str, c: &Certified) -> String {
     )
 }
 
-fn algebraic_json(g: &AlgebraicGamma) -> Value {
-    let (lo, hi) = g.decimal_interval(SHOWN_DIGITS);
-    json!({
-        "polynomial": g.polynomial.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "polynomial_order": "constant term first",
-        "variable": "gamma",
-        "root": "smallest positive",
-        "interval": [lo, hi],
-        "interval_exact": [g.lo.to_string(), g.hi.to_string()],
-    })
+/// `γ*_exact` as an algebraic number in JSON: the defining polynomial's coefficients as strings
+/// and the isolating interval as decimal strings.
+#[derive(Debug, Serialize)]
+struct AlgebraicJson {
+    polynomial: Vec<String>,
+    polynomial_order: &'static str,
+    variable: &'static str,
+    root: &'static str,
+    interval: [String; 2],
+    interval_exact: [String; 2],
 }
 
-/// The JSON fields `certified_stable`, `certified_gamma` and `critical_gamma_exact_certified`
-/// (an object with the polynomial's coefficients as strings and the interval as decimal
-/// strings; `null` when unbounded, `"none"` when no `γ` is stable, or a string saying why it is
-/// not given).
+impl AlgebraicJson {
+    fn of(g: &AlgebraicGamma) -> Self {
+        let (lo, hi) = g.decimal_interval(SHOWN_DIGITS);
+        Self {
+            polynomial: g.polynomial.iter().map(ToString::to_string).collect(),
+            polynomial_order: "constant term first",
+            variable: "gamma",
+            root: "smallest positive",
+            interval: [lo, hi],
+            interval_exact: [g.lo.to_string(), g.hi.to_string()],
+        }
+    }
+}
+
+/// The certified `γ*_exact` in JSON: an [`AlgebraicJson`], `null` when unbounded, `"none"`
+/// when no `γ` is stable, or `{"not_given": why}`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum CriticalJson<'a> {
+    Root(AlgebraicJson),
+    Unbounded(()),
+    NoneAccepted(&'static str),
+    NotGiven { not_given: &'a str },
+}
+
+/// The certified fields `certified_stable`, `certified_gamma`, `critical_gamma_exact_certified`
+/// and `certified_range_rank` of one instance, flattened into its `analyze` JSON object.
+#[derive(Debug, Serialize)]
+struct CertifiedJson<'a> {
+    #[serde(flatten)]
+    analysis: super::json::AnalysisJson<'a>,
+    certified_stable: bool,
+    certified_gamma: String,
+    critical_gamma_exact_certified: CriticalJson<'a>,
+    certified_range_rank: Option<usize>,
+}
+
+impl<'a> CertifiedJson<'a> {
+    fn of(a: &'a Analysis, c: &'a Certified) -> Self {
+        Self {
+            analysis: super::json::AnalysisJson::of(a),
+            certified_stable: c.verdict.stable,
+            certified_gamma: c.verdict.gamma.to_string(),
+            critical_gamma_exact_certified: match &c.critical {
+                Ok(CertifiedCritical::Root(g)) => CriticalJson::Root(AlgebraicJson::of(g)),
+                Ok(CertifiedCritical::Unbounded) => CriticalJson::Unbounded(()),
+                Ok(CertifiedCritical::NoneAccepted) => CriticalJson::NoneAccepted("none"),
+                Err(why) => CriticalJson::NotGiven { not_given: why },
+            },
+            certified_range_rank: c.range_rank,
+        }
+    }
+}
+
+/// The `analyze --certified` report: the usual report of `analyses` with the certified
+/// (exact rational) answers `certs` added — a section per instance in text and Markdown, four
+/// fields per object in JSON (`certified_stable`, `certified_gamma`,
+/// `critical_gamma_exact_certified`, `certified_range_rank`).
+///
+/// # Panics
+/// If `certs` does not have one entry per analysis.
 #[must_use]
-pub fn certified_json_fields(c: &Certified) -> Vec<(&'static str, Value)> {
-    let critical = match &c.critical {
-        Ok(CertifiedCritical::Root(g)) => algebraic_json(g),
-        Ok(CertifiedCritical::Unbounded) => Value::Null,
-        Ok(CertifiedCritical::NoneAccepted) => json!("none"),
-        Err(why) => json!({ "not_given": why }),
-    };
-    vec![
-        ("certified_stable", json!(c.verdict.stable)),
-        ("certified_gamma", json!(c.verdict.gamma.to_string())),
-        ("critical_gamma_exact_certified", critical),
-        ("certified_range_rank", json!(c.range_rank)),
-    ]
+pub fn render(analyses: &[Analysis], certs: &[Certified], format: Format) -> String {
+    assert_eq!(analyses.len(), certs.len(), "one certificate per analysis");
+    match format {
+        Format::Json => super::json::pretty(
+            &analyses
+                .iter()
+                .zip(certs)
+                .map(|(a, c)| CertifiedJson::of(a, c))
+                .collect::<Vec<_>>(),
+        ),
+        Format::Text => {
+            let mut s = super::text(analyses);
+            s.push('\n');
+            for (a, c) in analyses.iter().zip(certs) {
+                s.push_str(&certified_text(&a.summary.name, c));
+            }
+            s
+        }
+        Format::Markdown => {
+            let mut s = super::markdown(analyses);
+            for (a, c) in analyses.iter().zip(certs) {
+                s.push_str(&certified_markdown(&a.summary.name, c));
+            }
+            s
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use crate::enumerate::{Arithmetic, EnumerationCheck, QuantityCheck};
 use crate::fmt::sig;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// Matrices up to this size are printed in full in text and Markdown; larger ones as a summary.
@@ -118,39 +118,74 @@ pub fn enumeration_text(checks: &[EnumerationCheck]) -> String {
     out
 }
 
+/// One quantity of an enumeration in JSON.
+#[derive(Debug, Serialize)]
+struct QuantityJson<'a> {
+    name: &'static str,
+    enumerated: &'a Vec<Vec<f64>>,
+    enumerated_exact: &'a Option<Vec<Vec<String>>>,
+    closed_form: &'a Vec<Vec<f64>>,
+    closed_form_exact: &'a Option<Vec<Vec<String>>>,
+    max_abs_difference: f64,
+    tolerance: f64,
+    agrees: bool,
+}
+
+/// One enumeration in JSON.
+#[derive(Debug, Serialize)]
+struct EnumerationJson<'a> {
+    name: &'a str,
+    n: usize,
+    d: usize,
+    batch_size: usize,
+    sampling: crate::instance::Sampling,
+    gamma: f64,
+    route: &'static str,
+    /// A string: the count may exceed what a JSON number holds exactly.
+    visits: String,
+    arithmetic: &'static str,
+    agrees: bool,
+    quantities: Vec<QuantityJson<'a>>,
+}
+
+impl<'a> EnumerationJson<'a> {
+    fn of(c: &'a EnumerationCheck) -> Self {
+        Self {
+            name: &c.name,
+            n: c.n,
+            d: c.d,
+            batch_size: c.batch_size,
+            sampling: c.sampling,
+            gamma: c.gamma,
+            route: c.route.as_str(),
+            visits: c.visits.to_string(),
+            arithmetic: match c.arithmetic {
+                Arithmetic::Float => "f64",
+                Arithmetic::Exact => "exact",
+            },
+            agrees: c.agrees(),
+            quantities: c
+                .quantities
+                .iter()
+                .map(|q| QuantityJson {
+                    name: q.name,
+                    enumerated: &q.enumerated,
+                    enumerated_exact: &q.enumerated_exact,
+                    closed_form: &q.closed_form,
+                    closed_form_exact: &q.closed_form_exact,
+                    max_abs_difference: q.max_abs_difference,
+                    tolerance: q.tolerance,
+                    agrees: q.agrees,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The JSON report of `checks`: an array of objects.
 #[must_use]
 pub fn enumeration_json(checks: &[EnumerationCheck]) -> String {
-    let v: Vec<Value> = checks
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c.name,
-                "n": c.n,
-                "d": c.d,
-                "batch_size": c.batch_size,
-                "sampling": c.sampling,
-                "gamma": c.gamma,
-                "route": c.route.as_str(),
-                "visits": c.visits.to_string(),
-                "arithmetic": match c.arithmetic { Arithmetic::Float => "f64", Arithmetic::Exact => "exact" },
-                "agrees": c.agrees(),
-                "quantities": c.quantities.iter().map(|q| json!({
-                    "name": q.name,
-                    "enumerated": q.enumerated,
-                    "enumerated_exact": q.enumerated_exact,
-                    "closed_form": q.closed_form,
-                    "closed_form_exact": q.closed_form_exact,
-                    "max_abs_difference": q.max_abs_difference,
-                    "tolerance": q.tolerance,
-                    "agrees": q.agrees,
-                })).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-    s.push('\n');
-    s
+    super::json::pretty(&checks.iter().map(EnumerationJson::of).collect::<Vec<_>>())
 }
 
 /// The Markdown report of `checks`: one summary table.

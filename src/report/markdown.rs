@@ -52,7 +52,7 @@ pub(crate) fn summary_row(out: &mut String, s: &Summary, sgd: &str, exact: &str)
         s.batch_size,
         s.sampling,
         sig(s.gamma),
-        sig(s.c_factor),
+        sig(s.c),
         sig(s.sharpness),
         sig_rel(s.trace_h, scale),
         sig_rel(s.sigma_norm, scale * scale),

@@ -26,7 +26,7 @@ pub use document::{
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
 pub use format::{md_name, sig, sig_rel, text_name};
-pub use json::{json, json_value};
+pub use json::{json, json_timed, json_value};
 pub use markdown::markdown;
 pub use render::{Render, Simulated};
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
@@ -70,10 +70,12 @@ pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
             }
             out
         }
-        Format::Json => json::json_array(analyses.iter().map(|a| match a {
-            InstanceAnalysis::Iid(a) => json_value(a),
-            InstanceAnalysis::RandomReshuffling(r) => reshuffling::json_value(r),
-        })),
+        Format::Json => json::pretty(
+            &analyses
+                .iter()
+                .map(json::InstanceJson::of)
+                .collect::<Vec<_>>(),
+        ),
         Format::Markdown => {
             let mut out = String::from(markdown::SUMMARY_HEADER);
             for a in analyses {
@@ -279,18 +281,19 @@ pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
             ));
         }
     }
-    let top: Vec<(usize, f64)> = ms
+    let top: Vec<crate::mean_square::SampleInfluence> = ms
         .most_influential(3)
         .into_iter()
-        .filter(|(_, x)| *x < 0.0)
+        .filter(|s| s.d_critical_gamma_d_weight < 0.0)
         .collect();
     if let (false, CriticalGamma::Finite(g)) = (top.is_empty(), ms.check.critical_gamma) {
         let list: Vec<String> = top
             .iter()
-            .map(|(i, x)| {
+            .map(|s| {
+                let (i, x) = (s.sample, s.d_critical_gamma_d_weight);
                 format!(
                     "#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)",
-                    sig(*x),
+                    sig(x),
                     100.0 * x / g
                 )
             })

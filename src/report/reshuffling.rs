@@ -7,7 +7,8 @@ use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
 use crate::criteria::{CriterionResult, Verdict};
 use crate::fmt::sig;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 
 /// The i.i.d. criteria that do not apply: (label, inequality).
@@ -196,66 +197,140 @@ pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
     markdown::criteria_section(out, &a.summary, &table(a), Some(&note));
 }
 
+/// Why the i.i.d. criteria's fields are `null`.
+#[derive(Debug, Serialize)]
+struct NotApplicable {
+    reason: &'static str,
+    detail: &'static str,
+    fields: [&'static str; 16],
+}
+
+/// The criteria in detail: the i.i.d. ones `null`.
+#[derive(Debug, Serialize)]
+struct Criteria {
+    thm33: Null,
+    gd: json::Detail,
+    thm35: Null,
+    exact: Null,
+    random_reshuffling: json::Detail,
+}
+
+/// The exact per-epoch result.
+#[derive(Debug, Serialize)]
+struct Epoch {
+    steps_per_epoch: usize,
+    orderings: String,
+    epoch_spectral_radius: f64,
+    per_step_spectral_radius: f64,
+    stable: Option<bool>,
+    verdict: &'static str,
+    critical_gamma: json::Critical,
+    critical_gamma_method: &'static str,
+    critical_gamma_relative_accuracy: Option<f64>,
+}
+
+/// A field that is `null` because its criterion does not apply ([`NULL_FIELDS`]).
+type Null = ();
+
 /// The JSON object of one instance: the keys of [`crate::report::json_value`], with the
 /// i.i.d. criteria `null` (explained under `not_applicable`), and the exact per-epoch
 /// result under `random_reshuffling`.
-#[must_use]
-pub fn json_value(a: &ReshufflingAnalysis) -> Value {
-    let r = &a.exact;
-    json::with_summary(
-        &a.summary,
-        json!({
-            "thm33_lambda_max": Value::Null,
-            "thm33_stable": Value::Null,
-            "thm33_verdict": Value::Null,
-            "gd_stable": a.gd.verdict.holds(),
-            "gd_verdict": json::verdict(a.gd.verdict),
-            "thm35_trace_ok": Value::Null,
-            "thm35_verdict": Value::Null,
-            "thm35_hypotheses_hold": Value::Null,
-            "thm35_hypotheses": Value::Null,
-            "critical_gamma_gd": json::critical(a.gd.critical_gamma),
-            "critical_gamma_thm33": Value::Null,
-            "critical_gamma_thm35": Value::Null,
-            "ms_spectral_radius": Value::Null,
-            "ms_stable": Value::Null,
-            "ms_verdict": Value::Null,
-            "critical_gamma_exact": Value::Null,
-            "not_applicable": {
-                "reason": NOT_INDEPENDENT,
-                "detail": "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
-                "fields": NULL_FIELDS,
+#[derive(Debug, Serialize)]
+pub(crate) struct ReshufflingJson<'a> {
+    #[serde(flatten)]
+    summary: json::SummaryJson<'a>,
+    thm33_lambda_max: Null,
+    thm33_stable: Null,
+    thm33_verdict: Null,
+    gd_stable: Option<bool>,
+    gd_verdict: &'static str,
+    thm35_trace_ok: Null,
+    thm35_verdict: Null,
+    thm35_hypotheses_hold: Null,
+    thm35_hypotheses: Null,
+    critical_gamma_gd: json::Critical,
+    critical_gamma_thm33: Null,
+    critical_gamma_thm35: Null,
+    ms_spectral_radius: Null,
+    ms_stable: Null,
+    ms_verdict: Null,
+    critical_gamma_exact: Null,
+    not_applicable: NotApplicable,
+    /// Always empty: the orderings are between the i.i.d. criteria.
+    orderings: Vec<json::OrderingJson>,
+    sgd_summary: String,
+    sgd_exact_summary: String,
+    criteria: Criteria,
+    random_reshuffling: Epoch,
+    second_moment_enumerated: Option<&'a Vec<Vec<f64>>>,
+    second_moment_closed_form: Option<&'a Vec<Vec<f64>>>,
+    tolerances: crate::tolerance::Tolerances,
+}
+
+impl<'a> ReshufflingJson<'a> {
+    pub(crate) fn of(a: &'a ReshufflingAnalysis) -> Self {
+        let r = &a.exact;
+        Self {
+            summary: json::SummaryJson::of(&a.summary),
+            thm33_lambda_max: (),
+            thm33_stable: (),
+            thm33_verdict: (),
+            gd_stable: a.gd.verdict.holds(),
+            gd_verdict: json::verdict(a.gd.verdict),
+            thm35_trace_ok: (),
+            thm35_verdict: (),
+            thm35_hypotheses_hold: (),
+            thm35_hypotheses: (),
+            critical_gamma_gd: json::Critical(a.gd.critical_gamma),
+            critical_gamma_thm33: (),
+            critical_gamma_thm35: (),
+            ms_spectral_radius: (),
+            ms_stable: (),
+            ms_verdict: (),
+            critical_gamma_exact: (),
+            not_applicable: NotApplicable {
+                reason: NOT_INDEPENDENT,
+                detail: "Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator L_γ (ρ(L_γ), γ*_exact) assume batches drawn independently at every step; under random reshuffling the batches of an epoch are disjoint. Their fields are null (not 'unbounded' or 'boundary'); the exact answer is under random_reshuffling.",
+                fields: NULL_FIELDS,
             },
-            "orderings": Vec::<Value>::new(),
-            "sgd_summary": sgd_summary(a),
-            "sgd_exact_summary": exact_summary(a),
-            "criteria": {
-                "thm33": Value::Null,
-                "gd": json::detail(&a.gd),
-                "thm35": Value::Null,
-                "exact": Value::Null,
-                "random_reshuffling": json::detail(&per_step(a)),
+            orderings: Vec::new(),
+            sgd_summary: sgd_summary(a),
+            sgd_exact_summary: exact_summary(a),
+            criteria: Criteria {
+                thm33: (),
+                gd: json::Detail::of(&a.gd),
+                thm35: (),
+                exact: (),
+                random_reshuffling: json::Detail::of(&per_step(a)),
             },
-            "random_reshuffling": {
-                "steps_per_epoch": r.steps_per_epoch,
-                "orderings": r.orderings.to_string(),
-                "epoch_spectral_radius": r.epoch_radius,
-                "per_step_spectral_radius": r.per_step_radius,
-                "stable": r.verdict.holds(),
-                "verdict": json::verdict(r.verdict),
-                "critical_gamma": json::critical(r.critical_gamma),
-                "critical_gamma_method": match r.route {
+            random_reshuffling: Epoch {
+                steps_per_epoch: r.steps_per_epoch,
+                orderings: r.orderings.to_string(),
+                epoch_spectral_radius: r.epoch_radius,
+                per_step_spectral_radius: r.per_step_radius,
+                stable: r.verdict.holds(),
+                verdict: json::verdict(r.verdict),
+                critical_gamma: json::Critical(r.critical_gamma),
+                critical_gamma_method: match r.route {
                     EpochRoute::Enumerated => "bisection",
                     EpochRoute::FullBatch => "closed_form",
                 },
-                "critical_gamma_relative_accuracy": match r.route {
-                    EpochRoute::Enumerated => json!(BISECTION_REL),
-                    EpochRoute::FullBatch => Value::Null,
+                critical_gamma_relative_accuracy: match r.route {
+                    EpochRoute::Enumerated => Some(BISECTION_REL),
+                    EpochRoute::FullBatch => None,
                 },
             },
-            "second_moment_enumerated": a.second_moment.as_ref().map(|p| &p.enumerated),
-            "second_moment_closed_form": a.second_moment.as_ref().map(|p| &p.closed_form),
-            "tolerances": a.tolerances,
-        }),
-    )
+            second_moment_enumerated: a.second_moment.as_ref().map(|p| &p.enumerated),
+            second_moment_closed_form: a.second_moment.as_ref().map(|p| &p.closed_form),
+            tolerances: a.tolerances,
+        }
+    }
+}
+
+/// The JSON object of one instance: the keys of [`crate::report::json_value`], the i.i.d. criteria
+/// `null` (explained under `not_applicable`), the exact per-epoch result under
+/// `random_reshuffling`.
+#[must_use]
+pub fn json_value(a: &ReshufflingAnalysis) -> Value {
+    json::to_value(&ReshufflingJson::of(a))
 }

@@ -3,7 +3,6 @@
 
 use crate::fmt::sig;
 use crate::simulate::{Comparison, PredictionKind, StepComparison, StepVerdict, TestVerdict, X0};
-use serde_json::json;
 use std::fmt::Write as _;
 
 /// `e^ln` at six significant digits, also beyond the range of `f64` (`1.5e400`); `0` for `−∞`.
@@ -73,7 +72,7 @@ fn test_word(c: &Comparison) -> String {
 /// What the exact column is, where it is not the i.i.d. operator at every step.
 fn prediction_note(c: &Comparison) -> Option<String> {
     match &c.prediction.kind {
-        PredictionKind::SecondMomentOperator => None,
+        PredictionKind::MeanSquareOperator => None,
         PredictionKind::EpochOperator { steps_per_epoch } => Some(format!(
             "exact prediction: random reshuffling's per-epoch operator, E‖x_k‖² = tr L_epoch^(k/E)(E[x0x0ᵀ]) at the ends of epochs, k a multiple of E = N/B = {steps_per_epoch}; between them no exact value is known and the steps are not tested (the i.i.d. operator L_γ does not apply: the batches of an epoch are not independent)"
         )),
@@ -167,7 +166,7 @@ fn growth_lines(c: &Comparison) -> Vec<String> {
     let l = &g.lyapunov;
     let rho_name = match c.prediction.kind {
         PredictionKind::EpochOperator { .. } => "ln ρ(L_epoch)/(N/B)",
-        PredictionKind::SecondMomentOperator | PredictionKind::Unavailable { .. } => "ln ρ(L_γ)",
+        PredictionKind::MeanSquareOperator | PredictionKind::Unavailable { .. } => "ln ρ(L_γ)",
     };
     let mut out = vec![format!(
         "mean-square growth per step over k = {}..{}: simulated {}, exact curve {}, {rho_name} = {}",
@@ -378,10 +377,13 @@ pub fn simulation_markdown(c: &Comparison, gd: Option<&Comparison>) -> String {
 /// (logarithms as `ln_*`; `−∞` and `∞` as `null`).
 #[must_use]
 pub fn simulation_json(c: &Comparison, gd: Option<&Comparison>) -> String {
-    let v = json!({ "sgd": c, "gd": gd });
-    let mut s = serde_json::to_string_pretty(&v).expect("JSON values serialize");
-    s.push('\n');
-    s
+    /// SGD's comparison, and GD's from the same starts when asked for.
+    #[derive(serde::Serialize)]
+    struct SimulationJson<'a> {
+        sgd: &'a Comparison,
+        gd: Option<&'a Comparison>,
+    }
+    super::json::pretty(&SimulationJson { sgd: c, gd })
 }
 
 #[cfg(test)]

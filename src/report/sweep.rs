@@ -7,7 +7,8 @@ use crate::fmt::sig;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
 use crate::mean_square::{Reshuffling, Sweep, SweepRow};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 
 fn word(v: Verdict) -> &'static str {
@@ -225,54 +226,108 @@ pub fn sweep_markdown(s: &Sweep) -> String {
     out
 }
 
+/// One batch size and scheme of a sweep in JSON.
+#[derive(Debug, Serialize)]
+struct RowJson {
+    sampling: crate::instance::Sampling,
+    batch_size: usize,
+    c_factor: f64,
+    critical_gamma_thm33: json::Critical,
+    critical_gamma_exact: json::Critical,
+    critical_gamma_thm35: json::Critical,
+    thm35_hypotheses_hold: bool,
+    ms_spectral_radius: f64,
+    ms_verdict: &'static str,
+    solves: json::Solves,
+}
+
+/// Random reshuffling at one batch size in JSON.
+#[derive(Debug, Serialize)]
+struct ReshufflingRowJson {
+    batch_size: usize,
+    steps_per_epoch: usize,
+    orderings: String,
+    epoch_spectral_radius: f64,
+    per_step_spectral_radius: f64,
+    critical_gamma: json::Critical,
+    critical_gamma_method: &'static str,
+    critical_gamma_relative_accuracy: f64,
+    verdict: &'static str,
+}
+
+/// One sweep in JSON.
+#[derive(Debug, Serialize)]
+struct SweepJson<'a> {
+    name: &'a str,
+    n: usize,
+    d: usize,
+    gamma: f64,
+    critical_gamma_gd: json::Critical,
+    rows: Vec<RowJson>,
+    reduced_dim: usize,
+    reduction: crate::reduction::ReductionInfo,
+    random_reshuffling: Vec<ReshufflingRowJson>,
+}
+
+impl<'a> SweepJson<'a> {
+    fn of(s: &'a Sweep) -> Self {
+        Self {
+            name: &s.name,
+            n: s.n,
+            d: s.d,
+            gamma: s.gamma,
+            critical_gamma_gd: json::Critical(s.gd),
+            rows: s
+                .rows
+                .iter()
+                .map(|r| RowJson {
+                    sampling: r.sampling,
+                    batch_size: r.batch_size,
+                    c_factor: r.c,
+                    critical_gamma_thm33: json::Critical(r.thm33),
+                    critical_gamma_exact: json::Critical(r.exact),
+                    critical_gamma_thm35: json::Critical(r.thm35),
+                    thm35_hypotheses_hold: r.thm35_applies,
+                    ms_spectral_radius: r.exact_radius,
+                    ms_verdict: json::verdict(r.exact_verdict),
+                    solves: json::Solves {
+                        critical_gamma_exact: json::Solve::of(&r.exact_computed),
+                        ms_spectral_radius: json::Solve::of(&r.radius_computed),
+                    },
+                })
+                .collect(),
+            reduced_dim: s.reduction.rank,
+            reduction: s.reduction,
+            random_reshuffling: s
+                .reshuffling
+                .iter()
+                .map(|r| ReshufflingRowJson {
+                    batch_size: r.batch_size,
+                    steps_per_epoch: r.steps_per_epoch,
+                    orderings: r.orderings.to_string(),
+                    epoch_spectral_radius: r.epoch_radius,
+                    per_step_spectral_radius: r.per_step_radius,
+                    critical_gamma: json::Critical(r.critical_gamma),
+                    critical_gamma_method: match r.route {
+                        EpochRoute::Enumerated => "bisection",
+                        EpochRoute::FullBatch => "closed_form",
+                    },
+                    critical_gamma_relative_accuracy: BISECTION_REL,
+                    verdict: json::verdict(r.verdict),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The JSON value of one sweep.
 #[must_use]
 pub fn sweep_json_value(s: &Sweep) -> Value {
-    json!({
-        "name": s.name,
-        "n": s.n,
-        "d": s.d,
-        "gamma": s.gamma,
-        "critical_gamma_gd": json::critical(s.gd),
-        "rows": s.rows.iter().map(|r| json!({
-            "sampling": r.sampling,
-            "batch_size": r.batch_size,
-            "c_factor": r.c,
-            "critical_gamma_thm33": json::critical(r.thm33),
-            "critical_gamma_exact": json::critical(r.exact),
-            "critical_gamma_thm35": json::critical(r.thm35),
-            "thm35_hypotheses_hold": r.thm35_applies,
-            "ms_spectral_radius": r.exact_radius,
-            "ms_verdict": json::verdict(r.exact_verdict),
-            "solves": {
-                "critical_gamma_exact": json::solve(&r.exact_computed),
-                "ms_spectral_radius": json::solve(&r.radius_computed),
-            },
-        })).collect::<Vec<_>>(),
-        "reduced_dim": s.reduction.rank,
-        "reduction": s.reduction,
-        "random_reshuffling": s.reshuffling.iter().map(|r| json!({
-            "batch_size": r.batch_size,
-            "steps_per_epoch": r.steps_per_epoch,
-            "orderings": r.orderings.to_string(),
-            "epoch_spectral_radius": r.epoch_radius,
-            "per_step_spectral_radius": r.per_step_radius,
-            "critical_gamma": json::critical(r.critical_gamma),
-            "critical_gamma_method": match r.route {
-                EpochRoute::Enumerated => "bisection",
-                EpochRoute::FullBatch => "closed_form",
-            },
-            "critical_gamma_relative_accuracy": BISECTION_REL,
-            "verdict": json::verdict(r.verdict),
-        })).collect::<Vec<_>>(),
-    })
+    json::to_value(&SweepJson::of(s))
 }
 
 /// The JSON report of one sweep, pretty-printed.
 #[must_use]
 pub fn sweep_json(s: &Sweep) -> String {
-    let mut out =
-        serde_json::to_string_pretty(&sweep_json_value(s)).expect("JSON values always serialize");
-    out.push('\n');
-    out
+    json::pretty(&SweepJson::of(s))
 }

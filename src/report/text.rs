@@ -51,14 +51,10 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
     }
     match s.sampling {
         Sampling::WithoutReplacement => {
-            let _ = writeln!(
-                out,
-                "batch factor c = (N − B)/(B(N − 1)) = {}",
-                sig(s.c_factor)
-            );
+            let _ = writeln!(out, "batch factor c = (N − B)/(B(N − 1)) = {}", sig(s.c));
         }
         Sampling::WithReplacement => {
-            let _ = writeln!(out, "batch factor c = 1/B = {}", sig(s.c_factor));
+            let _ = writeln!(out, "batch factor c = 1/B = {}", sig(s.c));
         }
         Sampling::RandomReshuffling => {
             let _ = writeln!(
@@ -69,7 +65,7 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
             let _ = writeln!(
                 out,
                 "one step: each batch is a uniform B-subset, so the one-step batch factor is c = (N − B)/(B(N − 1)) = {} (as without replacement)",
-                sig(s.c_factor)
+                sig(s.c)
             );
         }
     }

@@ -12,8 +12,10 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum PredictionKind {
-    /// `tr L_γ^k(P_0)` of the i.i.d. second-moment operator, at every recorded step.
-    SecondMomentOperator,
+    /// `tr L_γ^k(P_0)` of the i.i.d. operator `L_γ` ([`MeanSquareOperator`]), at every recorded
+    /// step (`"second_moment_operator"` in JSON, as it has always been printed).
+    #[serde(rename = "second_moment_operator")]
+    MeanSquareOperator,
     /// Random reshuffling: `tr L_epoch^{k/E}(P_0)` of the exact per-epoch operator
     /// ([`crate::mean_square::reshuffling`]), only at the recorded steps that end an epoch
     /// (`k` a multiple of `E`); between them no exact value is known.
@@ -96,7 +98,7 @@ impl Prediction {
             steps: steps.to_vec(),
             ln_values,
             c: Some(op.c()),
-            kind: PredictionKind::SecondMomentOperator,
+            kind: PredictionKind::MeanSquareOperator,
         }
     }
 

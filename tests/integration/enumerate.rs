@@ -10,7 +10,7 @@ use num_traits::{One, Zero};
 use quickcheck::{QuickCheck, TestResult};
 use sgd_stability::enumerate::{
     self, closed_form, expectations, path_second_moments, path_second_moments_closed_form,
-    Expectations, Limit, Params, Problem, ReplacementRoute, Route, SecondMomentOperator,
+    Expectations, Limit, MeanSquareMatrix, Params, Problem, ReplacementRoute, Route,
 };
 use sgd_stability::exact::{rational_from_f64, ExactMoments, Square};
 use sgd_stability::moments::{batch_factor, Moments};
@@ -292,7 +292,7 @@ fn a_perturbed_closed_form_is_caught_exactly() {
             _ => {
                 let d = wrong.operator.dim();
                 wrong.operator =
-                    SecondMomentOperator::from_matrix(d, bump(wrong.operator.matrix(), (2, 1)));
+                    MeanSquareMatrix::from_matrix(d, bump(wrong.operator.matrix(), (2, 1)));
             }
         }
         assert_ne!(enumerated, wrong, "perturbation {which} went unnoticed");

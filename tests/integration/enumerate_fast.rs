@@ -8,7 +8,7 @@ use crate::enumerate::scales;
 use quickcheck::{QuickCheck, TestResult};
 use sgd_stability::enumerate::{
     expectations, subset_moments, unrank, Engine, Enumeration, Expectations, Params, Problem,
-    Quantities, RevolvingDoor, Simd, SubsetMoments, SUBSETS_PER_CHUNK,
+    Quantities, RevolvingDoor, SimdDispatch, SubsetMoments, SUBSETS_PER_CHUNK,
 };
 use sgd_stability::exact::Square;
 use sgd_stability::{RelTol, Sampling, Tolerances};
@@ -55,7 +55,7 @@ fn generic(p: &Problem<f64>) -> Enumeration<f64> {
     expectations(p, &Params::default().with_engine(Engine::Generic)).unwrap()
 }
 
-fn fast(p: &Problem<f64>, q: Quantities, simd: Simd) -> SubsetMoments {
+fn fast(p: &Problem<f64>, q: Quantities, simd: SimdDispatch) -> SubsetMoments {
     subset_moments(
         p,
         q,
@@ -77,7 +77,7 @@ fn assert_fast_matches_generic(what: &str, p: &Problem<f64>) {
     if let Some(e) = disagreement(&dispatched.expectations, &want.expectations, scales(p)) {
         panic!("{what}: expectations() (fast): {e}");
     }
-    for simd in [Simd::Detect, Simd::Portable] {
+    for simd in [SimdDispatch::Detect, SimdDispatch::Portable] {
         let full = fast(p, Quantities::WithOperator, simd).into_enumeration();
         if let Some(e) = disagreement(&full.expectations, &want.expectations, scales(p)) {
             panic!("{what}: WithOperator, {simd:?}: {e}");
@@ -155,7 +155,7 @@ fn fast_route_matches_generic_on_every_fixture() {
 fn one_and_two_threads_give_the_same_bits() {
     let rows = random_hessians(11, 18, 6, 6);
     let p = problem(&rows, 9, 0.07); // C(18,9) = 48,620 subsets: 12 chunks
-    let on = |threads: usize, q: Quantities, simd: Simd| {
+    let on = |threads: usize, q: Quantities, simd: SimdDispatch| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
@@ -168,7 +168,7 @@ fn one_and_two_threads_give_the_same_bits() {
             .collect()
     };
     for q in [Quantities::Moments, Quantities::WithOperator] {
-        for simd in [Simd::Detect, Simd::Portable] {
+        for simd in [SimdDispatch::Detect, SimdDispatch::Portable] {
             let (one, two) = (on(1, q, simd), on(2, q, simd));
             for (a, b) in [
                 (&one.batch_hessian, &two.batch_hessian),
@@ -241,7 +241,7 @@ fn a_perturbed_fast_result_is_caught() {
             1 => bad.batch_hessian_sq = bump(&bad.batch_hessian_sq),
             2 => bad.second_moment = bump(&bad.second_moment),
             _ => {
-                bad.operator = sgd_stability::enumerate::SecondMomentOperator::from_matrix(
+                bad.operator = sgd_stability::enumerate::MeanSquareMatrix::from_matrix(
                     3,
                     bump(bad.operator.matrix()),
                 );

@@ -71,7 +71,7 @@ fn numbers_match_the_exact_reference() {
         let scale = a.summary.sharpness.abs().max(1.0);
         assert_close(
             &format!("{key}: c"),
-            a.summary.c_factor,
+            a.summary.c,
             num("c_factor"),
             1e-15,
             1e-15,

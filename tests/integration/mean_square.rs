@@ -14,7 +14,7 @@ use sgd_stability::criteria::{CriticalGamma, HSpectrum, Verdict};
 use sgd_stability::enumerate::{self, Problem};
 use sgd_stability::exact::Square;
 use sgd_stability::mean_square::{
-    self, critical_gamma_exact, MeanSquare, MeanSquareOperator, Method, Params,
+    self, critical_gamma_exact, MeanSquare, MeanSquareOperator, MeanSquareParams, Method,
 };
 use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::{
@@ -48,7 +48,7 @@ fn finite(g: CriticalGamma) -> Option<f64> {
 }
 
 /// `γ*_exact` under explicit parameters.
-fn critical(inst: &Instance, params: &Params) -> CriticalGamma {
+fn critical(inst: &Instance, params: &MeanSquareParams) -> CriticalGamma {
     let c = batch_factor(inst.n(), inst.batch_size().get(), inst.sampling());
     let m = Moments::of(inst.samples());
     let spec = HSpectrum::of(&m.h, tol().null_space).unwrap();
@@ -76,7 +76,7 @@ fn random_symmetric(rng: &mut ChaCha8Rng, d: usize) -> Vec<Vec<f64>> {
 /// the worst discrepancy found.
 fn operators_agree(
     op: &MeanSquareOperator<'_>,
-    enumerated: &enumerate::SecondMomentOperator<f64>,
+    enumerated: &enumerate::MeanSquareMatrix<f64>,
     qs: &[Vec<Vec<f64>>],
     scale: f64,
     rel: f64,
@@ -458,13 +458,13 @@ fn lanczos_agrees_with_the_dense_route() {
         s.d += 4; // 5..8
         let rows = random_hessians(s.seed, s.n, s.d, s.rank);
         let inst = instance(&rows, 0.07, s.b, s.sampling);
-        let dense = Params {
+        let dense = MeanSquareParams {
             method: Method::Dense,
-            ..Params::default()
+            ..MeanSquareParams::default()
         };
-        let free = Params {
+        let free = MeanSquareParams {
             method: Method::MatrixFree,
-            ..Params::default()
+            ..MeanSquareParams::default()
         };
         let op = MeanSquareOperator::of(&inst).unwrap();
         let (a, b) = (
@@ -542,13 +542,13 @@ fn gradient_form_equals_hessian_form() {
 #[test]
 fn auto_switches_to_the_matrix_free_route_above_the_dense_limit() {
     let (inst, _) = gradient_instance(48, 40, 12, 0.02, 1);
-    let auto = Params {
+    let auto = MeanSquareParams {
         dense_max_d: 8,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
-    let dense = Params {
+    let dense = MeanSquareParams {
         method: Method::Dense,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
     let op = MeanSquareOperator::of(&inst).unwrap();
     let radius = op.spectral_radius(&auto).unwrap();
@@ -574,19 +574,22 @@ fn matrix_free_route_at_d48() {
     let (inst, _) = gradient_instance(48, 120, 48, 0.01, 1);
     let radius = MeanSquareOperator::of(&inst)
         .unwrap()
-        .spectral_radius(&Params::default())
+        .spectral_radius(&MeanSquareParams::default())
         .unwrap();
     assert!(matches!(radius.computed, mean_square::Computed::Lanczos(_)));
-    let dense = Params {
+    let dense = MeanSquareParams {
         method: Method::Dense,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
     let want = MeanSquareOperator::of(&inst)
         .unwrap()
         .spectral_radius(&dense)
         .unwrap();
     assert_close("ρ at d = 48", radius.value, want.value, 1e-10, 1.0);
-    let (x, y) = (critical(&inst, &Params::default()), critical(&inst, &dense));
+    let (x, y) = (
+        critical(&inst, &MeanSquareParams::default()),
+        critical(&inst, &dense),
+    );
     assert_close("γ* at d = 48", x.as_f64(), y.as_f64(), 1e-9, 0.0);
 }
 

@@ -9,13 +9,13 @@ use rand::RngExt as _;
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::criteria::{CriticalGamma, HSpectrum, Verdict};
-use sgd_stability::enumerate::SecondMomentOperator;
+use sgd_stability::enumerate::MeanSquareMatrix;
 use sgd_stability::exact::{rational_from_decimal_f64, Square};
 use sgd_stability::mean_square::certified::{
     self, poly_rem, CertifiedCritical, ExactPencil, NotPsd, Psd,
 };
 use sgd_stability::mean_square::reshuffling::{self, epoch_operator};
-use sgd_stability::mean_square::{self, MeanSquare, Params, SweepReshuffling, SymBasis};
+use sgd_stability::mean_square::{self, MeanSquare, MeanSquareParams, SweepReshuffling, SymBasis};
 use sgd_stability::moments::Moments;
 use sgd_stability::{Instance, LearningRate, RelTol, Sampling, Tolerances};
 
@@ -40,7 +40,7 @@ fn sweep(inst: &Instance, rr: SweepReshuffling) -> mean_square::Sweep {
     mean_square::sweep(
         inst,
         &tol(),
-        &Params::default(),
+        &MeanSquareParams::default(),
         rr,
         &mean_square::BatchSizes::Every,
         sgd_stability::enumerate::Progress::Hidden,
@@ -524,12 +524,12 @@ fn reshuffling_epoch_operator_equals_the_averaged_products_of_batch_operators() 
                     let h: f64 = batch.iter().map(|&x| *hs[x].get(i, j)).sum::<f64>() / b as f64;
                     f64::from(u8::from(i == j)) - gamma * h
                 });
-                let op = SecondMomentOperator::from_fn(d, |i, j, k, l| m.get(i, k) * m.get(l, j));
+                let op = MeanSquareMatrix::from_fn(d, |i, j, k, l| m.get(i, k) * m.get(l, j));
                 total = op.matrix() * &total;
             }
             sum = &sum + &total;
         }
-        let avg = SecondMomentOperator::from_matrix(d, sum.scaled(&(1.0 / all.len() as f64)));
+        let avg = MeanSquareMatrix::from_matrix(d, sum.scaled(&(1.0 / all.len() as f64)));
         for _ in 0..3 {
             let vals: Vec<f64> = (0..d * d).map(|_| rng.random_range(-1.0..1.0)).collect();
             let q = Square::from_fn(d, |i, j| vals[i.min(j) * d + i.max(j)]);

@@ -72,8 +72,8 @@ fn full_batch_without_replacement_is_gd() {
         s.sampling = Sampling::WithoutReplacement;
         let rows = random_hessians(s.seed, s.n, s.d, s.rank);
         let an = analysis(&rows, 0.1, &s);
-        if an.summary.c_factor != 0.0 {
-            return TestResult::error(format!("c = {} for B = N", an.summary.c_factor));
+        if an.summary.c != 0.0 {
+            return TestResult::error(format!("c = {} for B = N", an.summary.c));
         }
         assert_critical_close(
             "γ*_3.3 = γ*_GD at B = N",
@@ -164,7 +164,7 @@ fn thm33_critical_gamma_matches_bisection() {
         let inst = instance(&rows, 0.1, s.b, s.sampling);
         let m = Moments::of(inst.samples());
         let lam = |g: f64| {
-            linalg::sym_lambda_max(m.thm33_matrix(g, an.summary.c_factor).as_ref())
+            linalg::sym_lambda_max(m.thm33_matrix(g, an.summary.c).as_ref())
                 .unwrap()
                 .unwrap()
         };

@@ -10,7 +10,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::criteria::{self, CriticalGamma, HSpectrum, Verdict};
 use sgd_stability::mean_square::{
-    critical_gamma_exact, reshuffling, Computed, MeanSquareOperator, Method, Params,
+    critical_gamma_exact, reshuffling, Computed, MeanSquareOperator, MeanSquareParams, Method,
 };
 use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::reduction::{Reduction, Route};
@@ -169,9 +169,9 @@ fn full(inst: &Instance) -> Full {
     let c: f64 = batch_factor(inst.n(), inst.batch_size().get(), inst.sampling());
     let m = Moments::of(s);
     let spec = HSpectrum::of(&m.h, tol().null_space).unwrap();
-    let dense = Params {
+    let dense = MeanSquareParams {
         method: Method::Dense,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
     let rho = MeanSquareOperator::new(s, &m.h, c, inst.gamma().get())
         .spectral_radius(&dense)
@@ -717,9 +717,9 @@ fn influence_on_the_lanczos_route_matches_the_dense_route() {
     let m = Moments::of(r.samples());
     let spec = HSpectrum::of(&m.h, tol().null_space).unwrap();
     let c = 1.0;
-    let dense = Params {
+    let dense = MeanSquareParams {
         method: Method::Dense,
-        ..Params::default()
+        ..MeanSquareParams::default()
     };
     let x = critical_gamma_exact(
         r.samples(),
@@ -727,7 +727,7 @@ fn influence_on_the_lanczos_route_matches_the_dense_route() {
         &spec,
         c,
         tol().null_space,
-        &Params::default(),
+        &MeanSquareParams::default(),
     )
     .unwrap();
     let y = critical_gamma_exact(r.samples(), &m, &spec, c, tol().null_space, &dense).unwrap();

@@ -134,7 +134,7 @@ fn analyze_reports_the_epoch_operator_like_sweep_and_the_module() {
         .with_batch(inst.batch_size(), Sampling::WithoutReplacement)
         .unwrap();
     let iid = Analysis::of(&wor, &tol()).unwrap();
-    assert_eq!(a.summary.c_factor.to_bits(), iid.summary.c_factor.to_bits());
+    assert_eq!(a.summary.c.to_bits(), iid.summary.c.to_bits());
     assert_eq!(
         a.second_moment.as_ref().unwrap(),
         iid.second_moment.as_ref().unwrap()
@@ -210,7 +210,7 @@ fn analyze_reports_the_epoch_operator_like_sweep_and_the_module() {
     assert_eq!(o["not_applicable"]["reason"], NOT_INDEPENDENT);
     assert_eq!(o["orderings"].as_array().unwrap().len(), 0);
     // One-step and GD fields as for any instance.
-    assert_eq!(o["c_factor"], iid.summary.c_factor);
+    assert_eq!(o["c_factor"], iid.summary.c);
     assert_eq!(o["critical_gamma_gd"], iid.gd.critical_gamma.as_f64());
     assert_eq!(o["gd_verdict"], "holds");
     assert!(o["second_moment_enumerated"].is_array());

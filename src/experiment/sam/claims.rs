@@ -82,7 +82,7 @@ pub(super) fn claims(
             q.unstable_as_predicted,
             q.count,
             net.map_or(String::new(), |n| {
-                let stays = n.runs.iter().filter(|r| (r.0 < 1.0) == (r.2 == Fate::Stayed)).count();
+                let stays = n.runs.iter().filter(|r| (r.gamma_ratio < 1.0) == (r.fate == Fate::Stayed)).count();
                 format!(
                     "; on the network's GD minimum (λ_max = {}, γ*_SAM = {} against GD's 2/λ_max = {}), {} of {} runs at 0.9 and 1.1·γ*_SAM stayed or left as predicted",
                     num(n.sharpness), num(n.gamma_sam), num(n.gamma_gd), stays, n.runs.len()

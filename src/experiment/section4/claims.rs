@@ -4,8 +4,9 @@ use super::thm41::{Thm41Network, Thm41Result};
 use super::trained::{TrainedMinimum, TrainedResult, Trainer};
 use crate::experiment::{median, num, Claim, Support};
 
-/// Two quantities agree to rounding when their relative difference is at most this.
-const ROUNDING: f64 = 1e-12;
+/// Two quantities agree to rounding when their relative difference is at most this
+/// ([`crate::Tolerances::SECTION4_ROUNDING`]).
+const ROUNDING: f64 = crate::Tolerances::SECTION4_ROUNDING;
 
 /// A "~ with dimension-free constants" fails when the spread over networks (max/min of the
 /// median ratio at the largest `n`) grows by more than this factor from the smallest to the

@@ -1,7 +1,7 @@
 //! The escape experiment's section.
 
 use super::{dashes, minimum_cells, opt, pct, plot, row, Block, Section, MINIMUM_HEADER};
-use crate::experiment::escape::{EscapeResult, Fate, RunGamma};
+use crate::experiment::escape::{EscapeResult, Fate, LinePoint, RunGamma};
 use crate::figures::{charts_svg, Chart, Mark, Series};
 use crate::report::document::Figure;
 use crate::report::sig;
@@ -158,7 +158,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
             .filter(|p| {
                 [-0.5, 0.0, 0.5, 1.0, 1.5]
                     .iter()
-                    .any(|a| (p.0 - a).abs() < 1e-9)
+                    .any(|a| (p.alpha - a).abs() < 1e-9)
             })
             .collect();
         blocks.push(Block::Paragraph(format!(
@@ -168,7 +168,14 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
         blocks.push(Block::Table(
             row(&["α", "training loss", "test loss", "test acc."]),
             pick.iter()
-                .map(|p| vec![sig(p.0), sig(p.1), sig(p.2), pct(p.3)])
+                .map(|p| {
+                    vec![
+                        sig(p.alpha),
+                        sig(p.training_loss),
+                        sig(p.test_loss),
+                        pct(p.test_accuracy),
+                    ]
+                })
                 .collect(),
         ));
     }
@@ -217,9 +224,9 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
         });
     }
     if let Some(line) = &r.line {
-        let s = |f: fn(&(f64, f64, f64, f64)) -> f64, label: &str, colour: usize| Series {
+        let s = |f: fn(&LinePoint) -> f64, label: &str, colour: usize| Series {
             label: label.to_owned(),
-            points: line.points.iter().map(|p| (p.0, f(p))).collect(),
+            points: line.points.iter().map(|p| (p.alpha, f(p))).collect(),
             colour,
             mark: Mark::Line,
         };
@@ -237,7 +244,10 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     y_desc: "loss".into(),
                     log_x: false,
                     log_y: true,
-                    series: vec![s(|p| p.1, "training", 0), s(|p| p.2, "test", 1)],
+                    series: vec![
+                        s(|p| p.training_loss, "training", 0),
+                        s(|p| p.test_loss, "test", 1),
+                    ],
                 },
                 Chart {
                     title: "Test accuracy along θ(α)".into(),
@@ -245,7 +255,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     y_desc: "test accuracy".into(),
                     log_x: false,
                     log_y: false,
-                    series: vec![s(|p| p.3, "test accuracy", 2)],
+                    series: vec![s(|p| p.test_accuracy, "test accuracy", 2)],
                 },
             ]))?,
         });

@@ -68,7 +68,14 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
             row(&["γ/γ*_SAM", "seed", "fate", "max ‖θ_k − θ_0‖"]),
             n.runs
                 .iter()
-                .map(|x| vec![sig(x.0), x.1.to_string(), fate(x.2), sig(x.3)])
+                .map(|x| {
+                    vec![
+                        sig(x.gamma_ratio),
+                        x.seed.to_string(),
+                        fate(x.fate),
+                        sig(x.max_distance),
+                    ]
+                })
                 .collect(),
         ));
     }
@@ -116,8 +123,8 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
             points: q
                 .points
                 .iter()
-                .filter(|p| p.2)
-                .map(|p| (p.0, p.1))
+                .filter(|p| p.bounded)
+                .map(|p| (p.rho_lambda, p.gamma_lambda))
                 .collect(),
             colour: 0,
             mark: Mark::Dots,
@@ -127,8 +134,8 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
             points: q
                 .points
                 .iter()
-                .filter(|p| !p.2)
-                .map(|p| (p.0, p.1))
+                .filter(|p| !p.bounded)
+                .map(|p| (p.rho_lambda, p.gamma_lambda))
                 .collect(),
             colour: 1,
             mark: Mark::Rings,
