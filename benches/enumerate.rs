@@ -7,12 +7,12 @@
 mod data;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sgd_stability::enumerate::{subset_moments, Params, Quantities};
+use sgd_stability::enumerate::{subset_moments, EnumerationParams, Quantities};
 use std::hint::black_box;
 
 fn bench(c: &mut Criterion) {
     let problem = data::problem();
-    let params = Params::default();
+    let params = EnumerationParams::default();
     let reference = subset_moments(&problem, Quantities::Moments, &params).unwrap();
     data::write_data(&reference.second_moment);
 

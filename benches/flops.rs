@@ -8,7 +8,7 @@ mod data;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
-use sgd_stability::enumerate::{subset_moments, Params, Quantities};
+use sgd_stability::enumerate::{subset_moments, EnumerationParams, Quantities};
 use std::time::Instant;
 
 /// Median wall time of `rounds` runs of `f`, in seconds.
@@ -68,7 +68,7 @@ fn main() {
     }
 
     let problem = data::problem();
-    let params = Params::default();
+    let params = EnumerationParams::default();
     let subsets = 184_756.0;
     let d = data::D as f64;
     // The flops that cannot be avoided: one d×d product S_B·S_B per subset.

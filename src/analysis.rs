@@ -158,12 +158,14 @@ pub const SECOND_MOMENT_MAX_D: usize = 8;
 pub const SECOND_MOMENT_MAX_VISITS: u128 = 200_000;
 
 fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
-    use crate::enumerate::{expectations, subset_moments, Limit, Params, Problem, Quantities};
+    use crate::enumerate::{
+        expectations, subset_moments, EnumerationParams, Limit, Problem, Quantities,
+    };
     if instance.d() > SECOND_MOMENT_MAX_D {
         return None;
     }
     let problem = Problem::from_instance(instance);
-    let params = Params::with_limit(Limit::new(SECOND_MOMENT_MAX_VISITS));
+    let params = EnumerationParams::with_limit(Limit::new(SECOND_MOMENT_MAX_VISITS));
     // Without replacement only the moments are needed, not the d²×d² operator: the fast route.
     let enumerated = if instance.sampling() == crate::Sampling::WithoutReplacement {
         subset_moments(&problem, Quantities::Moments, &params)

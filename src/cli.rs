@@ -479,11 +479,11 @@ fn analyze(args: &AnalyzeArgs) -> Result<String> {
 
 /// Enumerate and compare; exit code 1 when a quantity differs from its closed form.
 fn enumerate(args: &EnumerateArgs) -> Result<(String, u8)> {
-    use crate::enumerate::{Arithmetic, EnumerationCheck, Limit, Params, Progress};
+    use crate::enumerate::{Arithmetic, EnumerationCheck, EnumerationParams, Limit, Progress};
     let overrides = args.overrides.to_overrides();
     let tol = args.tolerances.to_tolerances();
     // A progress bar on stderr for long enumerations, only when stderr is a terminal.
-    let mut params = Params::with_limit(Limit::new(u128::from(args.limit)))
+    let mut params = EnumerationParams::with_limit(Limit::new(u128::from(args.limit)))
         .with_progress(Progress::bar_if_terminal());
     if args.force {
         params = params.forced();

@@ -9,7 +9,7 @@
 
 use crate::analysis::Analysis;
 use crate::criteria::CriticalGamma;
-use crate::enumerate::{Arithmetic, EnumerationCheck, Params};
+use crate::enumerate::{Arithmetic, EnumerationCheck, EnumerationParams};
 use crate::error::Result;
 use crate::fmt::text_name;
 use crate::instance::{Instance, Sampling};
@@ -179,9 +179,13 @@ impl Verification {
                     holds: o.holds,
                 });
             }
-            let e =
-                EnumerationCheck::run(inst, Arithmetic::Exact, &Params::default(), tol.agreement)
-                    .ok();
+            let e = EnumerationCheck::run(
+                inst,
+                Arithmetic::Exact,
+                &EnumerationParams::default(),
+                tol.agreement,
+            )
+            .ok();
             if let Some(e) = &e {
                 expectations.push(Expectation {
                     what: format!(

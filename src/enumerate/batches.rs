@@ -2,7 +2,7 @@
 //! ordered draws, or the multisets with their multinomial weights — and the overflow-checked
 //! count of each, computed before anything is visited.
 
-use super::limit::{admit, Params};
+use super::limit::{admit, EnumerationParams};
 use crate::error::{Error, Result};
 use crate::exact::Scalar;
 use crate::instance::Sampling;
@@ -138,7 +138,7 @@ pub fn for_each_batch(
     n: usize,
     b: usize,
     route: Route,
-    params: &Params,
+    params: &EnumerationParams,
     mut visit: impl FnMut(&Batch<'_>),
 ) -> Result<u128> {
     let (count, out_of) = batch_counts(n, b, route)?;
@@ -323,7 +323,7 @@ mod tests {
 
     fn collect(n: usize, b: usize, route: Route) -> Vec<(Vec<usize>, u128, u128)> {
         let mut out = Vec::new();
-        for_each_batch(n, b, route, &Params::default(), |batch| {
+        for_each_batch(n, b, route, &EnumerationParams::default(), |batch| {
             out.push((batch.indices.to_vec(), batch.multiplicity, batch.out_of));
         })
         .unwrap();
@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn invalid_shapes_are_refused() {
-        let p = Params::default();
+        let p = EnumerationParams::default();
         assert!(for_each_batch(3, 4, Route::Subsets, &p, |_| {}).is_err());
         assert!(for_each_batch(0, 1, Route::Multisets, &p, |_| {}).is_err());
         let e = for_each_batch(200, 100, Route::Subsets, &p, |_| {}).unwrap_err();

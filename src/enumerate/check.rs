@@ -1,7 +1,7 @@
 //! The `enumerate` check: every minibatch enumerated against the closed form, quantity by
 //! quantity, in floating point or in exact rationals.
 
-use super::{closed_form, expectations, Params, Problem, Route};
+use super::{closed_form, expectations, EnumerationParams, Problem, Route};
 use crate::error::Result;
 use crate::exact::{Scalar, Square};
 use crate::instance::{Instance, Sampling};
@@ -87,7 +87,7 @@ impl EnumerationCheck {
     pub fn run(
         instance: &Instance,
         arithmetic: Arithmetic,
-        params: &Params,
+        params: &EnumerationParams,
         agreement: RelTol,
     ) -> Result<Self> {
         Self::run_as_written(instance, None, arithmetic, params, agreement)
@@ -103,7 +103,7 @@ impl EnumerationCheck {
         instance: &Instance,
         exact: Option<crate::load::ExactInputs>,
         arithmetic: Arithmetic,
-        params: &Params,
+        params: &EnumerationParams,
         agreement: RelTol,
     ) -> Result<Self> {
         if instance.sampling() == Sampling::RandomReshuffling {

@@ -3,7 +3,7 @@
 
 use super::batches::{batch_counts, for_each_batch, from_u128, Route};
 use super::fast::{subset_moments, Quantities};
-use super::limit::{Engine, Params, ReplacementRoute};
+use super::limit::{Engine, EnumerationParams, ReplacementRoute};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use crate::error::Result;
@@ -73,7 +73,7 @@ pub struct Enumeration<T> {
 /// the one-step expectations are those of its marginal. Its steps are not independent, so the
 /// multi-step path enumeration refuses it.
 #[must_use]
-pub fn route_for(sampling: Sampling, params: &Params) -> Route {
+pub fn route_for(sampling: Sampling, params: &EnumerationParams) -> Route {
     match (sampling, params.replacement_route) {
         (Sampling::WithoutReplacement | Sampling::RandomReshuffling, _) => Route::Subsets,
         (Sampling::WithReplacement, ReplacementRoute::Multisets) => Route::Multisets,
@@ -143,7 +143,7 @@ impl<T: Scalar> Sum<T> {
 /// If `T` cannot represent the integer counts (`f64` and `BigRational` always can).
 pub fn expectations<T: Scalar + 'static>(
     problem: &Problem<T>,
-    params: &Params,
+    params: &EnumerationParams,
 ) -> Result<Enumeration<T>> {
     super::limit::check_memory::<T>(problem.n(), problem.d())?;
     let route = route_for(problem.sampling(), params);

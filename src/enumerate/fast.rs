@@ -35,7 +35,7 @@
 use super::batches::batch_counts;
 use super::expectations::{Enumeration, Expectations};
 use super::fixed::{self, SimdDispatch};
-use super::limit::{admit, Params};
+use super::limit::{admit, EnumerationParams};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use super::progress::Ticker;
@@ -117,7 +117,7 @@ impl SubsetMoments {
 pub fn subset_moments(
     problem: &Problem<f64>,
     quantities: Quantities,
-    params: &Params,
+    params: &EnumerationParams,
 ) -> Result<SubsetMoments> {
     if problem.sampling() != Sampling::WithoutReplacement {
         return Err(Error::invalid(

@@ -1,5 +1,5 @@
 //! How much enumeration is allowed: the visit [`Limit`], what to do above it ([`OverLimit`]), and
-//! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`Params`].
+//! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`EnumerationParams`].
 
 use super::fixed::SimdDispatch;
 use super::progress::Progress;
@@ -57,7 +57,7 @@ pub enum ReplacementRoute {
 
 /// The parameters of an enumeration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Params {
+pub struct EnumerationParams {
     /// The most visits allowed unless forced.
     pub limit: Limit,
     /// Refuse or proceed above the limit.
@@ -85,7 +85,7 @@ pub enum Engine {
     Generic,
 }
 
-impl Params {
+impl EnumerationParams {
     /// The default parameters with another limit.
     #[must_use]
     pub fn with_limit(limit: Limit) -> Self {
@@ -119,7 +119,12 @@ impl Params {
 
 /// Admit an enumeration of `count` visits (`None`: more than `u128::MAX`) described by `what`, or
 /// explain on `field` why not.
-pub(crate) fn admit(count: Option<u128>, what: &str, field: &str, params: &Params) -> Result<u128> {
+pub(crate) fn admit(
+    count: Option<u128>,
+    what: &str,
+    field: &str,
+    params: &EnumerationParams,
+) -> Result<u128> {
     let alternatives = "use the closed form instead (`sgd-stability analyze`, or \
                         `enumerate::closed_form`), or a Monte Carlo estimate";
     let Some(count) = count else {
@@ -175,7 +180,7 @@ mod tests {
 
     #[test]
     fn limit_is_inclusive_and_forcing_proceeds() {
-        let p = Params::with_limit(Limit::new(10));
+        let p = EnumerationParams::with_limit(Limit::new(10));
         assert_eq!(admit(Some(10), "x", "f", &p).unwrap(), 10);
         let e = admit(Some(11), "x", "f", &p).unwrap_err().to_string();
         assert!(e.contains("11 visits") && e.contains("closed form"), "{e}");

@@ -22,12 +22,12 @@
 //! On `BigRational` the two routes are compared with `==`: the identity is checked exactly.
 //!
 //! Before visiting anything the count is computed with overflow-checked arithmetic; above
-//! [`Params::limit`] the enumeration is refused with an error stating the count, unless
-//! [`Params::over_limit`] is [`OverLimit::Proceed`].
+//! [`EnumerationParams::limit`] the enumeration is refused with an error stating the count, unless
+//! [`EnumerationParams::over_limit`] is [`OverLimit::Proceed`].
 //!
 //! ```
 //! use num_rational::BigRational;
-//! use sgd_stability::enumerate::{self, Params, Problem};
+//! use sgd_stability::enumerate::{self, EnumerationParams, Problem};
 //! use sgd_stability::exact::Square;
 //! use sgd_stability::Sampling;
 //!
@@ -35,7 +35,7 @@
 //! let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
 //! let hs = [1, 3, 5, 7].map(|v| Square::from_fn(1, |_, _| q(v, 1))).to_vec();
 //! let p = Problem::new(hs, 2, Sampling::WithoutReplacement, q(1, 2))?;
-//! let e = enumerate::expectations(&p, &Params::default())?;
+//! let e = enumerate::expectations(&p, &EnumerationParams::default())?;
 //! assert_eq!(e.visits, 6); // C(4, 2) subsets
 //! assert_eq!(e.expectations, enumerate::closed_form(&p));
 //! // (1 − 4/2)² + ¼·⅓·5 = 17/12
@@ -62,7 +62,7 @@ pub use closed_form::closed_form;
 pub use expectations::{expectations, route_for, Enumeration, Expectations};
 pub use fast::{subset_moments, Quantities, SubsetMoments, SUBSETS_PER_BLOCK, SUBSETS_PER_CHUNK};
 pub use fixed::SimdDispatch;
-pub use limit::{Engine, Limit, OverLimit, Params, ReplacementRoute};
+pub use limit::{Engine, EnumerationParams, Limit, OverLimit, ReplacementRoute};
 pub use operator::MeanSquareMatrix;
 pub use paths::{path_second_moments, path_second_moments_closed_form, PathMoments};
 pub use problem::{hessians_exact, hessians_f64, Problem};

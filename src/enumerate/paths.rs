@@ -5,7 +5,7 @@
 use super::batches::{batch_counts, for_each_batch, from_u128, Route};
 use super::closed_form::closed_form;
 use super::expectations::{batch_hessian, identity_minus, route_for};
-use super::limit::{admit, Params};
+use super::limit::{admit, EnumerationParams};
 use super::problem::Problem;
 use crate::error::{Error, Result};
 use crate::exact::{Scalar, Square};
@@ -39,7 +39,7 @@ pub fn path_second_moments<T: Scalar>(
     problem: &Problem<T>,
     x0: &[T],
     steps: usize,
-    params: &Params,
+    params: &EnumerationParams,
 ) -> Result<PathMoments<T>> {
     check_x0(problem, x0)?;
     check_independent(problem)?;

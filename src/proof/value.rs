@@ -5,7 +5,7 @@
 use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
 use super::limits::MAX_BATCHES;
 use super::work;
-use crate::enumerate::{for_each_batch, route_for, Params};
+use crate::enumerate::{for_each_batch, route_for, EnumerationParams};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -480,13 +480,13 @@ pub(crate) fn batch_list(
     b: usize,
     sampling: Sampling,
 ) -> Option<Vec<(Vec<usize>, BigRational)>> {
-    let route = route_for(sampling, &Params::default());
+    let route = route_for(sampling, &EnumerationParams::default());
     let count = route.count(n, b)?;
     if count > MAX_BATCHES {
         return None;
     }
     let mut batches = Vec::new();
-    for_each_batch(n, b, route, &Params::default(), |batch| {
+    for_each_batch(n, b, route, &EnumerationParams::default(), |batch| {
         batches.push((batch.indices.to_vec(), batch.probability::<BigRational>()));
     })
     .ok()?;

@@ -279,34 +279,47 @@ pub fn verify_markdown(files: &[FileReport]) -> String {
     s
 }
 
+/// The JSON of `verify`: the file reports, the step counts per class, and the errata.
+#[derive(serde::Serialize)]
+struct VerifyJson<'a> {
+    files: &'a [FileReport],
+    steps: usize,
+    as_expected: usize,
+    /// Steps per class (`proved`, `tested`, `searched`, `refuted`, `inconclusive`).
+    classes: std::collections::BTreeMap<&'static str, usize>,
+    errata: Vec<ErratumJson<'a>>,
+}
+
+/// One erratum of the lecture as printed, with the corrections beside it.
+#[derive(serde::Serialize)]
+struct ErratumJson<'a> {
+    file: String,
+    label: &'a str,
+    verdict: String,
+    corrections: String,
+}
+
 /// JSON: `{"files": [...], "steps": n, "as_expected": m, "classes": {...}, "errata": [...]}`.
 #[must_use]
 pub fn verify_json(files: &[FileReport]) -> String {
     let steps = all_steps(files);
-    let met = steps.iter().filter(|s| s.met).count();
-    let classes: serde_json::Map<String, serde_json::Value> = class_counts(files)
-        .into_iter()
-        .map(|(c, n)| (c.name().to_owned(), serde_json::json!(n)))
-        .collect();
-    let errata: Vec<serde_json::Value> = errata(files)
-        .into_iter()
-        .map(|(stem, st, corr)| {
-            serde_json::json!({
-                "file": stem,
-                "label": st.label,
-                "verdict": st.verdict.to_string(),
-                "corrections": corr,
+    let v = VerifyJson {
+        files,
+        steps: steps.len(),
+        as_expected: steps.iter().filter(|s| s.met).count(),
+        classes: class_counts(files)
+            .into_iter()
+            .map(|(c, n)| (c.name(), n))
+            .collect(),
+        errata: errata(files)
+            .into_iter()
+            .map(|(file, st, corrections)| ErratumJson {
+                file,
+                label: &st.label,
+                verdict: st.verdict.to_string(),
+                corrections,
             })
-        })
-        .collect();
-    let v = serde_json::json!({
-        "files": files,
-        "steps": steps.len(),
-        "as_expected": met,
-        "classes": classes,
-        "errata": errata,
-    });
-    let mut s = serde_json::to_string_pretty(&v).expect("reports serialize");
-    s.push('\n');
-    s
+            .collect(),
+    };
+    super::json::pretty(&v)
 }

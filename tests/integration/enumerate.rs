@@ -10,7 +10,7 @@ use num_traits::{One, Zero};
 use quickcheck::{QuickCheck, TestResult};
 use sgd_stability::enumerate::{
     self, closed_form, expectations, path_second_moments, path_second_moments_closed_form,
-    Expectations, Limit, MeanSquareMatrix, Params, Problem, ReplacementRoute, Route,
+    EnumerationParams, Expectations, Limit, MeanSquareMatrix, Problem, ReplacementRoute, Route,
 };
 use sgd_stability::exact::{rational_from_f64, ExactMoments, Square};
 use sgd_stability::moments::{batch_factor, Moments};
@@ -39,10 +39,10 @@ fn sampling(with: bool) -> Sampling {
     }
 }
 
-fn tuples() -> Params {
-    Params {
+fn tuples() -> EnumerationParams {
+    EnumerationParams {
         replacement_route: ReplacementRoute::OrderedTuples,
-        ..Params::default()
+        ..EnumerationParams::default()
     }
 }
 
@@ -124,10 +124,10 @@ fn small_exact(seed: u64, n: u8, d: u8, b: u8, with: bool, g: (u8, u8)) -> Probl
 fn enumerated_equals_closed_form_exactly() {
     fn prop(seed: u64, n: u8, d: u8, b: u8, with: bool, g: (u8, u8)) -> TestResult {
         let p = small_exact(seed, n, d, b, with, g);
-        let e = expectations(&p, &Params::default()).unwrap();
+        let e = expectations(&p, &EnumerationParams::default()).unwrap();
         assert_eq!(
             e.route,
-            enumerate::route_for(p.sampling(), &Params::default())
+            enumerate::route_for(p.sampling(), &EnumerationParams::default())
         );
         let what = format!(
             "N = {}, d = {}, B = {}, {}, γ = {}",
@@ -150,7 +150,7 @@ fn enumerated_equals_closed_form_exactly() {
 fn with_replacement_multisets_equal_ordered_tuples_exactly() {
     fn prop(seed: u64, n: u8, d: u8, b: u8, g: (u8, u8)) -> TestResult {
         let p = small_exact(seed, n, d, b, true, g);
-        let multisets = expectations(&p, &Params::default()).unwrap();
+        let multisets = expectations(&p, &EnumerationParams::default()).unwrap();
         let ordered = expectations(&p, &tuples()).unwrap();
         assert_eq!(multisets.route, Route::Multisets);
         assert_eq!(ordered.route, Route::OrderedTuples);
@@ -192,7 +192,7 @@ fn enumerated_matches_closed_form_in_f64() {
         let gamma = f64::from(1 + g % 50) / 97.0;
         let inst = instance(&rows, gamma, b, sampling(with));
         let p = Problem::from_instance(&inst);
-        let e = expectations(&p, &Params::default()).unwrap();
+        let e = expectations(&p, &EnumerationParams::default()).unwrap();
         let what = format!("seed {seed}, N = {n}, d = {d}, B = {b}, {}", p.sampling());
         assert_expectations_close(&what, &e.expectations, &closed_form(&p), scales(&p));
         TestResult::passed()
@@ -217,9 +217,17 @@ fn tiny(b: usize, s: Sampling) -> Problem<BigRational> {
 fn path_second_moments_equal_closed_form_iteration_exactly() {
     let x0 = [q(1, 1), q(-2, 1)];
     for (b, s, params) in [
-        (1, Sampling::WithoutReplacement, Params::default()),
-        (2, Sampling::WithoutReplacement, Params::default()),
-        (2, Sampling::WithReplacement, Params::default()),
+        (
+            1,
+            Sampling::WithoutReplacement,
+            EnumerationParams::default(),
+        ),
+        (
+            2,
+            Sampling::WithoutReplacement,
+            EnumerationParams::default(),
+        ),
+        (2, Sampling::WithReplacement, EnumerationParams::default()),
         (2, Sampling::WithReplacement, tuples()),
     ] {
         let p = tiny(b, s);
@@ -256,7 +264,7 @@ fn one_dimensional_paths_are_powers_of_the_thm33_value() {
             .get(0, 0)
             .clone();
         let x0 = [q(3, 1)];
-        let paths = path_second_moments(&p, &x0, 4, &Params::default()).unwrap();
+        let paths = path_second_moments(&p, &x0, 4, &EnumerationParams::default()).unwrap();
         let mut want = q(9, 1);
         for (k, got) in paths.mean_sq_norm.iter().enumerate() {
             assert_eq!(got, &want, "{s}, k = {k}");
@@ -269,7 +277,9 @@ fn one_dimensional_paths_are_powers_of_the_thm33_value() {
 #[test]
 fn a_perturbed_closed_form_is_caught_exactly() {
     let p = tiny(2, Sampling::WithoutReplacement);
-    let enumerated = expectations(&p, &Params::default()).unwrap().expectations;
+    let enumerated = expectations(&p, &EnumerationParams::default())
+        .unwrap()
+        .expectations;
     let closed = closed_form(&p);
     assert_eq!(enumerated, closed);
     let tiny_step = BigRational::new(BigInt::one(), BigInt::from(10).pow(30));
@@ -311,7 +321,9 @@ fn the_wrong_batch_factor_is_caught() {
         (Sampling::WithReplacement, Sampling::WithoutReplacement),
     ] {
         let p = Problem::new(exact(&rows), 2, s, q(1, 5)).unwrap();
-        let e = expectations(&p, &Params::default()).unwrap().expectations;
+        let e = expectations(&p, &EnumerationParams::default())
+            .unwrap()
+            .expectations;
         assert_eq!(e, closed_form(&p));
         let wrong = closed_form(&p.clone().with_batch(2, other).unwrap());
         assert_eq!(
@@ -334,7 +346,9 @@ fn a_perturbed_closed_form_is_caught_in_f64() {
     let rows = random_hessians(3, 4, 3, 3);
     let inst = instance(&rows, 0.05, 2, Sampling::WithoutReplacement);
     let p = Problem::from_instance(&inst);
-    let e = expectations(&p, &Params::default()).unwrap().expectations;
+    let e = expectations(&p, &EnumerationParams::default())
+        .unwrap()
+        .expectations;
     let mut wrong = closed_form(&p);
     let s = &wrong.second_moment;
     wrong.second_moment = Square::from_fn(3, |i, j| s.get(i, j) + if i == j { 1e-9 } else { 0.0 });
@@ -347,7 +361,7 @@ fn too_large_enumerations_are_refused_with_their_count() {
         .map(|v| Square::from_fn(1, |_, _| f64::from(v)))
         .collect();
     let p = Problem::new(hs, 15, Sampling::WithoutReplacement, 0.01).unwrap();
-    let e = expectations(&p, &Params::default())
+    let e = expectations(&p, &EnumerationParams::default())
         .unwrap_err()
         .to_string();
     for part in [
@@ -362,12 +376,12 @@ fn too_large_enumerations_are_refused_with_their_count() {
     // With replacement: 30^30 ≈ 2·10⁴⁴ ordered draws overflow u128 even when forced, and the
     // multisets then cannot be weighted; 30^10 fits, and C(39,10) multisets exceed the limit.
     let p = p.with_batch(30, Sampling::WithReplacement).unwrap();
-    for params in [tuples().forced(), Params::default().forced()] {
+    for params in [tuples().forced(), EnumerationParams::default().forced()] {
         let e = expectations(&p, &params).unwrap_err().to_string();
         assert!(e.contains("30^30") && e.contains("2^128"), "{e}");
     }
     let p = p.with_batch(10, Sampling::WithReplacement).unwrap();
-    let e = expectations(&p, &Params::default())
+    let e = expectations(&p, &EnumerationParams::default())
         .unwrap_err()
         .to_string();
     assert!(e.contains("C(39,10) = 635745396 multisets"), "{e}");
@@ -376,7 +390,7 @@ fn too_large_enumerations_are_refused_with_their_count() {
 #[test]
 fn forcing_proceeds_past_a_tiny_limit() {
     let p = tiny(2, Sampling::WithoutReplacement);
-    let limited = Params::with_limit(Limit::new(2));
+    let limited = EnumerationParams::with_limit(Limit::new(2));
     let e = expectations(&p, &limited).unwrap_err().to_string();
     assert!(
         e.contains("C(3,2) = 3 subsets") && e.contains("3 visits"),
@@ -386,18 +400,18 @@ fn forcing_proceeds_past_a_tiny_limit() {
     assert_eq!(forced.visits, 3);
     assert_exact("forced", &forced.expectations, &closed_form(&p));
     // At the limit exactly is allowed.
-    assert!(expectations(&p, &Params::with_limit(Limit::new(3))).is_ok());
+    assert!(expectations(&p, &EnumerationParams::with_limit(Limit::new(3))).is_ok());
 
     // Paths: 3 + 9 + 27 = 39 tree nodes for 3 steps.
     let x0 = [q(1, 1), q(0, 1)];
-    let limited = Params::with_limit(Limit::new(38));
+    let limited = EnumerationParams::with_limit(Limit::new(38));
     let e = path_second_moments(&p, &x0, 3, &limited)
         .unwrap_err()
         .to_string();
     assert!(e.contains("steps") && e.contains("39 visits"), "{e}");
     let forced = path_second_moments(&p, &x0, 3, &limited.forced()).unwrap();
     assert_eq!(forced.visits, 39);
-    assert!(path_second_moments(&p, &x0[..1], 3, &Params::default()).is_err());
+    assert!(path_second_moments(&p, &x0[..1], 3, &EnumerationParams::default()).is_err());
 }
 
 /// Every shipped fixture, in its own sampling scheme and the other one (where `B ≤ N` allows):
@@ -422,7 +436,7 @@ fn every_fixture_enumerates_to_its_closed_form() {
             let inst = inst.clone().with_batch(b, s).unwrap();
             let what = format!("{} ({s})", path.display());
             let p = Problem::from_instance(&inst);
-            let e = expectations(&p, &Params::default()).unwrap();
+            let e = expectations(&p, &EnumerationParams::default()).unwrap();
             assert_expectations_close(&what, &e.expectations, &closed_form(&p), scales(&p));
             let c: f64 = batch_factor(inst.n(), b.get(), s);
             let faer = Moments::of(inst.samples()).thm33_matrix(inst.gamma().get(), c);
@@ -438,7 +452,7 @@ fn every_fixture_enumerates_to_its_closed_form() {
             );
 
             let p = Problem::exact_from_instance(&inst);
-            let e = expectations(&p, &Params::default()).unwrap();
+            let e = expectations(&p, &EnumerationParams::default()).unwrap();
             assert_exact(&what, &e.expectations, &closed_form(&p));
         }
     }
@@ -460,7 +474,9 @@ fn lecture_eqs_16_17_as_printed_against_enumeration() {
         let (n, b) = (4_i64, 2_i64);
         let gamma = q(1, 7);
         let p = Problem::new(hs.clone(), 2, Sampling::WithoutReplacement, gamma.clone()).unwrap();
-        let e = expectations(&p, &Params::default()).unwrap().expectations;
+        let e = expectations(&p, &EnumerationParams::default())
+            .unwrap()
+            .expectations;
         let s_sq = e.batch_hessian_sq.scaled(&q(b * b, 1)); // E[S_B²]
 
         let sum = |ms: &mut dyn Iterator<Item = Square<BigRational>>| {

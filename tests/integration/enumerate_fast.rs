@@ -7,8 +7,8 @@ use crate::common::{fixture_files, random_hessians};
 use crate::enumerate::scales;
 use quickcheck::{QuickCheck, TestResult};
 use sgd_stability::enumerate::{
-    expectations, subset_moments, unrank, Engine, Enumeration, Expectations, Params, Problem,
-    Quantities, RevolvingDoor, SimdDispatch, SubsetMoments, SUBSETS_PER_CHUNK,
+    expectations, subset_moments, unrank, Engine, Enumeration, EnumerationParams, Expectations,
+    Problem, Quantities, RevolvingDoor, SimdDispatch, SubsetMoments, SUBSETS_PER_CHUNK,
 };
 use sgd_stability::exact::Square;
 use sgd_stability::{RelTol, Sampling, Tolerances};
@@ -52,16 +52,20 @@ fn disagreement(
 }
 
 fn generic(p: &Problem<f64>) -> Enumeration<f64> {
-    expectations(p, &Params::default().with_engine(Engine::Generic)).unwrap()
+    expectations(
+        p,
+        &EnumerationParams::default().with_engine(Engine::Generic),
+    )
+    .unwrap()
 }
 
 fn fast(p: &Problem<f64>, q: Quantities, simd: SimdDispatch) -> SubsetMoments {
     subset_moments(
         p,
         q,
-        &Params {
+        &EnumerationParams {
             simd,
-            ..Params::default()
+            ..EnumerationParams::default()
         },
     )
     .unwrap()
@@ -72,7 +76,7 @@ fn fast(p: &Problem<f64>, q: Quantities, simd: SimdDispatch) -> SubsetMoments {
 #[track_caller]
 fn assert_fast_matches_generic(what: &str, p: &Problem<f64>) {
     let want = generic(p);
-    let dispatched = expectations(p, &Params::default()).unwrap();
+    let dispatched = expectations(p, &EnumerationParams::default()).unwrap();
     assert_eq!(dispatched.visits, want.visits);
     if let Some(e) = disagreement(&dispatched.expectations, &want.expectations, scales(p)) {
         panic!("{what}: expectations() (fast): {e}");
@@ -222,7 +226,9 @@ fn a_perturbed_fast_result_is_caught() {
     let rows = random_hessians(3, 7, 3, 2);
     let p = problem(&rows, 3, 0.2);
     let want = generic(&p);
-    let got = expectations(&p, &Params::default()).unwrap().expectations;
+    let got = expectations(&p, &EnumerationParams::default())
+        .unwrap()
+        .expectations;
     assert!(disagreement(&got, &want.expectations, scales(&p)).is_none());
     for (k, scale) in scales(&p).into_iter().enumerate() {
         let bump = |m: &Square<f64>| {
@@ -260,9 +266,9 @@ fn the_fast_route_refuses_with_replacement_and_over_the_limit() {
         .map(|m| Square::from_fn(2, |i, j| m[i][j]))
         .collect();
     let with = Problem::new(hs, 2, Sampling::WithReplacement, 0.1).unwrap();
-    assert!(subset_moments(&with, Quantities::Moments, &Params::default()).is_err());
+    assert!(subset_moments(&with, Quantities::Moments, &EnumerationParams::default()).is_err());
     let p = problem(&rows, 3, 0.1);
-    let small = Params::with_limit(sgd_stability::enumerate::Limit::new(19));
+    let small = EnumerationParams::with_limit(sgd_stability::enumerate::Limit::new(19));
     let e = subset_moments(&p, Quantities::Moments, &small)
         .unwrap_err()
         .to_string();

@@ -293,7 +293,7 @@ fn markdown_report_has_one_section_per_fixture() {
 
 #[test]
 fn enumerate_report_snapshots_exact() {
-    use sgd_stability::enumerate::{Arithmetic, EnumerationCheck, Params};
+    use sgd_stability::enumerate::{Arithmetic, EnumerationCheck, EnumerationParams};
     insta::glob!("../../fixtures", "*.json", |path| {
         if path
             .file_name()
@@ -310,7 +310,7 @@ fn enumerate_report_snapshots_exact() {
         let check = EnumerationCheck::run(
             &inst,
             Arithmetic::Exact,
-            &Params::default(),
+            &EnumerationParams::default(),
             sgd_stability::Tolerances::default().agreement,
         )
         .unwrap();

@@ -138,7 +138,7 @@ fn dense_operator_equals_the_enumerated_operator() {
         let inst = instance(&rows, gamma, s.b, s.sampling);
         let e = enumerate::expectations(
             &Problem::from_instance(&inst),
-            &enumerate::Params::default(),
+            &enumerate::EnumerationParams::default(),
         )
         .unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(s.seed ^ 0xabc);
@@ -166,7 +166,7 @@ fn operator_with_a_wrong_batch_factor_is_caught() {
     let inst = instance(&rows, 0.2, 2, Sampling::WithoutReplacement);
     let e = enumerate::expectations(
         &Problem::from_instance(&inst),
-        &enumerate::Params::default(),
+        &enumerate::EnumerationParams::default(),
     )
     .unwrap();
     let mut rng = ChaCha8Rng::seed_from_u64(5);
@@ -690,7 +690,7 @@ fn every_fixture_is_cross_checked() {
         let m = ms(&inst);
         let e = enumerate::expectations(
             &Problem::from_instance(&inst),
-            &enumerate::Params::default(),
+            &enumerate::EnumerationParams::default(),
         )
         .unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(1);

@@ -408,7 +408,7 @@ fn iid_routes_refuse_random_reshuffling_in_the_library() {
         sgd_stability::enumerate::EnumerationCheck::run(
             &inst,
             sgd_stability::enumerate::Arithmetic::Float,
-            &sgd_stability::enumerate::Params::default(),
+            &sgd_stability::enumerate::EnumerationParams::default(),
             tol().agreement,
         )
         .unwrap_err()
@@ -417,7 +417,7 @@ fn iid_routes_refuse_random_reshuffling_in_the_library() {
             &sgd_stability::enumerate::Problem::from_instance(&inst),
             &[1.0, 0.0],
             2,
-            &sgd_stability::enumerate::Params::default(),
+            &sgd_stability::enumerate::EnumerationParams::default(),
         )
         .unwrap_err()
         .to_string(),
