@@ -63,10 +63,10 @@ pub const MAX_UNIVARIATE_DEGREE: usize = 48;
 pub const MAX_INTERVAL_BITS: u32 = 256;
 
 /// The estimated operation count of one evaluation of a claim on one instance (from its shape
-/// alone, [`super::trial::cost`]) above which the shape is not tried.
+/// alone, `proof::trial::cost`) above which the shape is not tried.
 pub const MAX_INSTANCE_ESTIMATE: u64 = 2_000_000;
 
-/// Work units ([`super::work`]: about one 64-bit multiply each) of one evaluation of a claim
+/// Work units (`proof::work`: about one 64-bit multiply each) of one evaluation of a claim
 /// on one instance; an evaluation that reaches it stops and is not counted.
 pub const MAX_INSTANCE_WORK: u64 = 20_000_000;
 
