@@ -62,11 +62,15 @@ fn derivative(p: &Poly) -> Poly {
     )
 }
 
-/// The remainder of `a` divided by `b` (`b ≠ 0`).
-fn rem(a: &Poly, b: &Poly) -> Poly {
+/// The quotient and remainder of `a` divided by `b` (`b ≠ 0`).
+fn div_rem(a: &Poly, b: &Poly) -> (Poly, Poly) {
     let db = degree(b).expect("non-zero divisor");
     let lead = b[db].clone();
     let mut r = trim(a.clone());
+    let mut q = match degree(&r) {
+        Some(da) if da >= db => vec![BigRational::zero(); da - db + 1],
+        _ => Vec::new(),
+    };
     while let Some(dr) = degree(&r) {
         if dr < db {
             break;
@@ -76,36 +80,20 @@ fn rem(a: &Poly, b: &Poly) -> Poly {
             let t = &f * &b[k];
             r[dr - db + k] -= t;
         }
+        q[dr - db] = f;
         r = trim(r);
     }
-    r
+    (trim(q), r)
+}
+
+/// The remainder of `a` divided by `b` (`b ≠ 0`).
+fn rem(a: &Poly, b: &Poly) -> Poly {
+    div_rem(a, b).1
 }
 
 /// The quotient of `a` by `b`, assuming exact division.
 fn quotient(a: &Poly, b: &Poly) -> Poly {
-    let db = degree(b).expect("non-zero divisor");
-    let lead = b[db].clone();
-    let mut r = trim(a.clone());
-    let Some(da) = degree(&r) else {
-        return Vec::new();
-    };
-    if da < db {
-        return Vec::new();
-    }
-    let mut out = vec![BigRational::zero(); da - db + 1];
-    while let Some(dr) = degree(&r) {
-        if dr < db {
-            break;
-        }
-        let f = &r[dr] / &lead;
-        for k in 0..=db {
-            let t = &f * &b[k];
-            r[dr - db + k] -= t;
-        }
-        out[dr - db] = f;
-        r = trim(r);
-    }
-    trim(out)
+    div_rem(a, b).0
 }
 
 fn gcd(a: &Poly, b: &Poly) -> Poly {

@@ -19,6 +19,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
+use crate::model::distance;
 use crate::train::{self, objective, Method, Outcome, Stop, TrainParams};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -582,14 +583,6 @@ pub const SETTLE_SEED_OFFSET: u64 = 1 << 32;
 
 /// The seed of the linearized simulations ([`Linearized`]).
 pub const LINEARIZED_SEED: u64 = 1 << 33;
-
-fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
-}
 
 fn line(
     problem: &Problem,

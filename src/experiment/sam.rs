@@ -12,7 +12,7 @@ use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, LearningRate, Sampling};
 use crate::linalg;
-use crate::model::{dot, standard_normals, Linear};
+use crate::model::{dot, norm, standard_normals, Linear};
 use crate::train::sam_stability::{
     normalized_cycle_amplitude, unnormalized_critical_gamma, unnormalized_factor,
 };
@@ -372,10 +372,6 @@ fn random_quadratic(rng: &mut ChaCha8Rng) -> Result<(Dataset, f64, Vec<f64>)> {
     let top = d - 1;
     let data = Dataset::new("quadratic", &rows, vec![0.0; n])?;
     Ok((data, lambda[top], (0..d).map(|i| u[(i, top)]).collect()))
-}
-
-fn norm(x: &[f64]) -> f64 {
-    dot(x, x).sqrt()
 }
 
 fn full_batch(gamma: f64, method: Method, steps: usize) -> Result<TrainParams> {

@@ -174,6 +174,22 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// `‖a‖₂`, summed in order (as [`dot`]).
+#[must_use]
+pub fn norm(a: &[f64]) -> f64 {
+    dot(a, a).sqrt()
+}
+
+/// `‖a − b‖₂`, summed in order.
+#[must_use]
+pub fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
 fn positive(field: &str, k: usize) -> Result<()> {
     if k == 0 {
         Err(Error::input(field, "must be at least 1, got 0"))

@@ -190,16 +190,14 @@ impl Document {
                 let crate::proof::ItemReport::Step(step) = item else {
                     continue;
                 };
-                use crate::proof::Verdict as V;
-                let slot = if !step.met {
-                    &mut bar.unexpected
-                } else {
-                    match step.verdict {
-                        V::Proved { .. } => &mut bar.proved,
-                        V::Tested { .. } => &mut bar.tested,
-                        V::NoCounterexample { .. } => &mut bar.searched,
-                        _ => &mut bar.errata,
-                    }
+                use crate::proof::Class;
+                // An inconclusive step meets no expectation: it counts as unexpected.
+                let slot = match (step.met, step.verdict.class()) {
+                    (true, Class::Proved) => &mut bar.proved,
+                    (true, Class::Tested) => &mut bar.tested,
+                    (true, Class::Searched) => &mut bar.searched,
+                    (true, Class::Refuted) => &mut bar.errata,
+                    (false, _) | (true, Class::Inconclusive) => &mut bar.unexpected,
                 };
                 *slot += 1;
             }

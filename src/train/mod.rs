@@ -25,7 +25,7 @@ mod sampler;
 use crate::data::Dataset;
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, LearningRate, Sampling};
-use crate::model::{check_theta, ScalarModel};
+use crate::model::{check_theta, distance, norm, ScalarModel};
 use objective::{batch_gradient, sample_gradient};
 use sampler::BatchSampler;
 use serde::Serialize;
@@ -316,18 +316,6 @@ fn validate(model: &dyn ScalarModel, theta: &[f64], data: &Dataset, p: &TrainPar
         }
     }
     Ok(())
-}
-
-fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
-}
-
-fn norm(a: &[f64]) -> f64 {
-    a.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
 /// Train `model` from `theta0` on `data`.
