@@ -292,9 +292,9 @@ pub(crate) fn exact_detail_lines(a: &Analysis) -> Vec<String> {
             .map(|s| {
                 let (i, x) = (s.sample, s.d_critical_gamma_d_weight);
                 format!(
-                    "#{i} (dγ*/dw = {}, {:+.1}% of γ* per unit weight)",
+                    "#{i} (dγ*/dw = {}, {}% of γ* per unit weight)",
                     sig(x),
-                    100.0 * x / g
+                    three_digits(100.0 * x / g)
                 )
             })
             .collect();
@@ -373,4 +373,36 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
         return "unstable (the H_i share one direction, r = 1: Theorem 3.3 is exact there, as in d = 1)".to_owned();
     }
     "undecided by the lecture's criteria".to_owned()
+}
+
+/// `x` rounded to three significant digits (as [`sig`] prints it). A sample's share of `γ*`
+/// at N in the thousands is a few hundredths of a percent, which a fixed one-decimal format
+/// would print as `-0.0`.
+fn three_digits(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return sig(x);
+    }
+    let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
+    if scale.is_finite() && scale > 0.0 {
+        sig((x * scale).round() / scale)
+    } else {
+        sig(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::three_digits;
+
+    #[test]
+    fn shares_keep_three_significant_digits() {
+        assert_eq!(three_digits(-40.0), "-40");
+        assert_eq!(three_digits(-9.3333), "-9.33");
+        assert_eq!(three_digits(-0.945_12), "-0.945");
+        // One sample of N = 2000: a fixed one-decimal format printed "-0.0".
+        assert_eq!(three_digits(-0.041_024), "-0.041");
+        assert_eq!(three_digits(-4.1e-7), "-4.1e-7");
+        assert_eq!(three_digits(-1e-310), crate::fmt::sig(-1e-310));
+        assert_eq!(three_digits(0.0), "0");
+    }
 }
