@@ -23,8 +23,14 @@ impl LearningRate {
         if gamma.is_finite() && gamma > 0.0 {
             Ok(Self(gamma))
         } else {
+            // NaN and ±∞ are not finite, whatever their sign; a finite γ ≤ 0 is out of range.
+            let kind = if gamma.is_finite() {
+                crate::error::ErrorKind::OutOfRange
+            } else {
+                crate::error::ErrorKind::NonFinite
+            };
             Err(Error::invalid(
-                crate::error::ErrorKind::OutOfRange,
+                kind,
                 "gamma",
                 format!("the learning rate must be a finite number > 0, got {gamma}"),
             ))

@@ -87,8 +87,13 @@ fn unsupported_sampling_and_limits_are_distinguished() {
     );
     // A valid input of the wrong kind is not "unsupported": B = 0 is out of range.
     assert_eq!(BatchSize::new(0).unwrap_err().kind(), ErrorKind::OutOfRange);
+    // NaN is not finite (as a file's 1e400 is not): NonFinite, as the kind's doc says.
     assert_eq!(
         LearningRate::new(f64::NAN).unwrap_err().kind(),
+        ErrorKind::NonFinite
+    );
+    assert_eq!(
+        LearningRate::new(0.0).unwrap_err().kind(),
         ErrorKind::OutOfRange
     );
     let big = sgd_stability::limits::MemoryBudget::new(1 << 20)
