@@ -25,6 +25,7 @@ use crate::model::{dot, standard_normals, Activation, ScalarModel, TwoLayer};
 use crate::reduction::Reduction;
 use crate::tolerance::Tolerances;
 use crate::train::{objective, polish};
+use crate::verdict::{ToTruth, Truth};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -228,12 +229,7 @@ pub fn analyze_minimum(
         gamma_thm33: gamma(a.thm33.critical_gamma),
         gamma_trace: gamma(a.thm35.check.critical_gamma),
         rho: a.mean_square.check.value,
-        verdict: match a.mean_square.check.verdict {
-            crate::criteria::Verdict::Accepts => "stable",
-            crate::criteria::Verdict::Rejects => "unstable",
-            crate::criteria::Verdict::Boundary => "boundary",
-        }
-        .to_owned(),
+        verdict: a.mean_square.check.verdict.stability().to_owned(),
     };
     Ok(AnalyzedMinimum {
         report,
@@ -365,8 +361,9 @@ impl Tally {
     }
 }
 
-/// How a measured outcome stands against a claim of the lecture (or of the literature it
-/// cites).
+/// The verdict on a claim of the lecture (or of the literature it cites): how the trained runs
+/// stand against it. Its truth ([`ToTruth`]): supported holds, not supported fails, mixed and
+/// not tested are undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Support {
@@ -403,6 +400,16 @@ impl Support {
             Self::Mixed => "mixed",
             Self::NotSupported => "not supported",
             Self::NotTested => "not tested",
+        }
+    }
+}
+
+impl ToTruth for Support {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Supported => Truth::Holds,
+            Self::NotSupported => Truth::Fails,
+            Self::Mixed | Self::NotTested => Truth::Undecided,
         }
     }
 }

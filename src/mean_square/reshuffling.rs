@@ -394,9 +394,9 @@ pub fn reshuffling(
         per_step_radius: rho.max(0.0).powf(1.0 / k as f64),
         critical_gamma: critical,
         verdict: if stable {
-            Verdict::Accepts
+            Verdict::Holds
         } else {
-            Verdict::Rejects
+            Verdict::Fails
         },
         route,
     })

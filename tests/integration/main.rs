@@ -25,3 +25,4 @@ mod report;
 mod reshuffling;
 mod section4;
 mod simulate;
+mod verdict;
