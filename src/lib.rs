@@ -19,7 +19,7 @@
 //! setting) and `with_replacement` (`B` independent draws at every step) are the two i.i.d.
 //! schemes ([`Sampling::IID`]) that the lecture's multi-step results — Theorems 3.3 and 3.5, the
 //! exact operator `L_γ` and `γ*_exact` — assume. `random_reshuffling` (every epoch a fresh
-//! uniformly random permutation cut into `K = N/B` consecutive batches; `B` must divide `N`) is
+//! uniformly random permutation cut into `E = N/B` consecutive batches; `B` must divide `N`) is
 //! not i.i.d.: one batch is still a uniform `B`-subset, so one-step quantities (`c`,
 //! `E[(I − γH_B)²]`) are those without replacement, but its mean-square stability is the
 //! per-epoch operator of [`mean_square::reshuffling`] (exact for `N ≤ 8` or `B = N`), analyzed
@@ -63,7 +63,8 @@
 //! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
 //! | `L_γ(Q) = E[M_B Q M_B]`, `M_B = I − γH_B` (the mean-square operator) | [`mean_square::MeanSquareOperator`] (matrix-free on `Sym(d)`), [`enumerate::MeanSquareMatrix`] (its `d²×d²` matrix) |
 //! | without / with replacement, random reshuffling | [`Sampling`] |
-//! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, `ρ(L_epoch)^{1/K}` | [`mean_square::reshuffling`] |
+//! | the step `k`, the number of steps `K`; `E = N/B` steps per epoch (random reshuffling) | `step`, `steps` ([`simulate::SimParams`]); `steps_per_epoch` |
+//! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_E ⋯ M_1`, `ρ(L_epoch)^{1/E}` | [`mean_square::reshuffling`] |
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |

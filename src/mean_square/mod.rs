@@ -29,7 +29,7 @@
 //! | orthonormal basis of `Sym(d)` | [`SymBasis`] |
 //! | every criterion's `γ*` against `B = 1..N`, both i.i.d. samplings | [`sweep()`], [`Sweep`] |
 //! | "stable at rational `γ`" exactly; `γ*` as an algebraic number | [`certified`] |
-//! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, per epoch | [`reshuffling`] |
+//! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_E ⋯ M_1`, per epoch | [`reshuffling`] |
 //!
 //! Everything above `reshuffling` assumes i.i.d. batches ([`crate::Sampling::is_iid`]); the functions
 //! taking an [`Instance`] refuse random reshuffling with an error on `sampling` rather than

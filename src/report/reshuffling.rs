@@ -111,7 +111,7 @@ pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
     not_applicable_text()
 }
 
-/// The exact per-epoch criterion `ρ(L_epoch)^{1/K} ≤ 1` as one of the table's.
+/// The exact per-epoch criterion `ρ(L_epoch)^{1/E} ≤ 1` as one of the table's.
 fn per_step(a: &ReshufflingAnalysis) -> CriterionResult {
     let r = &a.exact;
     CriterionResult {
