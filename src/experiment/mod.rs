@@ -279,6 +279,22 @@ pub fn rho_on_range(instance: &Instance) -> Result<f64> {
     crate::mean_square::spectral_radius(red.instance())
 }
 
+/// A closed interval `[lower, upper]` of measured values (a confidence interval, the range a
+/// sample covered). Serialized as the array `[lower, upper]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// The lower end.
+    pub lower: f64,
+    /// The upper end.
+    pub upper: f64,
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        (self.lower, self.upper).serialize(s)
+    }
+}
+
 /// Linearized SGD on the range of `H` at one setting: the almost-sure side of the mean-square
 /// threshold (the top Lyapunov exponent, [`crate::simulate::Lyapunov`]), and how many linearized
 /// trajectories reach a relative radius within the steps watched.
@@ -287,7 +303,7 @@ pub struct Linearized {
     /// The top Lyapunov exponent per step, `(1/K) ln(‖x_K‖/‖x_0‖)` averaged over the trials.
     pub lyapunov: f64,
     /// Its Student-t interval (level `1 − α`, `α = 0.05`).
-    pub lyapunov_interval: (f64, f64),
+    pub lyapunov_interval: Interval,
     /// Trials whose `‖x_k‖/‖x_0‖` reached the radius within `K` steps.
     pub escaped: usize,
     /// Trials simulated.
@@ -319,7 +335,10 @@ pub fn linearized_on_range(
         simulate(red.instance(), &params).map_err(|e| Error::input(e.field(), e.to_string()))?;
     Ok(Linearized {
         lyapunov: sim.lyapunov.mean,
-        lyapunov_interval: (sim.lyapunov.lower, sim.lyapunov.upper),
+        lyapunov_interval: Interval {
+            lower: sim.lyapunov.lower,
+            upper: sim.lyapunov.upper,
+        },
         escaped: sim.escape.as_ref().map_or(0, |e| e.escaped()),
         trials,
     })

@@ -103,11 +103,26 @@ pub struct Agreement {
     pub verdict: TestVerdict,
 }
 
+/// The steps `[k₁, k₂]` a slope is taken over. Serialized as the array `[k₁, k₂]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepWindow {
+    /// `k₁`.
+    pub first: usize,
+    /// `k₂`.
+    pub last: usize,
+}
+
+impl Serialize for StepWindow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.first, self.last).serialize(s)
+    }
+}
+
 /// Mean-square and almost-sure growth per step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GrowthRates {
     /// The window `[k₁, k₂]` (second half of the run) of the mean-square slopes.
-    pub window: (usize, usize),
+    pub window: StepWindow,
     /// `(ln Ȳ_{k₂} − ln Ȳ_{k₁})/(k₂ − k₁)` from the simulation.
     pub empirical_mean_square: f64,
     /// The same slope of the exact prediction (tends to `ln ρ` as the window moves out);
@@ -294,7 +309,10 @@ fn growth(sim: &Simulation, rows: &[StepComparison], ln_rho: Option<f64>) -> Gro
     let (a, b) = (window[first], window[last]);
     let dk = (b.step - a.step).max(1) as f64;
     GrowthRates {
-        window: (a.step, b.step),
+        window: StepWindow {
+            first: a.step,
+            last: b.step,
+        },
         empirical_mean_square: (b.ln_estimate - a.ln_estimate) / dk,
         predicted_mean_square: a
             .ln_predicted
