@@ -43,8 +43,8 @@ fn main() -> Result<(), sgd_stability::Error> {
             a.thm33.verdict,
         );
         // The oracle: a learning rate Theorem 3.3 certifies must also pass GD's exact test.
-        if a.thm33.verdict == Verdict::Accepts {
-            assert_eq!(a.gd.verdict, Verdict::Accepts);
+        if a.thm33.verdict == Verdict::Holds {
+            assert_eq!(a.gd.verdict, Verdict::Holds);
         }
     }
     Ok(())

@@ -254,7 +254,7 @@ pub const NOT_INDEPENDENT: &str = "batches are not independent under random resh
 /// not independent, so Theorem 3.3, Theorem 3.5 and the exact i.i.d. operator `L_γ` (with
 /// `γ*_exact`) do not apply and are not computed ([`NOT_INDEPENDENT`]). Mean-square stability
 /// is decided exactly by the per-epoch operator `L_epoch` ([`crate::mean_square::reshuffling`]):
-/// its spectral radius per step `ρ(L_epoch)^{1/K}`, its verdict and its critical `γ`.
+/// its spectral radius per step `ρ(L_epoch)^{1/E}`, its verdict and its critical `γ`.
 /// Corollary 3.4 is GD's own criterion, given for comparison (with `B = N`, random reshuffling
 /// is GD).
 #[derive(Debug, Clone)]
@@ -264,7 +264,7 @@ pub struct ReshufflingAnalysis {
     pub summary: Summary,
     /// Corollary 3.4 (GD's criterion; random reshuffling's own when `B = N`).
     pub gd: CriterionResult,
-    /// The exact per-epoch mean-square stability: `ρ(L_epoch)`, `ρ(L_epoch)^{1/K}`, the
+    /// The exact per-epoch mean-square stability: `ρ(L_epoch)`, `ρ(L_epoch)^{1/E}`, the
     /// critical `γ` and the verdict.
     pub exact: Reshuffling,
     /// `E[(I − γH_B)²]` over one batch (a uniform `B`-subset) by enumeration, beside
@@ -325,7 +325,7 @@ impl ReshufflingAnalysis {
         })
     }
 
-    /// `K = N/B`, the steps per epoch.
+    /// `E = N/B`, the steps per epoch.
     #[must_use]
     pub fn steps_per_epoch(&self) -> usize {
         self.exact.steps_per_epoch

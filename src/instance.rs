@@ -93,7 +93,7 @@ pub enum Sampling {
     /// `B` independent uniform draws, independently at every step. Batch factor `c = 1/B`.
     WithReplacement,
     /// Random reshuffling (a shuffled data loader): each epoch draws a fresh uniformly random
-    /// permutation of the `N` samples and cuts it into `K = N/B` consecutive batches, used in
+    /// permutation of the `N` samples and cuts it into `E = N/B` consecutive batches, used in
     /// order. `B` must divide `N` (no ragged or dropped last batch). Batches are not
     /// independent across steps.
     RandomReshuffling,

@@ -19,7 +19,7 @@
 //! setting) and `with_replacement` (`B` independent draws at every step) are the two i.i.d.
 //! schemes ([`Sampling::IID`]) that the lecture's multi-step results — Theorems 3.3 and 3.5, the
 //! exact operator `L_γ` and `γ*_exact` — assume. `random_reshuffling` (every epoch a fresh
-//! uniformly random permutation cut into `K = N/B` consecutive batches; `B` must divide `N`) is
+//! uniformly random permutation cut into `E = N/B` consecutive batches; `B` must divide `N`) is
 //! not i.i.d.: one batch is still a uniform `B`-subset, so one-step quantities (`c`,
 //! `E[(I − γH_B)²]`) are those without replacement, but its mean-square stability is the
 //! per-epoch operator of [`mean_square::reshuffling`] (exact for `N ≤ 8` or `B = N`), analyzed
@@ -46,8 +46,8 @@
 //! let (h, s2) = (14.0 / 3.0, 98.0 / 9.0);
 //! let CriticalGamma::Finite(g) = a.thm33.critical_gamma else { unreachable!() };
 //! assert!((g - 2.0 * h / (h * h + s2)).abs() < 1e-12);
-//! assert_eq!(a.thm33.verdict, Verdict::Accepts); // 0.1 < γ* ≈ 0.2857
-//! assert_eq!(a.gd.verdict, Verdict::Accepts);    // 0.1 < 2/H ≈ 0.4286
+//! assert_eq!(a.thm33.verdict, Verdict::Holds); // 0.1 < γ* ≈ 0.2857
+//! assert_eq!(a.gd.verdict, Verdict::Holds);    // 0.1 < 2/H ≈ 0.4286
 //! # Ok::<(), sgd_stability::Error>(())
 //! ```
 //!
@@ -63,10 +63,12 @@
 //! | `(N − B)/(B(N − 1))`, `1/B` | `c`, [`moments::batch_factor`] |
 //! | `L_γ(Q) = E[M_B Q M_B]`, `M_B = I − γH_B` (the mean-square operator) | [`mean_square::MeanSquareOperator`] (matrix-free on `Sym(d)`), [`enumerate::MeanSquareMatrix`] (its `d²×d²` matrix) |
 //! | without / with replacement, random reshuffling | [`Sampling`] |
-//! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, `ρ(L_epoch)^{1/K}` | [`mean_square::reshuffling`] |
+//! | the step `k`, the number of steps `K`; `E = N/B` steps per epoch (random reshuffling) | `step`, `steps` ([`simulate::SimParams`]); `steps_per_epoch` |
+//! | `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_E ⋯ M_1`, `ρ(L_epoch)^{1/E}` | [`mean_square::reshuffling`] |
 //! | `λ_max(H)` (sharpness), `s = √λ_max(Σ)` (non-uniformity) | [`analysis::Summary`]: `sharpness`, `non_uniformity` |
 //! | `λ_max{(I − γH)² + γ²cΣ}` (eq. 8) | `thm33.value` |
 //! | largest `γ` a criterion accepts | `critical_gamma`, [`criteria::CriticalGamma`] |
+//! | a criterion holds / fails / is tight at `γ` | [`criteria::Verdict`]: `Holds`, `Fails`, `Boundary`; every verdict's truth is a [`verdict::Truth`] |
 //! | `h(x; u) = Σ_j a_j σ(w_jᵀu)` (Section 4), `θ = (a, w_1, …, w_m)` | [`model::TwoLayer`] |
 //! | `F(x, ξ_i) = ½(h(x; u_i) − v_i)²` (eq. 28), `e_i`, `g_i = ∇h` | [`train::objective`] |
 //! | `ρ`, `ε*(x)`, SAM eq. (56) / Foret / unnormalized | [`train::SamRadius`], [`train::SamAscent`] |
@@ -76,9 +78,10 @@
 //! From the bottom up (`ARCHITECTURE.md` has the layers and the data flow; no module imports
 //! from a layer above it, and `tests/integration/architecture.rs` checks that there is no import
 //! cycle):
-//! - [`fmt`], [`tolerance`], [`progress`]: leaves. Number, name and path formatting for people;
-//!   every tolerance, as values; the phase spinner of long computations (drawn only on a
-//!   terminal, and only with the `cli` feature).
+//! - [`fmt`], [`tolerance`], [`verdict`], [`progress`]: leaves. Number, name and path
+//!   formatting for people; every tolerance, as values; the one verdict vocabulary (the truth of
+//!   a claim: holds, fails or undecided, onto which every checker's verdict maps); the phase
+//!   spinner of long computations (drawn only on a terminal, and only with the `cli` feature).
 //! - [`error`]: the error type, its typed [`ErrorKind`] and exit codes.
 //! - [`limits`]: the memory and work budgets checked before input-sized allocations, and the
 //!   one budgeted reader of input files.
@@ -158,6 +161,7 @@ pub mod report;
 pub mod simulate;
 pub mod tolerance;
 pub mod train;
+pub mod verdict;
 pub mod verification;
 
 pub use analysis::{Analysis, InstanceAnalysis, ReshufflingAnalysis};

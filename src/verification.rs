@@ -15,6 +15,7 @@ use crate::fmt::text_name;
 use crate::instance::{Instance, Sampling};
 use crate::mean_square::{self, BatchSizes};
 use crate::tolerance::Tolerances;
+use crate::verdict::{ToTruth, Truth};
 
 /// Batch curves are computed for instances with `3 ≤ N ≤` this.
 pub const BATCH_CURVE_MAX_N: usize = 64;
@@ -204,12 +205,12 @@ impl Verification {
         // One stable (ρ < 1) and one unstable instance, the first of each in input order.
         let mut simulations = Vec::new();
         let stable = analyses.iter().position(|a| {
-            a.mean_square.check.verdict == crate::criteria::Verdict::Accepts
+            a.mean_square.check.verdict == crate::criteria::Verdict::Holds
                 && a.mean_square.check.value < 1.0 - SIMULATED_STABLE_MARGIN
         });
         let unstable = analyses
             .iter()
-            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Rejects);
+            .position(|a| a.mean_square.check.verdict == crate::criteria::Verdict::Fails);
         for k in [stable, unstable].into_iter().flatten() {
             let params = crate::simulate::SimParams::new(
                 SIMULATION.steps,
@@ -223,7 +224,7 @@ impl Verification {
                     text_name(&analyses[k].summary.name),
                     c.agreement.alpha
                 ),
-                holds: c.agreement.verdict != crate::simulate::TestVerdict::Rejected,
+                holds: c.agreement.verdict.truth() != Truth::Fails,
             });
             simulations.push(c);
         }

@@ -5,8 +5,9 @@
 //! CI runs this crate under `cargo test --no-default-features`; the CLI-level tests live in
 //! `tests/integration` (which needs the `cli` feature).
 
-use sgd_stability::criteria::CriticalGamma;
+use sgd_stability::criteria::{CriticalGamma, Verdict};
 use sgd_stability::enumerate::{Arithmetic, EnumerationCheck, EnumerationParams};
+use sgd_stability::verdict::{ToTruth as _, Truth};
 use sgd_stability::{
     Analysis, BatchSize, ErrorKind, Instance, LearningRate, RelTol, Samples, Sampling, Tolerances,
 };
@@ -67,9 +68,11 @@ fn the_verdict_flips_at_the_critical_learning_rate() {
     let h = [1.0, 2.0, 4.0];
     let below = Analysis::of(&scalar_instance(&h, 0.66, 1), &Tolerances::default()).unwrap();
     let above = Analysis::of(&scalar_instance(&h, 0.68, 1), &Tolerances::default()).unwrap();
-    assert_eq!(below.mean_square.check.verdict.holds(), Some(true));
-    assert_eq!(above.mean_square.check.verdict.holds(), Some(false));
-    assert_eq!(above.gd.verdict.holds(), Some(true), "0.68 < 2/H = 6/7");
+    assert_eq!(below.mean_square.check.verdict, Verdict::Holds);
+    assert_eq!(above.mean_square.check.verdict, Verdict::Fails);
+    assert_eq!(above.gd.verdict, Verdict::Holds, "0.68 < 2/H = 6/7");
+    // The one vocabulary: a criterion's verdict read as the truth of its inequality.
+    assert_eq!(above.mean_square.check.verdict.truth(), Truth::Fails);
 }
 
 /// Enumerating every minibatch agrees with the closed forms, in floats and in exact rationals.

@@ -18,41 +18,60 @@ pub use thm33::{thm33, thm33_critical_gamma};
 pub use thm35::{thm35, Thm35, Thm35Hypotheses};
 
 use crate::tolerance::RelTol;
+use crate::verdict::{ToTruth, Truth};
 use serde::Serialize;
 use std::fmt;
 
-/// The outcome of checking a criterion's inequality at one `γ`.
+/// The verdict on a criterion's inequality at one `γ`. Its truth ([`ToTruth`]): `Holds`
+/// holds, `Fails` fails, `Boundary` is undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The inequality holds with room to spare (`γ < γ*` beyond the boundary tolerance).
-    Accepts,
+    Holds,
     /// The inequality fails (`γ > γ*` beyond the boundary tolerance).
-    Rejects,
+    Fails,
     /// `γ` is within the boundary tolerance of `γ*`: the inequality is tight, and which side
     /// holds is beyond the accuracy of the computation.
     Boundary,
 }
 
 impl Verdict {
-    /// `Some(true)` for accepts, `Some(false)` for rejects, `None` at the boundary.
+    /// The word printed for it (and its JSON string): `holds`, `fails`, `boundary`.
     #[must_use]
-    pub fn holds(self) -> Option<bool> {
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Accepts => Some(true),
-            Self::Rejects => Some(false),
-            Self::Boundary => None,
+            Self::Holds => "holds",
+            Self::Fails => "fails",
+            Self::Boundary => "boundary",
+        }
+    }
+
+    /// The word for a criterion whose inequality *is* stability (the exact mean-square
+    /// criterion `ρ ≤ 1`, or GD's): `stable`, `unstable`, `boundary`.
+    #[must_use]
+    pub fn stability(self) -> &'static str {
+        match self.truth() {
+            Truth::Holds => "stable",
+            Truth::Fails => "unstable",
+            Truth::Undecided => "boundary",
+        }
+    }
+}
+
+impl ToTruth for Verdict {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Holds => Truth::Holds,
+            Self::Fails => Truth::Fails,
+            Self::Boundary => Truth::Undecided,
         }
     }
 }
 
 impl fmt::Display for Verdict {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Accepts => "holds",
-            Self::Rejects => "fails",
-            Self::Boundary => "boundary",
-        })
+        f.write_str(self.as_str())
     }
 }
 
@@ -101,16 +120,16 @@ impl CriticalGamma {
     #[must_use]
     pub fn verdict_at(self, gamma: f64, boundary: RelTol) -> Verdict {
         match self {
-            Self::Unbounded => Verdict::Accepts,
-            Self::NoneAccepted => Verdict::Rejects,
+            Self::Unbounded => Verdict::Holds,
+            Self::NoneAccepted => Verdict::Fails,
             Self::Finite(g_star) => {
                 let ratio = gamma / g_star;
                 if (ratio - 1.0).abs() <= boundary.value() {
                     Verdict::Boundary
                 } else if ratio < 1.0 {
-                    Verdict::Accepts
+                    Verdict::Holds
                 } else {
-                    Verdict::Rejects
+                    Verdict::Fails
                 }
             }
         }

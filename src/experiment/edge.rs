@@ -9,7 +9,7 @@
 use super::{num, Claim, Problem, Progress, Setup, Support};
 use crate::error::Result;
 use crate::instance::LearningRate;
-use crate::train::{self, objective, Method, Outcome, Schedule, Stop, TrainParams};
+use crate::train::{self, objective, Method, Outcome, Schedule, StepValue, Stop, TrainParams};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -79,10 +79,10 @@ pub struct EdgeRun {
     pub loss_rose: bool,
     /// Test accuracy at the end.
     pub test_accuracy: f64,
-    /// `(k, λ_max)` along the run.
-    pub sharpness: Vec<(usize, f64)>,
-    /// `(k, F)` along the run.
-    pub loss: Vec<(usize, f64)>,
+    /// `λ_max` along the run (serialized `[k, λ_max]`).
+    pub sharpness: Vec<StepValue>,
+    /// The training loss `F` along the run (serialized `[k, F]`).
+    pub loss: Vec<StepValue>,
 }
 
 /// The experiment's result.
@@ -156,19 +156,19 @@ fn one_run(problem: &Problem, p: &EdgeParams, gamma: LearningRate, seed: u64) ->
     let t = train::train(&problem.model, &theta0, &problem.split.train, &params)?;
     let info = t.info;
     let two = 2.0 / gamma.get();
-    let first = info.sharpness.first().map_or(f64::NAN, |s| s.1);
-    let last = info.sharpness.last().map_or(f64::NAN, |s| s.1);
+    let first = info.sharpness.first().map_or(f64::NAN, |s| s.value);
+    let last = info.sharpness.last().map_or(f64::NAN, |s| s.value);
     let peak = info
         .sharpness
         .iter()
         .skip(1)
-        .map(|s| s.1)
+        .map(|s| s.value)
         .fold(f64::NEG_INFINITY, f64::max);
     let trough = info
         .sharpness
         .iter()
         .skip(1)
-        .map(|s| s.1)
+        .map(|s| s.value)
         .fold(f64::INFINITY, f64::min);
     Ok(EdgeRun {
         gamma: gamma.get(),
@@ -182,11 +182,18 @@ fn one_run(problem: &Problem, p: &EdgeParams, gamma: LearningRate, seed: u64) ->
         sharpness_peak: peak,
         sharpness_final: last,
         final_ratio: last / two,
-        crossed: info.sharpness.iter().skip(1).any(|s| s.1 > two),
+        crossed: info.sharpness.iter().skip(1).any(|s| s.value > two),
         loss_rose: info.curve.windows(2).any(|w| w[1].loss > w[0].loss),
         test_accuracy: objective::accuracy(&problem.model, &t.theta, &problem.split.test),
         sharpness: info.sharpness,
-        loss: info.curve.iter().map(|r| (r.step, r.loss)).collect(),
+        loss: info
+            .curve
+            .iter()
+            .map(|r| StepValue {
+                step: r.step,
+                value: r.loss,
+            })
+            .collect(),
     })
 }
 

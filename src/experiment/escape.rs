@@ -20,7 +20,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
 use crate::model::distance;
-use crate::train::{self, objective, Method, Outcome, Stop, TrainParams};
+use crate::train::{self, objective, Method, Outcome, Record, Stop, TrainParams};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -165,9 +165,19 @@ pub struct EscapeRun {
     pub linearized: Linearized,
     /// The largest `‖θ_k − θ_0‖` seen while watched.
     pub max_distance: f64,
-    /// `(k, F(θ_k), ‖θ_k − θ_0‖)` every 10 steps while watched: kept for seed 0 at GD's `γ`
-    /// (the figure), empty otherwise.
-    pub curve: Vec<(usize, f64, f64)>,
+    /// The run's records (`k`, `F(θ_k)`, `‖θ_k − θ_0‖`) every 10 steps while watched: kept
+    /// for seed 0 at GD's `γ` (the figure), empty otherwise. Serialized as arrays
+    /// `[k, F, distance]`.
+    #[serde(serialize_with = "records_as_arrays")]
+    pub curve: Vec<Record>,
+}
+
+/// `[k, F, distance]` for each record: the escape curve's JSON.
+fn records_as_arrays<S: serde::Serializer>(
+    curve: &[Record],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(curve.iter().map(|r| (r.step, r.loss, r.distance)))
 }
 
 /// Where an escaped run at GD's `γ` landed.
@@ -508,11 +518,7 @@ fn watch(
             linearized,
             max_distance: t.info.curve.iter().map(|r| r.distance).fold(0.0, f64::max),
             curve: if seed == 0 && which == RunGamma::GdGamma {
-                t.info
-                    .curve
-                    .iter()
-                    .map(|r| (r.step, r.loss, r.distance))
-                    .collect()
+                t.info.curve.clone()
             } else {
                 Vec::new()
             },
@@ -611,5 +617,40 @@ fn line(
         batch_size: l.batch_size,
         seed: l.seed,
         points,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Curve {
+        #[serde(serialize_with = "records_as_arrays")]
+        curve: Vec<Record>,
+    }
+
+    /// The escape curve serializes as the `(k, F, distance)` tuples it was.
+    #[test]
+    fn curve_is_arrays_of_k_loss_distance() {
+        let curve = vec![
+            Record {
+                step: 0,
+                loss: 0.5,
+                distance: 0.0,
+            },
+            Record {
+                step: 10,
+                loss: 0.25,
+                distance: 1.5,
+            },
+        ];
+        let tuples: Vec<(usize, f64, f64)> = vec![(0, 0.5, 0.0), (10, 0.25, 1.5)];
+        let got = serde_json::to_string(&Curve { curve }).unwrap();
+        assert_eq!(
+            got,
+            format!("{{\"curve\":{}}}", serde_json::to_string(&tuples).unwrap())
+        );
+        assert_eq!(got, r#"{"curve":[[0,0.5,0.0],[10,0.25,1.5]]}"#);
     }
 }

@@ -25,6 +25,7 @@ use crate::model::{dot, standard_normals, Activation, ScalarModel, TwoLayer};
 use crate::reduction::Reduction;
 use crate::tolerance::Tolerances;
 use crate::train::{objective, polish};
+use crate::verdict::{ToTruth, Truth};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -228,12 +229,7 @@ pub fn analyze_minimum(
         gamma_thm33: gamma(a.thm33.critical_gamma),
         gamma_trace: gamma(a.thm35.check.critical_gamma),
         rho: a.mean_square.check.value,
-        verdict: match a.mean_square.check.verdict {
-            crate::criteria::Verdict::Accepts => "stable",
-            crate::criteria::Verdict::Rejects => "unstable",
-            crate::criteria::Verdict::Boundary => "boundary",
-        }
-        .to_owned(),
+        verdict: a.mean_square.check.verdict.stability().to_owned(),
     };
     Ok(AnalyzedMinimum {
         report,
@@ -283,6 +279,22 @@ pub fn rho_on_range(instance: &Instance) -> Result<f64> {
     crate::mean_square::spectral_radius(red.instance())
 }
 
+/// A closed interval `[lower, upper]` of measured values (a confidence interval, the range a
+/// sample covered). Serialized as the array `[lower, upper]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// The lower end.
+    pub lower: f64,
+    /// The upper end.
+    pub upper: f64,
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        (self.lower, self.upper).serialize(s)
+    }
+}
+
 /// Linearized SGD on the range of `H` at one setting: the almost-sure side of the mean-square
 /// threshold (the top Lyapunov exponent, [`crate::simulate::Lyapunov`]), and how many linearized
 /// trajectories reach a relative radius within the steps watched.
@@ -291,7 +303,7 @@ pub struct Linearized {
     /// The top Lyapunov exponent per step, `(1/K) ln(‖x_K‖/‖x_0‖)` averaged over the trials.
     pub lyapunov: f64,
     /// Its Student-t interval (level `1 − α`, `α = 0.05`).
-    pub lyapunov_interval: (f64, f64),
+    pub lyapunov_interval: Interval,
     /// Trials whose `‖x_k‖/‖x_0‖` reached the radius within `K` steps.
     pub escaped: usize,
     /// Trials simulated.
@@ -323,7 +335,10 @@ pub fn linearized_on_range(
         simulate(red.instance(), &params).map_err(|e| Error::input(e.field(), e.to_string()))?;
     Ok(Linearized {
         lyapunov: sim.lyapunov.mean,
-        lyapunov_interval: (sim.lyapunov.lower, sim.lyapunov.upper),
+        lyapunov_interval: Interval {
+            lower: sim.lyapunov.lower,
+            upper: sim.lyapunov.upper,
+        },
         escaped: sim.escape.as_ref().map_or(0, |e| e.escaped()),
         trials,
     })
@@ -365,8 +380,9 @@ impl Tally {
     }
 }
 
-/// How a measured outcome stands against a claim of the lecture (or of the literature it
-/// cites).
+/// The verdict on a claim of the lecture (or of the literature it cites): how the trained runs
+/// stand against it. Its truth ([`ToTruth`]): supported holds, not supported fails, mixed and
+/// not tested are undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Support {
@@ -403,6 +419,16 @@ impl Support {
             Self::Mixed => "mixed",
             Self::NotSupported => "not supported",
             Self::NotTested => "not tested",
+        }
+    }
+}
+
+impl ToTruth for Support {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Supported => Truth::Holds,
+            Self::NotSupported => Truth::Fails,
+            Self::Mixed | Self::NotTested => Truth::Undecided,
         }
     }
 }

@@ -4,8 +4,8 @@
 //! variants' behaviour near a minimum measured.
 
 use super::{
-    analyze_minimum, escape::Fate, num, start_in_range, Claim, MinimumReport, Problem, Progress,
-    Setup,
+    analyze_minimum, escape::Fate, num, start_in_range, Claim, Interval, MinimumReport, Problem,
+    Progress, Setup,
 };
 use crate::criteria::CriticalGamma;
 use crate::data::Dataset;
@@ -118,7 +118,7 @@ pub struct QuadraticCheck {
     /// At `γ*(1 + ε)`: runs that diverged (as predicted).
     pub unstable_as_predicted: usize,
     /// The range of `ρλ_max` covered.
-    pub rho_lambda_range: (f64, f64),
+    pub rho_lambda_range: Interval,
     /// The first few disagreements, described.
     pub disagreements: Vec<String>,
     /// Every run.
@@ -186,7 +186,7 @@ pub struct NormalizedCheck {
     /// Steps per run.
     pub steps: usize,
     /// Foret: `‖x_K‖/a` (`a = γλ_maxρ/(2 − γλ_max)`, the `d = 1` cycle): min, median, max.
-    pub amplitude_ratio: (f64, f64, f64),
+    pub amplitude_ratio: Spread,
     /// Foret: `|cos(x_K, u_max)|`, the smallest.
     pub alignment_min: f64,
     /// Foret: runs whose last two iterates are (nearly) opposite, `x_K ≈ −x_{K−1}`.
@@ -194,7 +194,7 @@ pub struct NormalizedCheck {
     /// Foret: runs that converged to the minimum (`‖x_K‖ ≤ 10⁻⁶ a`).
     pub converged: usize,
     /// Eq. (56): `‖x_K‖/ρ`: min, median, max.
-    pub per_sample_distance_over_rho: (f64, f64, f64),
+    pub per_sample_distance_over_rho: Spread,
     /// Eq. (56): runs that converged to the minimum (`‖x_K‖ ≤ 10⁻⁶ ρ`).
     pub per_sample_converged: usize,
 }
@@ -400,7 +400,10 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
         steps: p.quadratic_steps,
         stable_as_predicted: 0,
         unstable_as_predicted: 0,
-        rho_lambda_range: (f64::INFINITY, f64::NEG_INFINITY),
+        rho_lambda_range: Interval {
+            lower: f64::INFINITY,
+            upper: f64::NEG_INFINITY,
+        },
         disagreements: Vec::new(),
         points: Vec::new(),
     };
@@ -408,8 +411,8 @@ pub fn quadratic_check(p: &SamParams) -> Result<QuadraticCheck> {
         let (data, lambda, _) = random_quadratic(&mut rng)?;
         let rho_lambda = 10f64.powf(rng.random_range(-2.0..0.5));
         let rho = rho_lambda / lambda;
-        out.rho_lambda_range.0 = out.rho_lambda_range.0.min(rho_lambda);
-        out.rho_lambda_range.1 = out.rho_lambda_range.1.max(rho_lambda);
+        out.rho_lambda_range.lower = out.rho_lambda_range.lower.min(rho_lambda);
+        out.rho_lambda_range.upper = out.rho_lambda_range.upper.max(rho_lambda);
         let CriticalGamma::Finite(g_star) = unnormalized_critical_gamma(rho, lambda) else {
             continue;
         };
@@ -525,12 +528,43 @@ fn network_check(
     }))
 }
 
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
-    if v.is_empty() {
-        return (f64::NAN, f64::NAN, f64::NAN);
+/// The smallest, the middle and the largest of some values. Serialized as the array
+/// `[min, median, max]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// The smallest.
+    pub min: f64,
+    /// The middle value: the one at index `⌊n/2⌋` in sorted order (for an even count the upper
+    /// of the two middle ones, unlike [`super::median`]).
+    pub median: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `v`; `NaN` throughout for no values.
+    #[must_use]
+    pub fn of(mut v: Vec<f64>) -> Self {
+        if v.is_empty() {
+            return Self {
+                min: f64::NAN,
+                median: f64::NAN,
+                max: f64::NAN,
+            };
+        }
+        v.sort_by(f64::total_cmp);
+        Self {
+            min: v[0],
+            median: v[v.len() / 2],
+            max: v[v.len() - 1],
+        }
     }
-    v.sort_by(f64::total_cmp);
-    (v[0], v[v.len() / 2], v[v.len() - 1])
+}
+
+impl Serialize for Spread {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        (self.min, self.median, self.max).serialize(s)
+    }
 }
 
 /// The normalized variants on random quadratics (full batch), from a random unit start.
@@ -584,11 +618,11 @@ pub fn normalized_check(p: &SamParams) -> Result<NormalizedCheck> {
     Ok(NormalizedCheck {
         count,
         steps,
-        amplitude_ratio: stats(ratios),
+        amplitude_ratio: Spread::of(ratios),
         alignment_min: aligns.iter().copied().fold(f64::INFINITY, f64::min),
         alternating,
         converged,
-        per_sample_distance_over_rho: stats(per_sample),
+        per_sample_distance_over_rho: Spread::of(per_sample),
         per_sample_converged: ps_converged,
     })
 }

@@ -9,6 +9,7 @@
 
 use super::{err, style, SIZE};
 use crate::criteria::Verdict;
+use crate::verdict::ToTruth as _;
 use plotters::prelude::*;
 
 /// One instance on the diagram.
@@ -84,23 +85,12 @@ pub fn diagram_svg(points: &[DiagramPoint]) -> Result<String, String> {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x, y), (x + 16, y)], style::GREY.stroke_width(2))
             });
-        for (verdict, name, colour) in [
-            (
-                Verdict::Accepts,
-                "instance: SGD mean-square stable",
-                style::STABLE,
-            ),
-            (
-                Verdict::Rejects,
-                "instance: SGD mean-square unstable",
-                style::UNSTABLE,
-            ),
-            (
-                Verdict::Boundary,
-                "instance: at the boundary (ρ = 1)",
-                style::BOUNDARY,
-            ),
+        for (verdict, name) in [
+            (Verdict::Holds, "instance: SGD mean-square stable"),
+            (Verdict::Fails, "instance: SGD mean-square unstable"),
+            (Verdict::Boundary, "instance: at the boundary (ρ = 1)"),
         ] {
+            let colour = style::of(verdict.truth());
             let these: Vec<&DiagramPoint> =
                 points.iter().filter(|p| p.verdict == verdict).collect();
             if these.is_empty() {

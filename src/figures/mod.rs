@@ -28,6 +28,14 @@ pub(crate) mod style {
     pub const UNSTABLE: RGBColor = RGBColor(213, 94, 0);
     /// Boundary.
     pub const BOUNDARY: RGBColor = RGBColor(230, 159, 0);
+    /// The colour of a verdict's truth: stable (holds), unstable (fails), boundary (undecided).
+    pub fn of(truth: crate::verdict::Truth) -> RGBColor {
+        match truth {
+            crate::verdict::Truth::Holds => STABLE,
+            crate::verdict::Truth::Fails => UNSTABLE,
+            crate::verdict::Truth::Undecided => BOUNDARY,
+        }
+    }
     /// Grey for reference lines.
     pub const GREY: RGBColor = RGBColor(120, 120, 120);
     /// Green for a fourth series.

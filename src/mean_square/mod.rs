@@ -29,7 +29,7 @@
 //! | orthonormal basis of `Sym(d)` | [`SymBasis`] |
 //! | every criterion's `γ*` against `B = 1..N`, both i.i.d. samplings | [`sweep()`], [`Sweep`] |
 //! | "stable at rational `γ`" exactly; `γ*` as an algebraic number | [`certified`] |
-//! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, per epoch | [`reshuffling`] |
+//! | random reshuffling: `E_π[A P Aᵀ]`, `A = M_E ⋯ M_1`, per epoch | [`reshuffling`] |
 //!
 //! Everything above `reshuffling` assumes i.i.d. batches ([`crate::Sampling::is_iid`]); the functions
 //! taking an [`Instance`] refuse random reshuffling with an error on `sampling` rather than
@@ -47,7 +47,7 @@
 //! let ms = MeanSquare::of(&inst, &Tolerances::default())?;
 //! let CriticalGamma::Finite(g) = ms.check.critical_gamma else { unreachable!() };
 //! assert!((g - 6.0 / 7.0).abs() < 1e-12);
-//! assert_eq!(ms.check.verdict, Verdict::Accepts);
+//! assert_eq!(ms.check.verdict, Verdict::Holds);
 //! assert!((ms.check.value - 1.0 / 6.0).abs() < 1e-12); // (1 − 1)² + ¼·⅔
 //! # Ok::<(), sgd_stability::Error>(())
 //! ```
@@ -263,7 +263,7 @@ pub(crate) fn mean_square_from(
     )?;
     let verdict = critical.gamma.verdict_at(gamma, tol.boundary);
     let has_null = null == NullPart::Present || spec.null_dim() > 0;
-    let radius = if verdict == Verdict::Accepts && has_null {
+    let radius = if verdict == Verdict::Holds && has_null {
         SpectralRadius {
             value: 1.0,
             computed: Computed::NullSpace,

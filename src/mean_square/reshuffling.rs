@@ -3,15 +3,15 @@
 //! spectral radius per step, and its critical learning rate (by bisection).
 //!
 //! An epoch draws a uniformly random permutation of the `N` samples and cuts it into
-//! `K = N/B` consecutive disjoint batches `B_1, …, B_K`; with `M_t = I − γH_{B_t}` the iterate
-//! after the epoch is `A x` with `A = M_K ⋯ M_1`, so the second moment evolves by
+//! `E = N/B` consecutive disjoint batches `B_1, …, B_E`; with `M_t = I − γH_{B_t}` the iterate
+//! after the epoch is `A x` with `A = M_E ⋯ M_1`, so the second moment evolves by
 //! `P ↦ L_epoch(P) = E_π[A P Aᵀ]`. Only the ordered partition into batches matters, so the
-//! expectation is a mean over the `N!/(B!)^K` ordered partitions, each equally likely.
+//! expectation is a mean over the `N!/(B!)^E` ordered partitions, each equally likely.
 //!
 //! `L_epoch` maps the PSD cone into itself, and it is self-adjoint on `Sym(d)` (the reversed
 //! ordering has `A` replaced by `Aᵀ`, the adjoint congruence, and is equally likely); so its
 //! spectral radius is its largest eigenvalue and `E‖x‖²` stays bounded over epochs iff
-//! `ρ(L_epoch) ≤ 1`. The per-step rate is `ρ(L_epoch)^{1/K}`, comparable with the i.i.d.
+//! `ρ(L_epoch) ≤ 1`. The per-step rate is `ρ(L_epoch)^{1/E}`, comparable with the i.i.d.
 //! schemes' `ρ(L_γ)`. No closed form is known to us; neither the lecture nor Mulayoff &
 //! Michaeli cover it. With `B = N` there is one ordering and this is GD: `A = I − γH`,
 //! `ρ(L_epoch) = max_j (1 − γλ_j(H))²` and `γ* = 2/λ_max(H)`; above [`MAX_N`] that case is
@@ -75,7 +75,7 @@ pub enum Infeasible {
     },
     /// `orderings · m² >` [`MAX_WORK`].
     TooMuchWork {
-        /// The ordered partitions `N!/(B!)^K`.
+        /// The ordered partitions `N!/(B!)^E`.
         orderings: u128,
         /// `d`.
         d: usize,
@@ -150,15 +150,15 @@ pub fn feasibility(
 pub struct Reshuffling {
     /// `B` (it divides `N`).
     pub batch_size: usize,
-    /// `K = N/B` steps per epoch.
+    /// `E = N/B` steps per epoch.
     pub steps_per_epoch: usize,
-    /// The ordered partitions enumerated: `N!/(B!)^K`.
+    /// The ordered partitions enumerated: `N!/(B!)^E`.
     pub orderings: u128,
     /// The learning rate the radii are given at.
     pub gamma: f64,
     /// `ρ(L_epoch)` at `gamma`.
     pub epoch_radius: f64,
-    /// `ρ(L_epoch)^{1/K}`: the per-step rate, comparable with `ρ(L_γ)` of the i.i.d. schemes.
+    /// `ρ(L_epoch)^{1/E}`: the per-step rate, comparable with `ρ(L_γ)` of the i.i.d. schemes.
     pub per_step_radius: f64,
     /// The end of the first stable interval `(0, γ*]` of `ρ(L_epoch) ≤ 1`, by a grid scan for
     /// the first unstable `γ` and bisection below it (relative accuracy [`BISECTION_REL`]);
@@ -284,9 +284,9 @@ fn add_general_congruence(out: &mut Mat<f64>, basis: &SymBasis, a: MatRef<'_, f6
     }
 }
 
-/// The per-epoch second-moment operator `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_K ⋯ M_1`, as a
+/// The per-epoch second-moment operator `L_epoch(P) = E_π[A P Aᵀ]`, `A = M_E ⋯ M_1`, as a
 /// symmetric `m×m` matrix in [`SymBasis`] (`m = d(d+1)/2`), by enumerating every ordered
-/// partition of the samples into `K = N/B` batches of size `b`.
+/// partition of the samples into `E = N/B` batches of size `b`.
 ///
 /// With `B = N` above [`MAX_N`] it is the congruence by `I − γH` ([`EpochRoute::FullBatch`]).
 ///
@@ -363,7 +363,7 @@ pub fn reshuffling(
     tol: &Tolerances,
 ) -> Result<Reshuffling> {
     let (route, orderings) = check_size(instance, b)?;
-    let k = instance.n() / b;
+    let e = instance.n() / b;
     let (rho, critical) = match route {
         EpochRoute::Enumerated => (
             epoch_radius(instance, b, gamma, orderings)?,
@@ -387,16 +387,16 @@ pub fn reshuffling(
     let stable = rho <= 1.0 + STABLE_SLACK;
     Ok(Reshuffling {
         batch_size: b,
-        steps_per_epoch: k,
+        steps_per_epoch: e,
         orderings,
         gamma,
         epoch_radius: rho,
-        per_step_radius: rho.max(0.0).powf(1.0 / k as f64),
+        per_step_radius: rho.max(0.0).powf(1.0 / e as f64),
         critical_gamma: critical,
         verdict: if stable {
-            Verdict::Accepts
+            Verdict::Holds
         } else {
-            Verdict::Rejects
+            Verdict::Fails
         },
         route,
     })

@@ -18,6 +18,7 @@ use super::search::{
 };
 use super::symbolic::{self, Difference, Equality};
 use super::{positivity, spectral};
+use crate::verdict::{ToTruth, Truth};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -64,7 +65,9 @@ impl Method {
     }
 }
 
-/// The verdict on one step.
+/// The verdict on one step. Its truth ([`ToTruth`]): proved, tested and no counterexample
+/// hold (how strongly is its [`Class`]); fails, holds only as an inequality and ill-typed fail;
+/// inconclusive is undecided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
@@ -150,15 +153,24 @@ impl fmt::Display for Verdict {
     }
 }
 
+impl ToTruth for Verdict {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Proved { .. } | Self::Tested { .. } | Self::NoCounterexample { .. } => {
+                Truth::Holds
+            }
+            Self::Fails | Self::HoldsOnlyAs { .. } | Self::IllTyped { .. } => Truth::Fails,
+            Self::Inconclusive { .. } => Truth::Undecided,
+        }
+    }
+}
+
 impl Verdict {
     /// Whether the verdict meets the expectation. An inconclusive verdict meets none.
     #[must_use]
     pub fn meets(&self, expect: Expect) -> bool {
         match expect {
-            Expect::Holds => matches!(
-                self,
-                Self::Proved { .. } | Self::Tested { .. } | Self::NoCounterexample { .. }
-            ),
+            Expect::Holds => self.truth() == Truth::Holds,
             Expect::Fails => matches!(self, Self::Fails | Self::HoldsOnlyAs { .. }),
             Expect::IllTyped => matches!(self, Self::IllTyped { .. }),
         }

@@ -103,13 +103,13 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
     let mut sharp = Vec::new();
     let mut loss = Vec::new();
     for (k, x) in mine.iter().enumerate() {
-        let last = x.sharpness.last().map_or(1.0, |s| s.0 as f64 + 1.0);
+        let last = x.sharpness.last().map_or(1.0, |s| s.step as f64 + 1.0);
         sharp.push(Series {
             label: format!("γ = {}", sig(x.gamma)),
             points: x
                 .sharpness
                 .iter()
-                .map(|&(s, l)| (s as f64 + 1.0, l))
+                .map(|s| (s.step as f64 + 1.0, s.value))
                 .collect(),
             colour: k,
             mark: Mark::Line,
@@ -122,7 +122,11 @@ pub fn edge_section(r: &EdgeResult) -> crate::Result<Section> {
         });
         loss.push(Series {
             label: format!("γ = {}", sig(x.gamma)),
-            points: x.loss.iter().map(|&(s, l)| (s as f64 + 1.0, l)).collect(),
+            points: x
+                .loss
+                .iter()
+                .map(|s| (s.step as f64 + 1.0, s.value))
+                .collect(),
             colour: k,
             mark: Mark::Line,
         });

@@ -8,10 +8,11 @@
 
 use super::{exact_summary, sgd_summary};
 use crate::analysis::{Analysis, Summary};
-use crate::criteria::{CriterionResult, CriticalGamma, Thm35Hypotheses, Verdict};
+use crate::criteria::{CriterionResult, CriticalGamma, Thm35Hypotheses};
 use crate::instance::Sampling;
 use crate::reduction::ReductionInfo;
 use crate::tolerance::Tolerances;
+use crate::verdict::ToTruth as _;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
 
@@ -42,15 +43,6 @@ impl Serialize for Critical {
     }
 }
 
-/// A verdict in JSON: `"holds"`, `"fails"` or `"boundary"`.
-pub(crate) fn verdict(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Accepts => "holds",
-        Verdict::Rejects => "fails",
-        Verdict::Boundary => "boundary",
-    }
-}
-
 /// One criterion in JSON: value, threshold, margin, critical γ, verdict.
 #[derive(Debug, Serialize)]
 pub(crate) struct Detail {
@@ -68,7 +60,7 @@ impl Detail {
             threshold: r.threshold,
             margin: r.margin,
             critical_gamma: Critical(r.critical_gamma),
-            verdict: verdict(r.verdict),
+            verdict: r.verdict.as_str(),
         }
     }
 }
@@ -197,20 +189,20 @@ impl<'a> AnalysisJson<'a> {
         Self {
             summary: SummaryJson::of(&a.summary),
             thm33_lambda_max: a.thm33.value,
-            thm33_stable: a.thm33.verdict.holds(),
-            thm33_verdict: verdict(a.thm33.verdict),
-            gd_stable: a.gd.verdict.holds(),
-            gd_verdict: verdict(a.gd.verdict),
-            thm35_trace_ok: a.thm35.check.verdict.holds(),
-            thm35_verdict: verdict(a.thm35.check.verdict),
+            thm33_stable: a.thm33.verdict.truth().holds(),
+            thm33_verdict: a.thm33.verdict.as_str(),
+            gd_stable: a.gd.verdict.truth().holds(),
+            gd_verdict: a.gd.verdict.as_str(),
+            thm35_trace_ok: a.thm35.check.verdict.truth().holds(),
+            thm35_verdict: a.thm35.check.verdict.as_str(),
             thm35_hypotheses_hold: a.thm35.hypotheses.hold(),
             thm35_hypotheses: &a.thm35.hypotheses,
             critical_gamma_gd: Critical(a.gd.critical_gamma),
             critical_gamma_thm33: Critical(a.thm33.critical_gamma),
             critical_gamma_thm35: Critical(a.thm35.check.critical_gamma),
             ms_spectral_radius: a.mean_square.check.value,
-            ms_stable: a.mean_square.check.verdict.holds(),
-            ms_verdict: verdict(a.mean_square.check.verdict),
+            ms_stable: a.mean_square.check.verdict.truth().holds(),
+            ms_verdict: a.mean_square.check.verdict.as_str(),
             critical_gamma_exact: Critical(a.mean_square.check.critical_gamma),
             solves: Solves {
                 critical_gamma_exact: Solve::of(&a.mean_square.critical),

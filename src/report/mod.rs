@@ -148,8 +148,8 @@ pub(crate) fn ratio(gamma: f64, g: CriticalGamma) -> String {
 
 pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
     let thm33 = match a.thm33.verdict {
-        Verdict::Accepts => "stable for SGD (Theorem 3.3 is sufficient)".to_owned(),
-        Verdict::Rejects => "not certified: Theorem 3.3 is only sufficient".to_owned(),
+        Verdict::Holds => "stable for SGD (Theorem 3.3 is sufficient)".to_owned(),
+        Verdict::Fails => "not certified: Theorem 3.3 is only sufficient".to_owned(),
         Verdict::Boundary => {
             "at the boundary: λ_max = 1 within tolerance (the condition holds if γ = γ* exactly)"
                 .to_owned()
@@ -164,8 +164,8 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
         };
     let holds = a.thm35.hypotheses.hold();
     let thm35 = match (holds, a.thm35.check.verdict) {
-        (true, Verdict::Accepts) => "not ruled out (the necessary condition is met)".to_owned(),
-        (true, Verdict::Rejects) => "unstable for SGD (Theorem 3.5)".to_owned(),
+        (true, Verdict::Holds) => "not ruled out (the necessary condition is met)".to_owned(),
+        (true, Verdict::Fails) => "unstable for SGD (Theorem 3.5)".to_owned(),
         (true, Verdict::Boundary) => "at the boundary of the necessary condition".to_owned(),
         (false, v) => format!(
             "trace check {v}; Theorem 3.5 does not apply ({}): information only",
@@ -173,8 +173,8 @@ pub(crate) fn rows(a: &Analysis) -> [Row; 4] {
         ),
     };
     let exact = match a.mean_square.check.verdict {
-        Verdict::Accepts => "mean-square stable for SGD",
-        Verdict::Rejects => "mean-square unstable for SGD: E‖x_k‖² grows",
+        Verdict::Holds => "mean-square stable for SGD",
+        Verdict::Fails => "mean-square unstable for SGD: E‖x_k‖² grows",
         Verdict::Boundary => "at the mean-square boundary: ρ(L_γ) = 1 within tolerance (E‖x_k‖² stays bounded if γ = γ* exactly)",
     }
     .to_owned();
@@ -325,8 +325,8 @@ pub fn exact_summary_line(a: &Analysis) -> String {
 pub(crate) fn exact_summary(a: &Analysis) -> String {
     let rho = sig(a.mean_square.check.value);
     match a.mean_square.check.verdict {
-        Verdict::Accepts => format!("stable (ρ(L_γ) = {rho}, γ < γ*_exact)"),
-        Verdict::Rejects => format!("unstable (ρ(L_γ) = {rho}, γ > γ*_exact)"),
+        Verdict::Holds => format!("stable (ρ(L_γ) = {rho}, γ < γ*_exact)"),
+        Verdict::Fails => format!("unstable (ρ(L_γ) = {rho}, γ > γ*_exact)"),
         Verdict::Boundary => format!("boundary (γ = γ*_exact within tolerance, ρ(L_γ) = {rho})"),
     }
 }
@@ -334,8 +334,8 @@ pub(crate) fn exact_summary(a: &Analysis) -> String {
 /// GD's verdict (Corollary 3.4) in words.
 pub(crate) fn gd_verdict(v: Verdict) -> &'static str {
     match v {
-        Verdict::Accepts => "stable for GD",
-        Verdict::Rejects => "unstable for GD",
+        Verdict::Holds => "stable for GD",
+        Verdict::Fails => "unstable for GD",
         Verdict::Boundary => "at the GD boundary (λ_max(H) = 2/γ): stable, |1 − γλ_max| = 1",
     }
 }
@@ -345,18 +345,18 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
     let s = &a.summary;
     if s.sgd_is_gd() {
         return match a.gd.verdict {
-            Verdict::Accepts => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
-            Verdict::Rejects => "unstable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
+            Verdict::Holds => "stable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
+            Verdict::Fails => "unstable (B = N: SGD is GD, Corollary 3.4 is exact)".to_owned(),
             Verdict::Boundary => "boundary (B = N: SGD is GD, λ_max(H) = 2/γ)".to_owned(),
         };
     }
-    if a.thm33.verdict == Verdict::Accepts {
+    if a.thm33.verdict == Verdict::Holds {
         return "stable (Theorem 3.3)".to_owned();
     }
-    if a.thm35.hypotheses.hold() && a.thm35.check.verdict == Verdict::Rejects {
+    if a.thm35.hypotheses.hold() && a.thm35.check.verdict == Verdict::Fails {
         return "unstable (Theorem 3.5)".to_owned();
     }
-    if s.d == 1 && a.thm33.verdict == Verdict::Rejects {
+    if s.d == 1 && a.thm33.verdict == Verdict::Fails {
         return "unstable (d = 1: Theorem 3.3 is necessary and sufficient)".to_owned();
     }
     if s.d == 1 && a.thm33.verdict == Verdict::Boundary {
@@ -365,11 +365,11 @@ pub(crate) fn sgd_summary(a: &Analysis) -> String {
     if !s.h_psd {
         return "unstable (H is not PSD: not a minimum)".to_owned();
     }
-    if a.gd.verdict == Verdict::Rejects {
+    if a.gd.verdict == Verdict::Fails {
         // E[x_k] = (I − γH)^k x_0 grows, and E‖x_k‖² ≥ ‖E x_k‖².
         return "unstable (GD's criterion fails: the mean E[x_k] = (I − γH)^k x_0 already grows, and E‖x_k‖² ≥ ‖E[x_k]‖²)".to_owned();
     }
-    if s.reduction.rank == 1 && a.thm33.verdict == Verdict::Rejects {
+    if s.reduction.rank == 1 && a.thm33.verdict == Verdict::Fails {
         return "unstable (the H_i share one direction, r = 1: Theorem 3.3 is exact there, as in d = 1)".to_owned();
     }
     "undecided by the lecture's criteria".to_owned()

@@ -7,6 +7,7 @@ use crate::analysis::{ReshufflingAnalysis, NOT_INDEPENDENT};
 use crate::criteria::{CriterionResult, Verdict};
 use crate::fmt::sig;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
+use crate::verdict::ToTruth as _;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -49,10 +50,10 @@ fn exact_label(a: &ReshufflingAnalysis) -> String {
 
 fn exact_conclusion(a: &ReshufflingAnalysis) -> &'static str {
     match a.exact.verdict {
-        Verdict::Accepts | Verdict::Boundary => {
+        Verdict::Holds | Verdict::Boundary => {
             "mean-square stable under random reshuffling: E‖x_k‖² stays bounded over epochs"
         }
-        Verdict::Rejects => {
+        Verdict::Fails => {
             "mean-square unstable under random reshuffling: E‖x_k‖² grows over epochs"
         }
     }
@@ -87,10 +88,10 @@ pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
     let per_step = sig(a.exact.per_step_radius);
     let epoch = sig(a.exact.epoch_radius);
     match a.exact.verdict {
-        Verdict::Accepts | Verdict::Boundary => format!(
+        Verdict::Holds | Verdict::Boundary => format!(
             "stable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
         ),
-        Verdict::Rejects => format!(
+        Verdict::Fails => format!(
             "unstable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
         ),
     }
@@ -101,10 +102,8 @@ pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
 pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
     if a.summary.batch_size == a.summary.n {
         return match a.gd.verdict {
-            Verdict::Accepts => "stable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
-            Verdict::Rejects => {
-                "unstable (B = N: random reshuffling is GD, Corollary 3.4 is exact)"
-            }
+            Verdict::Holds => "stable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
+            Verdict::Fails => "unstable (B = N: random reshuffling is GD, Corollary 3.4 is exact)",
             Verdict::Boundary => "boundary (B = N: random reshuffling is GD, λ_max(H) = 2/γ)",
         }
         .to_owned();
@@ -112,7 +111,7 @@ pub fn sgd_summary(a: &ReshufflingAnalysis) -> String {
     not_applicable_text()
 }
 
-/// The exact per-epoch criterion `ρ(L_epoch)^{1/K} ≤ 1` as one of the table's.
+/// The exact per-epoch criterion `ρ(L_epoch)^{1/E} ≤ 1` as one of the table's.
 fn per_step(a: &ReshufflingAnalysis) -> CriterionResult {
     let r = &a.exact;
     CriterionResult {
@@ -275,8 +274,8 @@ impl<'a> ReshufflingJson<'a> {
             thm33_lambda_max: (),
             thm33_stable: (),
             thm33_verdict: (),
-            gd_stable: a.gd.verdict.holds(),
-            gd_verdict: json::verdict(a.gd.verdict),
+            gd_stable: a.gd.verdict.truth().holds(),
+            gd_verdict: a.gd.verdict.as_str(),
             thm35_trace_ok: (),
             thm35_verdict: (),
             thm35_hypotheses_hold: (),
@@ -308,8 +307,8 @@ impl<'a> ReshufflingJson<'a> {
                 orderings: r.orderings.to_string(),
                 epoch_spectral_radius: r.epoch_radius,
                 per_step_spectral_radius: r.per_step_radius,
-                stable: r.verdict.holds(),
-                verdict: json::verdict(r.verdict),
+                stable: r.verdict.truth().holds(),
+                verdict: r.verdict.as_str(),
                 critical_gamma: json::Critical(r.critical_gamma),
                 critical_gamma_method: match r.route {
                     EpochRoute::Enumerated => "bisection",

@@ -170,8 +170,8 @@ fn growth_lines(c: &Comparison) -> Vec<String> {
     };
     let mut out = vec![format!(
         "mean-square growth per step over k = {}..{}: simulated {}, exact curve {}, {rho_name} = {}",
-        g.window.0,
-        g.window.1,
+        g.window.first,
+        g.window.last,
         sig(g.empirical_mean_square),
         g.predicted_mean_square
             .map_or_else(|| "unknown".to_owned(), sig),
@@ -193,7 +193,7 @@ fn growth_lines(c: &Comparison) -> Vec<String> {
         sig(100.0 * l.level)
     ));
     let informative = |k: usize| c.rows.iter().any(|r| r.step == k && r.informative);
-    if !(informative(g.window.0) && informative(g.window.1)) {
+    if !(informative(g.window.first) && informative(g.window.last)) {
         out.push("  (the simulated mean-square slope uses steps beyond the informative horizon: there the sample mean is carried by a few trajectories and typically underestimates E‖x_k‖²)".to_owned());
     }
     if let Some(lr) = g.ln_rho {

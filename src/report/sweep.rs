@@ -2,7 +2,6 @@
 //! text, Markdown and JSON.
 
 use super::{critical, json};
-use crate::criteria::Verdict;
 use crate::fmt::sig;
 use crate::instance::Sampling;
 use crate::mean_square::reshuffling::{EpochRoute, BISECTION_REL};
@@ -10,14 +9,6 @@ use crate::mean_square::{Reshuffling, Sweep, SweepRow};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt::Write as _;
-
-fn word(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Accepts => "stable",
-        Verdict::Rejects => "unstable",
-        Verdict::Boundary => "boundary",
-    }
-}
 
 fn thm35_cell(r: &SweepRow) -> String {
     let g = critical(r.thm35);
@@ -45,7 +36,7 @@ fn iid_cells(s: &Sweep, r: &SweepRow) -> Vec<String> {
         critical(r.exact),
         thm35_cell(r),
         sig(r.exact_radius),
-        word(r.exact_verdict).to_owned(),
+        r.exact_verdict.stability().to_owned(),
     ]
 }
 
@@ -87,7 +78,7 @@ fn rr_cells(s: &Sweep, r: &Reshuffling) -> Vec<String> {
         h.map_or_else(String::new, |x| sig(x.exact_radius)),
         critical(r.critical_gamma),
         w.map_or_else(String::new, |x| critical(x.exact)),
-        word(r.verdict).to_owned(),
+        r.verdict.stability().to_owned(),
     ]
 }
 
@@ -289,7 +280,7 @@ impl<'a> SweepJson<'a> {
                     critical_gamma_thm35: json::Critical(r.thm35),
                     thm35_hypotheses_hold: r.thm35_applies,
                     ms_spectral_radius: r.exact_radius,
-                    ms_verdict: json::verdict(r.exact_verdict),
+                    ms_verdict: r.exact_verdict.as_str(),
                     solves: json::Solves {
                         critical_gamma_exact: json::Solve::of(&r.exact_computed),
                         ms_spectral_radius: json::Solve::of(&r.radius_computed),
@@ -313,7 +304,7 @@ impl<'a> SweepJson<'a> {
                         EpochRoute::FullBatch => "closed_form",
                     },
                     critical_gamma_relative_accuracy: BISECTION_REL,
-                    verdict: json::verdict(r.verdict),
+                    verdict: r.verdict.as_str(),
                 })
                 .collect(),
         }

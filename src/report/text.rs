@@ -135,7 +135,7 @@ pub(crate) fn section(out: &mut String, a: &Analysis) {
     for r in &rows {
         let _ = writeln!(out, "{}: {}", r.label, r.conclusion);
     }
-    if a.summary.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Rejects {
+    if a.summary.null_dim > 0 && a.thm33.verdict != crate::criteria::Verdict::Fails {
         let _ = writeln!(
             out,
             "   (λ_max{{…}} = 1 is attained on the null space of H, where the factor is exactly 1; on the range of H it is below 1 for γ < γ*)"

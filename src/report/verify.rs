@@ -3,6 +3,7 @@
 //! the list of the lecture's errata, each with its correction's verdict next to it.
 
 use crate::proof::{Class, Expect, FileReport, ItemReport, StepReport};
+use crate::verdict::{ToTruth, Truth};
 use std::fmt::Write as _;
 
 fn expect_text(e: Expect) -> &'static str {
@@ -14,10 +15,10 @@ fn expect_text(e: Expect) -> &'static str {
 }
 
 fn status(s: &StepReport) -> &'static str {
-    match (s.met, s.expect, s.verdict.class()) {
+    match (s.met, s.expect, s.verdict.truth()) {
         (true, Expect::Holds, _) => "ok",
         (true, _, _) => "ok (erratum as printed)",
-        (false, _, Class::Inconclusive) => "UNDECIDED",
+        (false, _, Truth::Undecided) => "UNDECIDED",
         (false, Expect::Holds, _) => "UNEXPECTED FAILURE",
         (false, _, _) => "UNEXPECTED: expected to fail",
     }

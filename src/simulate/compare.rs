@@ -2,6 +2,7 @@
 //! Bonferroni agreement test, growth rates, and the escape summary.
 
 use super::{EscapeTimes, Lyapunov, Prediction, Simulation};
+use crate::verdict::{ToTruth, Truth};
 use serde::Serialize;
 
 /// One recorded step, measured and predicted. Values are kept as natural logarithms (they may
@@ -26,11 +27,13 @@ pub struct StepComparison {
     /// Whether the interval's range term (its data-free part) is at most the prediction, so
     /// that "agrees" means something here. Decided before looking at the data.
     pub informative: bool,
-    /// The outcome at this step.
+    /// The verdict at this step.
     pub verdict: StepVerdict,
 }
 
-/// The outcome of the agreement test at one step.
+/// The verdict of the agreement test at one step (the claim: the exact prediction lies in the
+/// step's interval). Its truth ([`ToTruth`]): agrees holds, disagrees fails, the others are
+/// undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepVerdict {
@@ -48,7 +51,9 @@ pub enum StepVerdict {
     NotPredicted,
 }
 
-/// The overall outcome.
+/// The verdict of the agreement test over every step (the claim: the simulation agrees with
+/// the exact prediction). Its truth ([`ToTruth`]): consistent holds, rejected fails, untested
+/// is undecided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TestVerdict {
@@ -58,6 +63,26 @@ pub enum TestVerdict {
     Rejected,
     /// No step disagrees, but none was informative (or no step had a prediction).
     Untested,
+}
+
+impl ToTruth for StepVerdict {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Agrees => Truth::Holds,
+            Self::Disagrees => Truth::Fails,
+            Self::Start | Self::Uninformative | Self::NotPredicted => Truth::Undecided,
+        }
+    }
+}
+
+impl ToTruth for TestVerdict {
+    fn truth(&self) -> Truth {
+        match self {
+            Self::Consistent => Truth::Holds,
+            Self::Rejected => Truth::Fails,
+            Self::Untested => Truth::Undecided,
+        }
+    }
 }
 
 /// The agreement test over every recorded step `k ≥ 1`.
@@ -74,15 +99,30 @@ pub struct Agreement {
     pub disagreements: usize,
     /// The first such step.
     pub first_disagreement: Option<usize>,
-    /// The outcome.
+    /// The verdict.
     pub verdict: TestVerdict,
+}
+
+/// The steps `[k₁, k₂]` a slope is taken over. Serialized as the array `[k₁, k₂]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepWindow {
+    /// `k₁`.
+    pub first: usize,
+    /// `k₂`.
+    pub last: usize,
+}
+
+impl Serialize for StepWindow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (self.first, self.last).serialize(s)
+    }
 }
 
 /// Mean-square and almost-sure growth per step.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GrowthRates {
     /// The window `[k₁, k₂]` (second half of the run) of the mean-square slopes.
-    pub window: (usize, usize),
+    pub window: StepWindow,
     /// `(ln Ȳ_{k₂} − ln Ȳ_{k₁})/(k₂ − k₁)` from the simulation.
     pub empirical_mean_square: f64,
     /// The same slope of the exact prediction (tends to `ln ρ` as the window moves out);
@@ -269,7 +309,10 @@ fn growth(sim: &Simulation, rows: &[StepComparison], ln_rho: Option<f64>) -> Gro
     let (a, b) = (window[first], window[last]);
     let dk = (b.step - a.step).max(1) as f64;
     GrowthRates {
-        window: (a.step, b.step),
+        window: StepWindow {
+            first: a.step,
+            last: b.step,
+        },
         empirical_mean_square: (b.ln_estimate - a.ln_estimate) / dk,
         predicted_mean_square: a
             .ln_predicted

@@ -85,7 +85,8 @@ mod resources;
 mod scalar;
 
 pub use compare::{
-    compare, Agreement, Comparison, Escape, GrowthRates, StepComparison, StepVerdict, TestVerdict,
+    compare, Agreement, Comparison, Escape, GrowthRates, StepComparison, StepVerdict, StepWindow,
+    TestVerdict,
 };
 pub use kernel::step_norm_bound;
 pub use params::{Record, SimError, SimParams, X0};

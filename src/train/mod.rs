@@ -246,6 +246,22 @@ pub struct Record {
     pub distance: f64,
 }
 
+/// A quantity recorded at step `k` of a run (the sharpness `λ_max(∇²F(θ_k))`, a loss).
+/// Serialized as the array `[k, value]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepValue {
+    /// `k`.
+    pub step: usize,
+    /// The quantity at step `k`.
+    pub value: f64,
+}
+
+impl Serialize for StepValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        (self.step, self.value).serialize(s)
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainInfo {
@@ -257,8 +273,8 @@ pub struct TrainInfo {
     pub outcome: Outcome,
     /// The loss curve.
     pub curve: Vec<Record>,
-    /// `(k, λ_max(∇²F(θ_k)))`, when asked for.
-    pub sharpness: Vec<(usize, f64)>,
+    /// `λ_max(∇²F(θ_k))` at the steps `k` of the schedule, when asked for.
+    pub sharpness: Vec<StepValue>,
 }
 
 /// The end point and what happened.
@@ -392,8 +408,10 @@ pub fn train(
         }
         if let Some(s) = params.sharpness {
             if (k == next_sharpness || stop.is_some()) && stop != Some(Outcome::Diverged) {
-                info.sharpness
-                    .push((k, objective::sharpness(model, &theta, data)?));
+                info.sharpness.push(StepValue {
+                    step: k,
+                    value: objective::sharpness(model, &theta, data)?,
+                });
                 next_sharpness = s.next_after(k);
             }
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 /// The presentation layer: renderers, figures, the report folder, the command line.
 const PRESENTATION: [&str; 4] = ["report", "figures", "output", "cli"];
 /// Leaves: they import nothing from the crate.
-const LEAVES: [&str; 3] = ["fmt", "tolerance", "progress"];
+const LEAVES: [&str; 4] = ["fmt", "tolerance", "progress", "verdict"];
 
 type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
 

@@ -75,9 +75,9 @@ fn edge_snapshot_and_structure() {
     let r = tiny_edge(&[0.2, 0.5], 2500);
     assert_eq!(r.runs.len(), 2);
     for run in &r.runs {
-        assert!(!run.sharpness.is_empty() && run.sharpness[0].0 == 0);
+        assert!(!run.sharpness.is_empty() && run.sharpness[0].step == 0);
         assert_eq!(
-            run.sharpness.last().unwrap().0,
+            run.sharpness.last().unwrap().step,
             run.steps,
             "recorded at the last step"
         );

@@ -134,8 +134,8 @@ fn numbers_match_the_exact_reference() {
 /// The words of `fixtures/expected_values.json` for a verdict.
 fn verdict_word(v: Verdict) -> &'static str {
     match v {
-        Verdict::Accepts => "stable",
-        Verdict::Rejects => "unstable",
+        Verdict::Holds => "stable",
+        Verdict::Fails => "unstable",
         Verdict::Boundary => "boundary",
     }
 }
@@ -225,7 +225,7 @@ fn overparameterized_minimum_is_stable_not_boundary() {
     let a = analyze_file(&root().join("fixtures/overparam_null_direction_d3.json"));
     assert_eq!(a.summary.null_dim, 1);
     assert_close("λ_max", a.thm33.value, 1.0, 1e-14, 1.0);
-    assert_eq!(a.thm33.verdict, Verdict::Accepts);
+    assert_eq!(a.thm33.verdict, Verdict::Holds);
 }
 
 #[test]
@@ -370,8 +370,8 @@ fn the_ordering_check_says_no_when_an_ordering_is_broken() {
 fn exact_verdicts_of_the_fixtures_cited_in_fixtures_readme() {
     // Theorem 3.3 rejects, yet the minimum is mean-square stable (Theorem 3.3 is not necessary).
     let a = analyze_file(&root().join("fixtures/d2_thm33_rejects_mean_square_stable.json"));
-    assert_eq!(a.thm33.verdict, Verdict::Rejects);
-    assert_eq!(a.mean_square.check.verdict, Verdict::Accepts);
+    assert_eq!(a.thm33.verdict, Verdict::Fails);
+    assert_eq!(a.mean_square.check.verdict, Verdict::Holds);
     // γ*_exact = (9 − √17)/4 (sympy, see the fixture's note).
     let CriticalGamma::Finite(g) = a.mean_square.check.critical_gamma else {
         unreachable!()
@@ -379,12 +379,12 @@ fn exact_verdicts_of_the_fixtures_cited_in_fixtures_readme() {
     assert_close("γ*_exact", g, (9.0 - 17f64.sqrt()) / 4.0, 1e-10, 0.0);
     // The trace check fails without Theorem 3.5's hypotheses, yet the minimum is stable.
     let a = analyze_file(&root().join("fixtures/d2_trace_fails_rank_two_stable.json"));
-    assert_eq!(a.thm35.check.verdict, Verdict::Rejects);
+    assert_eq!(a.thm35.check.verdict, Verdict::Fails);
     assert!(!a.thm35.hypotheses.hold());
-    assert_eq!(a.mean_square.check.verdict, Verdict::Accepts);
+    assert_eq!(a.mean_square.check.verdict, Verdict::Holds);
     // d = 1 unstable fixture: the exact verdict agrees with Theorem 3.3 (exact in d = 1).
     let a = analyze_file(&root().join("fixtures/d1_sgd_unstable.json"));
-    assert_eq!(a.mean_square.check.verdict, Verdict::Rejects);
+    assert_eq!(a.mean_square.check.verdict, Verdict::Fails);
     assert_close(
         "γ*_exact = γ*_3.3 in d = 1",
         a.mean_square.check.critical_gamma.as_f64(),

@@ -24,4 +24,6 @@ mod reduction;
 mod report;
 mod reshuffling;
 mod section4;
+mod serialization;
 mod simulate;
+mod verdict;

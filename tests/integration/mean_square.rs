@@ -295,9 +295,9 @@ fn stable_set_is_the_interval_up_to_the_critical_gamma() {
                 .check
                 .verdict
         };
-        assert_eq!(verdict(g * (1.0 - 10.0 * b)), Verdict::Accepts);
+        assert_eq!(verdict(g * (1.0 - 10.0 * b)), Verdict::Holds);
         assert_eq!(verdict(g), Verdict::Boundary);
-        assert_eq!(verdict(g * (1.0 + 10.0 * b)), Verdict::Rejects);
+        assert_eq!(verdict(g * (1.0 + 10.0 * b)), Verdict::Fails);
         let mut left_stable_set = false;
         for k in 1..=40 {
             let x = g * f64::from(k) / 20.0; // (0, 2γ*]
@@ -399,7 +399,7 @@ fn over_parameterized_minimum_is_stable_at_rho_one() {
         1e-14,
         1.0,
     );
-    assert_eq!(m.check.verdict, Verdict::Accepts);
+    assert_eq!(m.check.verdict, Verdict::Holds);
     assert!(finite(m.check.critical_gamma).unwrap() > inst.gamma().get());
 
     fn prop(s: Shape) -> TestResult {
@@ -601,7 +601,7 @@ fn saddle_zero_and_leaking_instances() {
     let saddle = one(vec![vec![vec![2.0, 1.0], vec![1.0, -1.0]]]);
     assert_eq!(saddle.check.critical_gamma, CriticalGamma::NoneAccepted);
     assert!(saddle.check.value > 1.0);
-    assert_eq!(saddle.check.verdict, Verdict::Rejects);
+    assert_eq!(saddle.check.verdict, Verdict::Fails);
     // Every H_i = 0: every γ is stable, ρ = 1.
     let zero = one(vec![vec![vec![0.0, 0.0], vec![0.0, 0.0]]; 2]);
     assert_eq!(zero.check.critical_gamma, CriticalGamma::Unbounded);
@@ -641,9 +641,9 @@ fn fixture_where_thm33_rejects_a_stable_gamma() {
     let inst = load("d2_thm33_rejects_mean_square_stable.json");
     let an = Analysis::of(&inst, &tol()).unwrap();
     let m = ms(&inst);
-    assert_eq!(an.thm33.verdict, Verdict::Rejects);
+    assert_eq!(an.thm33.verdict, Verdict::Fails);
     assert!(an.thm35.hypotheses.hold());
-    assert_eq!(m.check.verdict, Verdict::Accepts);
+    assert_eq!(m.check.verdict, Verdict::Holds);
     assert!(m.check.value < 1.0);
     assert_close("γ*_3.3", an.thm33.critical_gamma.as_f64(), 1.0, 1e-12, 0.0);
     // (9 − √17)/4: 2 over the largest root of 4x² − 9x + 4 (sympy, /tmp derivation in the note).
@@ -664,10 +664,10 @@ fn fixture_where_the_trace_condition_fails_but_sgd_is_stable() {
     let inst = load("d2_trace_fails_rank_two_stable.json");
     let an = Analysis::of(&inst, &tol()).unwrap();
     let m = ms(&inst);
-    assert_eq!(an.thm35.check.verdict, Verdict::Rejects);
+    assert_eq!(an.thm35.check.verdict, Verdict::Fails);
     assert!(!an.thm35.hypotheses.hold());
-    assert_eq!(an.thm33.verdict, Verdict::Rejects);
-    assert_eq!(m.check.verdict, Verdict::Accepts);
+    assert_eq!(an.thm33.verdict, Verdict::Fails);
+    assert_eq!(m.check.verdict, Verdict::Holds);
     // γ* = 2/μ, μ the largest root of 25x³ − 103x² + 133x − 52: check μ is a root.
     let mu = 2.0 / m.check.critical_gamma.as_f64();
     let p = ((25.0 * mu - 103.0) * mu + 133.0) * mu - 52.0;

@@ -17,6 +17,7 @@ use sgd_stability::mean_square::certified::{
 use sgd_stability::mean_square::reshuffling::{self, epoch_operator};
 use sgd_stability::mean_square::{self, MeanSquare, MeanSquareParams, SweepReshuffling, SymBasis};
 use sgd_stability::moments::Moments;
+use sgd_stability::verdict::ToTruth as _;
 use sgd_stability::{Instance, LearningRate, RelTol, Sampling, Tolerances};
 
 fn tol() -> Tolerances {
@@ -283,9 +284,9 @@ fn certified_gamma_matches_the_float_route_on_every_fixture() {
                     assert_eq!(
                         fv,
                         if stable {
-                            Verdict::Accepts
+                            Verdict::Holds
                         } else {
-                            Verdict::Rejects
+                            Verdict::Fails
                         }
                     );
                     assert_eq!(cv.stable, stable, "{name}: γ = {gamma}: {:?}", cv.psd);
@@ -297,7 +298,7 @@ fn certified_gamma_matches_the_float_route_on_every_fixture() {
         }
         // The verdict at the file's γ agrees wherever the f64 verdict is not a boundary.
         let v = pencil.verdict(&rational_from_decimal_f64(inst.gamma().get()));
-        if let Some(h) = m.check.verdict.holds() {
+        if let Some(h) = m.check.verdict.truth().holds() {
             assert_eq!(v.stable, h, "{name}");
         }
     }
@@ -612,11 +613,11 @@ fn reshuffling_stable_set_need_not_be_an_interval() {
     );
     let r = reshuffling::reshuffling(&inst, 1, 1.0, &tol()).unwrap();
     assert!(r.epoch_radius < 1e-12, "{r:?}");
-    assert_eq!(r.verdict, Verdict::Accepts);
+    assert_eq!(r.verdict, Verdict::Holds);
     let first_gap = (11.0 - 41f64.sqrt()) / 20.0;
     assert_close("γ*_RR", r.critical_gamma.as_f64(), first_gap, 1e-9, 0.0);
     let mid = reshuffling::reshuffling(&inst, 1, 0.5, &tol()).unwrap();
-    assert_eq!(mid.verdict, Verdict::Rejects);
+    assert_eq!(mid.verdict, Verdict::Fails);
     assert_close("ρ at 0.5", mid.epoch_radius, 4.0, 1e-12, 0.0);
     // Past GD.
     let inst = instance(
@@ -627,7 +628,7 @@ fn reshuffling_stable_set_need_not_be_an_interval() {
     );
     let r = reshuffling::reshuffling(&inst, 1, 1.2, &tol()).unwrap();
     assert_close("γ*_RR", r.critical_gamma.as_f64(), 4.0 / 3.0, 1e-9, 0.0);
-    assert_eq!(r.verdict, Verdict::Accepts); // γ = 1.2 > γ*_GD = 1
+    assert_eq!(r.verdict, Verdict::Holds); // γ = 1.2 > γ*_GD = 1
     assert_close(
         "ρ at 1.2",
         r.epoch_radius,

@@ -134,17 +134,9 @@ fn each_verdict_flips_exactly_at_its_critical_gamma() {
                 continue;
             };
             let at = |gamma: f64| pick(&analysis(&rows, gamma, &s)).verdict;
-            assert_eq!(
-                at(g * (1.0 - 10.0 * tol)),
-                Verdict::Accepts,
-                "just below γ*"
-            );
+            assert_eq!(at(g * (1.0 - 10.0 * tol)), Verdict::Holds, "just below γ*");
             assert_eq!(at(g), Verdict::Boundary, "at γ*");
-            assert_eq!(
-                at(g * (1.0 + 10.0 * tol)),
-                Verdict::Rejects,
-                "just above γ*"
-            );
+            assert_eq!(at(g * (1.0 + 10.0 * tol)), Verdict::Fails, "just above γ*");
         }
         TestResult::passed()
     }

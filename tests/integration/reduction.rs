@@ -232,7 +232,7 @@ fn reduced_route_agrees_with_the_full_operator() {
         );
         if a.mean_square.radius.computed == Computed::NullSpace {
             assert_eq!(a.mean_square.check.value, 1.0);
-            assert_eq!(a.mean_square.check.verdict, Verdict::Accepts);
+            assert_eq!(a.mean_square.check.verdict, Verdict::Holds);
             assert_close(
                 "ρ = 1 at a stable over-parameterized minimum",
                 f.rho,
@@ -320,7 +320,7 @@ fn reduced_verdicts_agree_with_the_exact_rational_route() {
         };
         assert_eq!(
             exact.verdict.stable,
-            a.mean_square.check.verdict == Verdict::Accepts,
+            a.mean_square.check.verdict == Verdict::Holds,
             "{case:?}"
         );
         TestResult::passed()
@@ -439,10 +439,10 @@ fn tiny_scale_d1_sgd_unstable_is_unstable() {
         assert_close("ρ", a.mean_square.check.value, 1.2304, 1e-12, 1.0);
         assert_eq!(
             a.mean_square.check.verdict,
-            Verdict::Rejects,
+            Verdict::Fails,
             "scale {scale:e}"
         );
-        assert_eq!(a.thm33.verdict, Verdict::Rejects, "scale {scale:e}");
+        assert_eq!(a.thm33.verdict, Verdict::Fails, "scale {scale:e}");
         let CriticalGamma::Finite(g) = a.mean_square.check.critical_gamma else {
             panic!("finite γ*")
         };
@@ -474,9 +474,9 @@ fn psd_tolerance_edge_pins_the_saddle_verdict() {
         assert_critical_close("γ*_exact", a.mean_square.check.critical_gamma, want, 1e-14);
         assert_critical_close("γ*_GD", a.gd.critical_gamma, want, 1e-14);
         let v = if saddle {
-            Verdict::Rejects
+            Verdict::Fails
         } else {
-            Verdict::Accepts
+            Verdict::Holds
         };
         assert_eq!(a.mean_square.check.verdict, v, "ε = {eps:e}");
     }
@@ -557,7 +557,7 @@ fn reduced_lanczos_agrees_with_the_full_dense_operator() {
             f.critical,
             1e-9,
         );
-        assert_eq!(a.mean_square.check.verdict, Verdict::Rejects);
+        assert_eq!(a.mean_square.check.verdict, Verdict::Fails);
     }
 }
 
@@ -807,7 +807,7 @@ fn certified_route_on_the_range() {
         assert_eq!(c.range_rank, Some(3));
         assert_eq!(
             c.verdict.stable,
-            a.mean_square.check.verdict == Verdict::Accepts,
+            a.mean_square.check.verdict == Verdict::Holds,
             "γ = {gamma}"
         );
         let CertifiedCritical::Root(root) = c.critical.unwrap() else {
@@ -843,7 +843,7 @@ fn certified_route_on_the_range() {
     let a = Analysis::of(&inst, &tol()).unwrap();
     assert_eq!(
         c.verdict.stable,
-        a.mean_square.check.verdict == Verdict::Accepts
+        a.mean_square.check.verdict == Verdict::Holds
     );
 
     // Rank 6 in d = 8: refused, saying why.

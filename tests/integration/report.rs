@@ -90,8 +90,8 @@ fn diagram_has_one_marker_per_instance_with_its_verdict() {
     use sgd_stability::criteria::Verdict;
     use sgd_stability::figures::{diagram_svg, DiagramPoint};
     let pts: Vec<DiagramPoint> = [
-        (1.0, 0.5, Verdict::Accepts),
-        (1.9, 0.9, Verdict::Rejects),
+        (1.0, 0.5, Verdict::Holds),
+        (1.9, 0.9, Verdict::Fails),
         (2.0, 0.0, Verdict::Boundary),
     ]
     .iter()

@@ -319,9 +319,9 @@ fn d1_epoch_factor_by_hand_over_every_permutation() {
         assert_eq!(
             a.exact.verdict,
             if want <= 1.0 {
-                Verdict::Accepts
+                Verdict::Holds
             } else {
-                Verdict::Rejects
+                Verdict::Fails
             }
         );
     }

@@ -209,8 +209,8 @@ fn almost_sure(p: &EscapeParams, above: &[&EscapeRun]) -> Claim {
             num(r.ratio),
             num(r.rho.ln()),
             num(2.0 * l.lyapunov),
-            num(2.0 * l.lyapunov_interval.0),
-            num(2.0 * l.lyapunov_interval.1),
+            num(2.0 * l.lyapunov_interval.lower),
+            num(2.0 * l.lyapunov_interval.upper),
             l.escaped,
             l.trials,
             p.watch_steps

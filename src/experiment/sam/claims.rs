@@ -1,6 +1,6 @@
 //! The SAM experiment's claims, read off its runs and checks.
 
-use super::{NetworkCheck, NormalizedCheck, QuadraticCheck, SamParams, SamRun};
+use super::{NetworkCheck, NormalizedCheck, QuadraticCheck, SamParams, SamRun, Spread};
 use crate::experiment::escape::Fate;
 use crate::experiment::{num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
 use crate::train::Outcome;
@@ -72,8 +72,8 @@ pub(super) fn claims(
         measured: format!(
             "{} random quadratics, ρλ_max from {} to {}, {} steps: stable at γ*(1 − {}) in {} of {}, diverging at γ*(1 + {}) in {} of {}{}",
             q.count,
-            num(q.rho_lambda_range.0),
-            num(q.rho_lambda_range.1),
+            num(q.rho_lambda_range.lower),
+            num(q.rho_lambda_range.upper),
             q.steps,
             num(q.eps),
             q.stable_as_predicted,
@@ -91,7 +91,11 @@ pub(super) fn claims(
         ),
         support: Support::from_counts(agree, 2 * q.count),
     });
-    let (lo, med, hi) = n.amplitude_ratio;
+    let Spread {
+        min: lo,
+        median: med,
+        max: hi,
+    } = n.amplitude_ratio;
     out.push(Claim {
         claim: "Normalized SAM near a minimum (ε = ρ∇F/‖∇F‖, eq. 53; full batch): it does not converge to the point; in d = 1 it converges to the 2-cycle ±γλρ/(2 − γλ)".to_owned(),
         measured: format!(
@@ -105,9 +109,9 @@ pub(super) fn claims(
             num(med),
             num(n.alignment_min),
             n.alternating,
-            num(n.per_sample_distance_over_rho.0),
-            num(n.per_sample_distance_over_rho.2),
-            num(n.per_sample_distance_over_rho.1),
+            num(n.per_sample_distance_over_rho.min),
+            num(n.per_sample_distance_over_rho.max),
+            num(n.per_sample_distance_over_rho.median),
         ),
         support: Support::from_counts(n.count - n.converged, n.count),
     });

@@ -26,11 +26,7 @@ pub(super) fn instance_table(d: &Document) -> String {
             critical(a.gd.critical_gamma),
             critical(a.thm35.check.critical_gamma),
             if a.thm35.hypotheses.hold() { " (Thm 3.5)" } else { "" },
-            match a.mean_square.check.verdict {
-                crate::criteria::Verdict::Accepts => "stable",
-                crate::criteria::Verdict::Rejects => "unstable",
-                crate::criteria::Verdict::Boundary => "boundary",
-            },
+            a.mean_square.check.verdict.stability(),
             sgd_summary(a)
         );
     }

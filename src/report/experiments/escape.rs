@@ -5,6 +5,7 @@ use crate::experiment::escape::{EscapeResult, Fate, LinePoint, RunGamma};
 use crate::figures::{charts_svg, Chart, Mark, Series};
 use crate::report::document::Figure;
 use crate::report::sig;
+use crate::train::Record;
 
 /// The escape (Figures 1–2).
 ///
@@ -183,13 +184,13 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
     let mut figures = Vec::new();
     let curves: Vec<_> = r.runs.iter().filter(|x| !x.curve.is_empty()).collect();
     if !curves.is_empty() {
-        let series = |f: fn(&(usize, f64, f64)) -> f64| -> Vec<Series> {
+        let series = |f: fn(&Record) -> f64| -> Vec<Series> {
             curves
                 .iter()
                 .enumerate()
                 .map(|(k, x)| Series {
                     label: format!("B = {} (γ/γ* = {})", x.batch_size, sig(x.ratio)),
-                    points: x.curve.iter().map(|c| (c.0 as f64, f(c))).collect(),
+                    points: x.curve.iter().map(|c| (c.step as f64, f(c))).collect(),
                     colour: k,
                     mark: Mark::Line,
                 })
@@ -210,7 +211,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     y_desc: "F(θ_k)".into(),
                     log_x: false,
                     log_y: true,
-                    series: series(|c| c.1),
+                    series: series(|c| c.loss),
                 },
                 Chart {
                     title: "Distance from the start".into(),
@@ -218,7 +219,7 @@ pub fn escape_section(r: &EscapeResult) -> crate::Result<Section> {
                     y_desc: "‖θ_k − θ_0‖".into(),
                     log_x: false,
                     log_y: true,
-                    series: series(|c| c.2),
+                    series: series(|c| c.distance),
                 },
             ]))?,
         });

@@ -104,7 +104,7 @@ pub fn sam_section(r: &SamResult) -> crate::Result<Section> {
             mark: Mark::Dots,
         })
         .collect();
-    let (lo, hi) = q.rho_lambda_range;
+    let (lo, hi) = (q.rho_lambda_range.lower, q.rho_lambda_range.upper);
     let curve: Vec<(f64, f64)> = (0..=60)
         .map(|i| {
             let x = lo * (hi / lo).powf(f64::from(i) / 60.0);
