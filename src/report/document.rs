@@ -175,8 +175,8 @@ impl Document {
                 file: names.file("mean-square", &sim.name),
                 title: format!("E‖x_k‖² against k: {}", md_name(&sim.name)),
                 caption: format!(
-                    "{}: N = {}, d = {}, B = {}, {}, γ = {}; {trials} trials of {steps} steps from a random unit x₀, seed {seed}. Line: Monte Carlo estimate of E‖x_k‖² (natural log), band: its finite-sample (empirical Bernstein) interval at family-wise level α = {} over the steps tested; the exact curve is tr L_γ^k(x₀x₀ᵀ) averaged over x₀. Agreement test: {:?}.",
-                    md_name(&sim.name), sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict
+                    "{}: N = {}, d = {}, B = {}, {}, γ = {}; {trials} trials of {steps} steps from a random unit x₀, seed {seed}. Line: Monte Carlo estimate of E‖x_k‖² (natural log), band: its finite-sample (empirical Bernstein) interval at family-wise level α = {} over the steps tested; the exact curve is tr L_γ^k(x₀x₀ᵀ) averaged over x₀. Agreement test: {}.",
+                    md_name(&sim.name), sim.n, sim.d, sim.batch_size, sim.sampling, sig(sim.gamma), c.agreement.alpha, c.agreement.verdict.as_str()
                 ),
                 svg: plot(figures::moment_curve_svg(
                     &format!("E‖x_k‖² against k: {} (γ = {})", text_name(&sim.name), sig(sim.gamma)),

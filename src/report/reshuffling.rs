@@ -45,7 +45,7 @@ fn not_applicable_text() -> String {
 }
 
 fn exact_label(a: &ReshufflingAnalysis) -> String {
-    format!("ρ(L_epoch)^(1/K) ≤ 1, K = {}", a.steps_per_epoch())
+    format!("ρ(L_epoch)^(1/E) ≤ 1, E = {}", a.steps_per_epoch())
 }
 
 fn exact_conclusion(a: &ReshufflingAnalysis) -> &'static str {
@@ -89,10 +89,10 @@ pub fn exact_summary(a: &ReshufflingAnalysis) -> String {
     let epoch = sig(a.exact.epoch_radius);
     match a.exact.verdict {
         Verdict::Holds | Verdict::Boundary => format!(
-            "stable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
+            "stable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/E) = {per_step})"
         ),
         Verdict::Fails => format!(
-            "unstable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/K) = {per_step})"
+            "unstable (random reshuffling, per epoch: ρ(L_epoch) = {epoch}, per step ρ(L_epoch)^(1/E) = {per_step})"
         ),
     }
 }
@@ -188,7 +188,7 @@ pub(crate) fn markdown_summary_row(out: &mut String, a: &ReshufflingAnalysis) {
 /// The Markdown section of one instance.
 pub(crate) fn markdown_section(out: &mut String, a: &ReshufflingAnalysis) {
     let note = format!(
-        "Random reshuffling, K = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
+        "Random reshuffling, E = N/B = {} steps per epoch: ρ(L_epoch) = {}; {}. The one-step batch factor c is that of sampling without replacement.",
         a.steps_per_epoch(),
         sig(a.exact.epoch_radius),
         method(a)

@@ -59,7 +59,7 @@ pub(crate) fn summary_lines(out: &mut String, s: &Summary) {
         Sampling::RandomReshuffling => {
             let _ = writeln!(
                 out,
-                "epoch: a uniformly random permutation of the N samples cut into K = N/B = {} consecutive batches",
+                "epoch: a uniformly random permutation of the N samples cut into E = N/B = {} consecutive batches",
                 s.n / s.batch_size
             );
             let _ = writeln!(

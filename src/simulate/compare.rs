@@ -65,6 +65,18 @@ pub enum TestVerdict {
     Untested,
 }
 
+impl TestVerdict {
+    /// The word in reports: `consistent`, `rejected`, `untested` (as serialized).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Consistent => "consistent",
+            Self::Rejected => "rejected",
+            Self::Untested => "untested",
+        }
+    }
+}
+
 impl ToTruth for StepVerdict {
     fn truth(&self) -> Truth {
         match self {

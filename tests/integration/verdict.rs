@@ -81,6 +81,11 @@ fn simulation_verdicts() {
         (TestVerdict::Untested, Truth::Undecided),
     ] {
         assert_eq!(v.truth(), truth, "{v:?}");
+        // The printed word is the serialized one.
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            format!("\"{}\"", v.as_str())
+        );
     }
 }
 
