@@ -2,13 +2,16 @@
 //! rationals (`num_rational::BigRational`), where faer cannot go.
 //!
 //! faer does every floating-point product in the toolkit; this module exists for arithmetic
-//! that must be exact (rational fixtures, the symbolic half of the checks) and serves as an
-//! independent second route in tests. [`poly`]: polynomials over the rationals (Sturm
-//! sequences, gcd, the square-free part); [`rational`]: exact PSD decisions, null spaces and
-//! determinants of rational matrices — both for the certified route.
+//! that must be exact (rational fixtures, the certified route, the derivation checker) and
+//! serves as an independent second route in tests. [`poly`]: univariate polynomials over the
+//! rationals ([`poly::UPoly`]: gcd, square-free parts, Sturm sequences, root isolation);
+//! [`rational`]: exact PSD decisions, null spaces, determinants, characteristic polynomials and
+//! isolated eigenvalues of rational matrices. Both charge a per-thread work meter (`work`), so
+//! the derivation checker can bound what a step spends; elsewhere it has no limit.
 
 pub mod poly;
 pub mod rational;
+pub(crate) mod work;
 
 use crate::instance::Sampling;
 use crate::moments::batch_factor;

@@ -1,8 +1,13 @@
 //! Dense matrices of rationals (`Vec<Vec<BigRational>>`, row-major), decided exactly: whether a
 //! symmetric one is PSD (`LDLᵀ` with symmetric pivoting, [`is_psd`], with the evidence when it is
-//! not), its pivots, a null-space basis, the determinant. The certified route
-//! ([`crate::mean_square::certified`]) decides stability with them.
+//! not), its pivots, a null-space basis, the determinant; the characteristic polynomial
+//! ([`charpoly`]) and the eigenvalues of a symmetric one isolated to any width
+//! ([`sym_eigenvalues`]). The certified route ([`crate::mean_square::certified`]) decides
+//! stability with them; the derivation checker (`proof`) its eigenvalue comparisons.
 
+use super::poly::UPoly;
+use super::work;
+use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
@@ -169,10 +174,127 @@ pub fn determinant(mut a: Vec<Vec<BigRational>>) -> BigRational {
     det
 }
 
+/// The characteristic polynomial `det(tI − M)` of an integer square matrix
+/// (Faddeev–LeVerrier; every division is exact). Stops early (the caller checks the work
+/// meter) once the meter is exhausted.
+fn charpoly_int(m: &[Vec<BigInt>]) -> Vec<BigInt> {
+    let n = m.len();
+    let mut c = vec![BigInt::zero(); n + 1];
+    c[n] = BigInt::one();
+    // M_k = A M_{k−1} + c_{n−k+1} I, c_{n−k} = −tr(A M_k)/k.
+    let mut mk: Vec<Vec<BigInt>> = vec![vec![BigInt::zero(); n]; n];
+    for k in 1..=n {
+        if work::exhausted() {
+            break;
+        }
+        let mut next = vec![vec![BigInt::zero(); n]; n];
+        for i in 0..n {
+            for j in 0..n {
+                let mut s = BigInt::zero();
+                for l in 0..n {
+                    if !mk[l][j].is_zero() && !m[i][l].is_zero() {
+                        work::charge_bits(m[i][l].bits(), mk[l][j].bits());
+                        s += &m[i][l] * &mk[l][j];
+                    }
+                }
+                if i == j {
+                    s += &c[n - k + 1];
+                }
+                next[i][j] = s;
+            }
+        }
+        mk = next;
+        let mut tr = BigInt::zero();
+        for i in 0..n {
+            for l in 0..n {
+                work::charge_bits(m[i][l].bits(), mk[l][i].bits());
+                tr += &m[i][l] * &mk[l][i];
+            }
+        }
+        c[n - k] = -tr / BigInt::from(k);
+    }
+    c
+}
+
+/// The characteristic polynomial `p_M(t) = det(tI − M)` of a rational square matrix, through
+/// the integer matrix `L·M` (`L` the common denominator): `p_M(t) = L^{-n} p_{LM}(L t)`.
+#[must_use]
+pub fn charpoly(m: &[Vec<BigRational>]) -> UPoly {
+    let n = m.len();
+    let mut l = BigInt::one();
+    for row in m {
+        for x in row {
+            l = num_integer::Integer::lcm(&l, x.denom());
+        }
+    }
+    let lq = BigRational::from_integer(l.clone());
+    let scaled: Vec<Vec<BigInt>> = m
+        .iter()
+        .map(|row| row.iter().map(|x| (x * &lq).to_integer()).collect())
+        .collect();
+    let ci = charpoly_int(&scaled);
+    // Coefficient of t^k in p_M is c'_k L^k / L^n.
+    let mut out = Vec::with_capacity(n + 1);
+    let mut lk = BigRational::one();
+    let ln = num_traits::pow(lq.clone(), n);
+    for c in ci {
+        out.push(BigRational::from_integer(c) * &lk / &ln);
+        lk *= &lq;
+    }
+    UPoly::new(out)
+}
+
+/// One eigenvalue of a rational symmetric matrix, isolated: `λ ∈ (lo, hi]`, or `lo = hi = λ`
+/// when it is rational.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsolatedEigenvalue {
+    /// Lower end (exclusive unless `lo = hi`).
+    pub lo: BigRational,
+    /// Upper end.
+    pub hi: BigRational,
+    /// The number of the distinct eigenvalue this is a copy of (copies of a repeated
+    /// eigenvalue share it).
+    pub root: usize,
+}
+
+/// The eigenvalues of a rational symmetric matrix, ascending with multiplicity, each as an
+/// interval of width at most `width` (a point for a rational eigenvalue). Intervals of distinct
+/// roots (from different square-free factors) may overlap; the caller refines. Stops early
+/// (the caller checks the work meter) once the meter is exhausted.
+#[must_use]
+pub fn sym_eigenvalues(m: &[Vec<BigRational>], width: &BigRational) -> Vec<IsolatedEigenvalue> {
+    let p = charpoly(m);
+    // Every eigenvalue lies in [−r, r] for r the largest absolute row sum (Gershgorin); −r − 1
+    // is not a root.
+    let r = m
+        .iter()
+        .map(|row| row.iter().map(Signed::abs).sum::<BigRational>())
+        .max()
+        .unwrap_or_else(BigRational::zero)
+        + BigRational::one();
+    let mut roots: Vec<(BigRational, BigRational, usize)> = Vec::new();
+    for (f, k) in p.squarefree_factors() {
+        for (lo, hi) in f.isolate_within(&-r.clone(), &r, width) {
+            roots.push((lo, hi, k));
+        }
+    }
+    roots.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = Vec::new();
+    for (root, (lo, hi, k)) in roots.into_iter().enumerate() {
+        for _ in 0..k {
+            out.push(IsolatedEigenvalue {
+                lo: lo.clone(),
+                hi: hi.clone(),
+                root,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_bigint::BigInt;
 
     fn q(n: i64) -> BigRational {
         BigRational::from_integer(BigInt::from(n))
@@ -198,5 +320,26 @@ mod tests {
             Psd::No(NotPsd::NegativePivot { index: 1 })
         ));
         assert_eq!(determinant(m(&[&[0, 2], &[3, 1]])), q(-6));
+    }
+
+    #[test]
+    fn charpoly_and_multiplicities() {
+        // diag(2, 2, 5): (t − 2)²(t − 5).
+        let m: Vec<Vec<BigRational>> = vec![
+            vec![q(2), q(0), q(0)],
+            vec![q(0), q(2), q(0)],
+            vec![q(0), q(0), q(5)],
+        ];
+        let cp = charpoly(&m);
+        assert_eq!(
+            cp,
+            UPoly::new([-20, 24, -9, 1].iter().map(|&x| q(x)).collect())
+        );
+        let ev = sym_eigenvalues(&m, &BigRational::new(1.into(), 100.into()));
+        assert_eq!(ev.len(), 3);
+        assert_eq!(ev[0].root, ev[1].root);
+        assert!(ev[0].lo <= q(2) && q(2) <= ev[0].hi);
+        assert!(ev[2].lo <= q(5) && q(5) <= ev[2].hi);
+        assert!(cp.real_rooted_nonnegative_roots());
     }
 }

@@ -24,12 +24,10 @@
 
 use crate::enumerate::hessians_exact;
 use crate::error::{Error, Result};
-use crate::exact::poly::{
-    cauchy_bound, degree, interpolate, primitive_integer, square_free, sturm_sequence, variations,
-};
-pub use crate::exact::poly::{eval, poly_rem};
+use crate::exact::poly::{Sturm, UPoly};
 pub use crate::exact::rational::{determinant, is_psd, NotPsd, Psd};
 use crate::exact::rational::{null_space, psd_pivots};
+use crate::exact::work::bits;
 use crate::exact::{rational_from_decimal_f64, Square};
 use crate::instance::Instance;
 use crate::moments::batch_factor;
@@ -55,11 +53,6 @@ pub const MAX_POLY_BITS: u64 = 10_000;
 /// it `γ*` is not given (the verdict at `γ` still is). A second bound beside
 /// [`MAX_POLY_BITS`], for roots that take many bisections.
 pub const MAX_ROOT_WORK: u128 = 250_000_000_000;
-
-/// Bits of a rational: its numerator's and its denominator's.
-fn bits(x: &BigRational) -> u64 {
-    x.numer().bits() + x.denom().bits()
-}
 
 /// The default relative width of the isolating interval of `γ*`: `10⁻³⁰`.
 pub const DEFAULT_PRECISION_DIGITS: u32 = 30;
@@ -422,21 +415,26 @@ impl ExactPencil {
             .iter()
             .map(|x| determinant(self.stability_matrix(x)))
             .collect();
-        let poly = interpolate(&xs, &ys);
-        let poly_bits: u64 = poly.iter().map(bits).sum();
+        let poly = UPoly::interpolate(&xs, &ys);
+        let poly_bits: u64 = poly.coeffs().iter().map(bits).sum();
         if poly_bits > MAX_POLY_BITS {
             return Err(refuse(format!(
                 "its polynomial det(2W_C − γW_D) has coefficients of {poly_bits} bits in all, more than the limit of {MAX_POLY_BITS} (the inputs' decimals are too long or their exponents too large for exact root isolation)"
             )));
         }
-        let f = square_free(&poly);
-        if degree(&f).unwrap_or(0) == 0 {
+        let f = poly.squarefree_euclid();
+        if f.degree().unwrap_or(0) == 0 {
             return Ok(CertifiedCritical::Unbounded);
         }
-        let sturm = sturm_sequence(&f);
-        let sturm_bits: u128 = sturm.iter().flatten().map(|c| u128::from(bits(c))).sum();
+        let sturm = Sturm::of(&f);
+        let sturm_bits: u128 = sturm
+            .members()
+            .iter()
+            .flat_map(UPoly::coeffs)
+            .map(|c| u128::from(bits(c)))
+            .sum();
         let spent = std::cell::Cell::new(0u128);
-        let count = |a: &BigRational, b: &BigRational| -> Result<i64> {
+        let count = |a: &BigRational, b: &BigRational| -> Result<usize> {
             // Horner's rule on the sequence at a point of `bits(x)` bits.
             let cost = sturm_bits * u128::from(bits(a) + bits(b) + 64);
             spent.set(spent.get().saturating_add(cost));
@@ -445,10 +443,10 @@ impl ExactPencil {
                     "isolating it exactly would take more than {MAX_ROOT_WORK} bit-operations (its Sturm sequence has {sturm_bits} bits); the inputs' decimals are too long or their exponents too large"
                 )));
             }
-            Ok(variations(&sturm, a) - variations(&sturm, b))
+            Ok(sturm.count(a, b))
         };
 
-        let mut hi = cauchy_bound(&f);
+        let mut hi = f.cauchy_bound();
         let mut lo = BigRational::zero();
         if count(&lo, &hi)? == 0 {
             return Ok(CertifiedCritical::Unbounded);
@@ -475,7 +473,7 @@ impl ExactPencil {
             }
         }
         Ok(CertifiedCritical::Root(AlgebraicGamma {
-            polynomial: primitive_integer(&f),
+            polynomial: f.primitive_integer(),
             lo,
             hi,
         }))
@@ -783,6 +781,24 @@ mod tests {
 
     fn r(n: i64, d: i64) -> BigRational {
         BigRational::new(BigInt::from(n), BigInt::from(d))
+    }
+
+    /// A repeated root: every `H_i = I` (`d = 2`) gives `L_γ(Q) = (1 − γ)²Q`, so
+    /// `det(2W_C − γW_D) = (2 − γ)³ det W_C` and its square-free part is `γ − 2`: `γ* = 2`,
+    /// stable there (`ρ = 1`), and the verdict must say no just above it.
+    #[test]
+    fn a_repeated_root_gives_gamma_star_two_and_no_above_it() {
+        let id = Square::identity(2);
+        let pencil = ExactPencil::from_hessians(2, &[id.clone(), id], &r(1, 2));
+        let CertifiedCritical::Root(g) = pencil.critical_gamma(30).unwrap() else {
+            panic!("γ* = 2 expected");
+        };
+        assert_eq!(g.polynomial, vec![BigInt::from(-2), BigInt::from(1)]);
+        assert!(g.lo < q(2) && q(2) <= g.hi, "({}, {}]", g.lo, g.hi);
+        assert!(pencil.verdict(&q(2)).stable);
+        let above = pencil.verdict(&(q(2) + r(1, 1_000_000)));
+        assert!(!above.stable);
+        assert!(matches!(above.psd, Psd::No(NotPsd::NegativePivot { .. })));
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! ([`with_precision`]). A comparison is decided when the intervals separate (or are equal
 //! points); otherwise it is unknown — never guessed.
 
-use super::univariate::{charpoly, real_rooted_nonnegative_roots, sym_eigenvalues};
 use super::value::{f64_eigen, EResult, EvalError, Field, Mat};
+use crate::exact::rational::{charpoly, sym_eigenvalues, IsolatedEigenvalue};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -78,8 +78,8 @@ fn sqrt_bounds(x: &BigRational, bits: u32) -> (BigRational, BigRational) {
 
 /// Charge for one operation on two intervals (both ends, each reduced).
 fn charge(a: &Iv, b: &Iv) {
-    super::value::charge_reduced(&a.lo, &b.lo);
-    super::value::charge_reduced(&a.hi, &b.hi);
+    crate::exact::work::charge_reduced(&a.lo, &b.lo);
+    crate::exact::work::charge_reduced(&a.hi, &b.hi);
 }
 
 /// The rational matrix if every entry is a point.
@@ -208,7 +208,7 @@ impl Field for Iv {
     fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
         let vals = eigen_intervals(&rows);
-        if super::work::exhausted() || vals.len() != m.rows {
+        if crate::exact::work::exhausted() || vals.len() != m.rows {
             return Err(EvalError::OutOfWork);
         }
         Ok(vals.into_iter().map(|(lo, hi)| Self::new(lo, hi)).collect())
@@ -216,7 +216,7 @@ impl Field for Iv {
     fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
         let vals = eigen_intervals(&rows);
-        if super::work::exhausted() || vals.len() != m.rows {
+        if crate::exact::work::exhausted() || vals.len() != m.rows {
             return Err(EvalError::OutOfWork);
         }
         let n = m.rows;
@@ -256,10 +256,10 @@ impl Field for Iv {
     fn psd(m: &Mat<Self>) -> Option<bool> {
         if let Some(rows) = points(m) {
             let p = charpoly(&rows);
-            if super::work::exhausted() {
+            if crate::exact::work::exhausted() {
                 return None;
             }
-            return Some(real_rooted_nonnegative_roots(&p));
+            return Some(p.real_rooted_nonnegative_roots());
         }
         // Refute with a rational test vector near the eigenvector of the least eigenvalue.
         let (_, u) = f64_eigen(&m.to_f64()).ok()?;
@@ -281,15 +281,14 @@ impl Field for Iv {
 /// the intervals of distinct eigenvalues are disjoint.
 fn eigen_intervals(rows: &[Vec<BigRational>]) -> Vec<(BigRational, BigRational)> {
     let mut w = width();
-    let strip = |v: Vec<(BigRational, BigRational, usize)>| {
-        v.into_iter()
-            .map(|(lo, hi, _)| (lo, hi))
-            .collect::<Vec<_>>()
-    };
+    let strip =
+        |v: Vec<IsolatedEigenvalue>| v.into_iter().map(|e| (e.lo, e.hi)).collect::<Vec<_>>();
     for _ in 0..64 {
         let vals = sym_eigenvalues(rows, &w);
-        let ok = vals.windows(2).all(|p| p[0].2 == p[1].2 || p[0].1 < p[1].0);
-        if ok || super::work::exhausted() {
+        let ok = vals
+            .windows(2)
+            .all(|p| p[0].root == p[1].root || p[0].hi < p[1].lo);
+        if ok || crate::exact::work::exhausted() {
             return strip(vals);
         }
         w /= BigRational::from_integer(16.into());

@@ -7,7 +7,7 @@ use super::instances::{reach, shapes, Genes, ShapeSpec};
 use super::limits::{MAX_INSTANCE_ESTIMATE, MAX_INSTANCE_WORK};
 use super::trial::{claim_cost, decide, score, Decided, Instance, PRECISIONS, QUICK};
 use super::value::{Arith, EvalError, Truth};
-use super::work::metered;
+use crate::exact::work::metered;
 use num_rational::BigRational;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;

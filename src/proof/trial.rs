@@ -374,7 +374,7 @@ pub(crate) fn decide(
             worst = Some(d);
         }
     }
-    if super::work::exhausted() {
+    if crate::exact::work::exhausted() {
         return Instance::OutOfWork;
     }
     worst.map_or(Instance::Undefined, Instance::Decided)

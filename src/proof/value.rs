@@ -4,8 +4,8 @@
 
 use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
 use super::limits::MAX_BATCHES;
-use super::work;
 use crate::enumerate::{for_each_batch, route_for, EnumerationParams};
+use crate::exact::work::{self, bits, charge_reduced};
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -28,7 +28,7 @@ pub(crate) enum EvalError {
     Undefined(String),
     /// A floating-point value overflowed (only in `f64`, the search's heuristic).
     Overflow,
-    /// The work limit of this evaluation was reached ([`super::work`]).
+    /// The work limit of this evaluation was reached (`exact::work`).
     OutOfWork,
 }
 
@@ -76,28 +76,16 @@ pub(crate) trait Field: Clone + Debug {
 /// Whether a rational symmetric matrix is positive semidefinite (`strict`: definite), from
 /// the signs of its characteristic polynomial's coefficients (it has only real roots).
 pub(crate) fn psd_rational(m: &[Vec<BigRational>], strict: bool) -> Option<bool> {
-    let p = super::univariate::charpoly(m);
+    let p = crate::exact::rational::charpoly(m);
     if work::exhausted() {
         return None;
     }
-    let semi = super::univariate::real_rooted_nonnegative_roots(&p);
-    Some(semi && (!strict || p.c.first().is_some_and(|c| !Zero::is_zero(c))))
+    let semi = p.real_rooted_nonnegative_roots();
+    Some(semi && (!strict || p.coeffs().first().is_some_and(|c| !Zero::is_zero(c))))
 }
 
 fn is_diagonal<T: Field>(m: &Mat<T>) -> bool {
     (0..m.rows).all(|i| (0..m.cols).all(|j| i == j || m.get(i, j).sign() == Some(Ordering::Equal)))
-}
-
-/// The size of a rational in bits (numerator and denominator).
-pub(crate) fn bits(q: &BigRational) -> u64 {
-    q.numer().bits() + q.denom().bits()
-}
-
-/// Charge for an operation on rationals that reduces its result: the binary gcd is quadratic
-/// in the size.
-pub(crate) fn charge_reduced(a: &BigRational, b: &BigRational) {
-    let n = bits(a) + bits(b);
-    work::charge_bits(n, n.saturating_mul(32));
 }
 
 impl Field for BigRational {
@@ -178,16 +166,16 @@ impl Field for BigRational {
         if !is_diagonal(m) {
             // Exact when every eigenvalue is rational.
             let rows = m.rows_vec();
-            let p = super::univariate::charpoly(&rows);
+            let p = crate::exact::rational::charpoly(&rows);
             if work::exhausted() {
                 return Err(EvalError::OutOfWork);
             }
             let mut vals = Vec::new();
-            for (f, k) in super::univariate::squarefree_factors(&p) {
+            for (f, k) in p.squarefree_factors() {
                 if f.degree() != Some(1) {
                     return Err(EvalError::NotExact);
                 }
-                let root = -f.c[0].clone() / f.c[1].clone();
+                let root = -f.coeffs()[0].clone() / f.coeffs()[1].clone();
                 vals.extend(std::iter::repeat(root).take(k));
             }
             vals.sort();

@@ -10,10 +10,9 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::criteria::{CriticalGamma, HSpectrum, Verdict};
 use sgd_stability::enumerate::MeanSquareMatrix;
+use sgd_stability::exact::poly::UPoly;
 use sgd_stability::exact::{rational_from_decimal_f64, Square};
-use sgd_stability::mean_square::certified::{
-    self, poly_rem, CertifiedCritical, ExactPencil, NotPsd, Psd,
-};
+use sgd_stability::mean_square::certified::{self, CertifiedCritical, ExactPencil, NotPsd, Psd};
 use sgd_stability::mean_square::reshuffling::{self, epoch_operator};
 use sgd_stability::mean_square::{self, MeanSquare, MeanSquareParams, SweepReshuffling, SymBasis};
 use sgd_stability::moments::Moments;
@@ -311,14 +310,15 @@ fn certified_gamma_of_the_thm33_rejects_fixture_is_nine_minus_root_17_over_4() {
     let inst = load("d2_thm33_rejects_mean_square_stable.json");
     let g = certified_root(&inst);
     let q = |n: i64| BigRational::from_integer(BigInt::from(n));
-    let p: Vec<BigRational> = g
-        .polynomial
-        .iter()
-        .map(|c| BigRational::from_integer(c.clone()))
-        .collect();
-    let factor = vec![q(8), q(-9), q(2)];
+    let p = UPoly::new(
+        g.polynomial
+            .iter()
+            .map(|c| BigRational::from_integer(c.clone()))
+            .collect(),
+    );
+    let factor = UPoly::new(vec![q(8), q(-9), q(2)]);
     assert!(
-        poly_rem(&p, &factor).is_empty(),
+        p.divmod(&factor).1.is_zero(),
         "{:?} is not a multiple of 2γ² − 9γ + 8",
         g.polynomial
     );

@@ -465,11 +465,11 @@ impl Poly {
         }
         let mut out = Poly::zero();
         for (a, ca) in &self.terms {
-            if super::super::work::exhausted() {
+            if crate::exact::work::exhausted() {
                 return outside("the symbolic route reached its work limit");
             }
             for (b, cb) in &other.terms {
-                super::super::work::charge(4 * (mono_size(a) + mono_size(b)));
+                crate::exact::work::charge(4 * (mono_size(a) + mono_size(b)));
                 let m = mul_mono(a, b)?;
                 let c = ca * cb;
                 for (m, k) in normalize(m, canon)?.terms {
@@ -766,10 +766,10 @@ fn scalar_word(w: Vec<Letter>) -> Atom {
 /// atoms; drop scalar factors; then the pair rules of the opaque functions; then the canonical
 /// slot names. The result is a polynomial because `norm(v)² = vᵀv` expands.
 pub(crate) fn normalize(mut m: Mono, canon: Canon) -> SResult<Poly> {
-    if super::super::work::exhausted() {
+    if crate::exact::work::exhausted() {
         return outside("the symbolic route reached its work limit");
     }
-    super::super::work::charge(8 * mono_size(&m));
+    crate::exact::work::charge(8 * mono_size(&m));
     let mut comps = Vec::with_capacity(m.comps.len());
     for w in std::mem::take(&mut m.comps) {
         let dims = junctions(&w);
@@ -971,8 +971,8 @@ fn canonical(mut m: Mono, canon: Canon) -> Mono {
     let mut best: Option<Mono> = None;
     let mut perm: Vec<u8> = (0..k).filter_map(|s| u8::try_from(s).ok()).collect();
     loop {
-        super::super::work::charge(4 * mono_size(&m));
-        if super::super::work::exhausted() {
+        crate::exact::work::charge(4 * mono_size(&m));
+        if crate::exact::work::exhausted() {
             break;
         }
         let cand = apply(&m, &perm);
