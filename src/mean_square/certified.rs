@@ -28,7 +28,7 @@ use crate::exact::poly::{Sturm, UPoly};
 pub use crate::exact::rational::{determinant, is_psd, NotPsd, Psd};
 use crate::exact::rational::{null_space, psd_pivots};
 use crate::exact::work::bits;
-use crate::exact::{rational_from_decimal_f64, Square};
+use crate::exact::{rational_from_decimal_f64, Matrix};
 use crate::instance::Instance;
 use crate::moments::batch_factor;
 use num_bigint::BigInt;
@@ -62,8 +62,8 @@ pub const DEFAULT_PRECISION_DIGITS: u32 = 30;
 pub struct ExactPencil {
     d: usize,
     pairs: Vec<(usize, usize)>,
-    w_c: Vec<Vec<BigRational>>,
-    w_d: Vec<Vec<BigRational>>,
+    w_c: Matrix<BigRational>,
+    w_d: Matrix<BigRational>,
 }
 
 /// The certified verdict at one rational `γ`.
@@ -146,7 +146,7 @@ impl ExactPencil {
     /// and `d`.
     pub fn with_hessians(
         instance: &Instance,
-        hessians: Option<Vec<Square<BigRational>>>,
+        hessians: Option<Vec<Matrix<BigRational>>>,
     ) -> Result<Self> {
         instance.require_iid(
             "certified (exact rational) mode, which decides the i.i.d. operator L_γ,",
@@ -181,19 +181,18 @@ impl ExactPencil {
 
     /// The pencil of the rational `H_i` (all `d×d`) with batch factor `c`, in the Frobenius
     /// metric of `Sym(d)`.
-    fn from_hessians(d: usize, hs: &[Square<BigRational>], c: &BigRational) -> Self {
+    fn from_hessians(d: usize, hs: &[Matrix<BigRational>], c: &BigRational) -> Self {
         let n = hs.len();
         let m = d * (d + 1) / 2;
         let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
-        let mut h = Square::zeros(d);
+        let mut h = Matrix::zeros(d, d);
         for hi in hs {
             h = &h + hi;
         }
         let h = h.scaled(&inv_n);
         let pairs: Vec<(usize, usize)> =
             (0..d).flat_map(|j| (0..=j).map(move |i| (i, j))).collect();
-        let zero = || vec![vec![BigRational::zero(); m]; m];
-        let (mut w_c, mut w_d) = (zero(), zero());
+        let (mut w_c, mut w_d) = (Matrix::zeros(m, m), Matrix::zeros(m, m));
         let one_minus_c = BigRational::one() - c;
         let weight_i = c * &inv_n;
         for (qi, &(k, l)) in pairs.iter().enumerate() {
@@ -212,9 +211,9 @@ impl ExactPencil {
                     v
                 };
                 let x = (hb(i, j) + hb(j, i)) / q(2);
-                w_c[pi][qi] = &wp * x;
+                w_c[(pi, qi)] = &wp * x;
                 // D(B_q) = (1 − c) H B_q H + c·mean H_i B_q H_i.
-                let cong = |a: &Square<BigRational>| -> BigRational {
+                let cong = |a: &Matrix<BigRational>| -> BigRational {
                     if k == l {
                         a.get(i, k) * a.get(j, k)
                     } else {
@@ -229,7 +228,7 @@ impl ExactPencil {
                     }
                     v += &weight_i * s;
                 }
-                w_d[pi][qi] = &wp * v;
+                w_d[(pi, qi)] = &wp * v;
             }
         }
         Self { d, pairs, w_c, w_d }
@@ -280,16 +279,16 @@ impl ExactPencil {
         let mut pencil = Self::from_hessians(r, &hs_hat, &c);
         // The C form in the metric W: ½[tr(B_p Ĥ B_q W) + tr(B_q Ĥ B_p W)].
         let inv_n = BigRational::new(BigInt::one(), BigInt::from(n));
-        let mut h = Square::zeros(r);
+        let mut h = Matrix::zeros(r, r);
         for hi in &hs_hat {
             h = &h + hi;
         }
         let h = h.scaled(&inv_n);
-        let basis: Vec<Square<BigRational>> = pencil
+        let basis: Vec<Matrix<BigRational>> = pencil
             .pairs
             .iter()
             .map(|&(i, j)| {
-                Square::from_fn(r, |a, b| {
+                Matrix::from_fn(r, r, |a, b| {
                     if (a, b) == (i, j) || (a, b) == (j, i) {
                         q(1)
                     } else {
@@ -298,12 +297,12 @@ impl ExactPencil {
                 })
             })
             .collect();
-        let tr = |a: &Square<BigRational>| (0..r).fold(q(0), |acc, k| acc + a.get(k, k));
+        let tr = |a: &Matrix<BigRational>| (0..r).fold(q(0), |acc, k| acc + a.get(k, k));
         for (p, bp) in basis.iter().enumerate() {
             for (qi, bq) in basis.iter().enumerate() {
                 let x = tr(&(&(&(bp * &h) * bq) * &w));
                 let y = tr(&(&(&(bq * &h) * bp) * &w));
-                pencil.w_c[p][qi] = (x + y) / q(2);
+                pencil.w_c[(p, qi)] = (x + y) / q(2);
             }
         }
         Ok(Ok(pencil))
@@ -323,29 +322,20 @@ impl ExactPencil {
 
     /// `W_C`, the Gram-weighted matrix of `C(Q) = ½(HQ + QH)`.
     #[must_use]
-    pub fn w_c(&self) -> &[Vec<BigRational>] {
+    pub fn w_c(&self) -> &Matrix<BigRational> {
         &self.w_c
     }
 
     /// `W_D`, the Gram-weighted matrix of `D(Q) = (1 − c)HQH + c·mean H_iQH_i`.
     #[must_use]
-    pub fn w_d(&self) -> &[Vec<BigRational>] {
+    pub fn w_d(&self) -> &Matrix<BigRational> {
         &self.w_d
     }
 
     /// `2W_C − γW_D`.
     #[must_use]
-    pub fn stability_matrix(&self, gamma: &BigRational) -> Vec<Vec<BigRational>> {
-        self.w_c
-            .iter()
-            .zip(&self.w_d)
-            .map(|(rc, rd)| {
-                rc.iter()
-                    .zip(rd)
-                    .map(|(c, d)| q(2) * c - gamma * d)
-                    .collect()
-            })
-            .collect()
+    pub fn stability_matrix(&self, gamma: &BigRational) -> Matrix<BigRational> {
+        self.w_c.zip_map(&self.w_d, |c, d| q(2) * c - gamma * d)
     }
 
     /// Whether `ρ(L_γ) ≤ 1` at the rational `gamma`, decided exactly.
@@ -376,8 +366,11 @@ impl ExactPencil {
         // x in its kernel), else no γ > 0 is stable; then they live on any complement of K, and
         // the pivots J of W_C's LDLᵀ index one (W_C[J, J] ≻ 0, |J| = rank).
         for x in null_space(self.w_c.clone()) {
-            let leaks = self.w_d.iter().any(|row| {
-                !row.iter()
+            let leaks = (0..self.w_d.nrows()).any(|r| {
+                !self
+                    .w_d
+                    .row(r)
+                    .iter()
                     .zip(&x)
                     .fold(BigRational::zero(), |a, (w, v)| a + w * v)
                     .is_zero()
@@ -390,23 +383,18 @@ impl ExactPencil {
         if j.is_empty() {
             return Ok(CertifiedCritical::Unbounded);
         }
-        let sub = |w: &[Vec<BigRational>]| -> Vec<Vec<BigRational>> {
-            j.iter()
-                .map(|&r| j.iter().map(|&c| w[r][c].clone()).collect())
-                .collect()
-        };
         let reduced = Self {
             d: self.d,
             pairs: j.iter().map(|&p| self.pairs[p]).collect(),
-            w_c: sub(&self.w_c),
-            w_d: sub(&self.w_d),
+            w_c: self.w_c.submatrix(&j, &j),
+            w_d: self.w_d.submatrix(&j, &j),
         };
         reduced.critical_gamma_definite(digits)
     }
 
     /// [`ExactPencil::critical_gamma`] when `W_C ≻ 0`.
     fn critical_gamma_definite(&self, digits: u32) -> Result<CertifiedCritical> {
-        let m = self.w_c.len();
+        let m = self.w_c.dim();
         // q(γ) = det(2W_C − γW_D) at γ = 0..=m, interpolated.
         let xs: Vec<BigRational> = (0..=m)
             .map(|k| q(i64::try_from(k).expect("small")))
@@ -574,7 +562,7 @@ pub const MAX_RANGE_WORK: u128 = 200_000_000;
 #[allow(clippy::type_complexity)]
 fn range_basis(
     samples: &crate::load::ExactSamples,
-) -> Result<std::result::Result<(Square<BigRational>, Vec<Square<BigRational>>), usize>> {
+) -> Result<std::result::Result<(Matrix<BigRational>, Vec<Matrix<BigRational>>), usize>> {
     use crate::load::ExactSamples;
     match samples {
         ExactSamples::Gradients(gs) => {
@@ -592,10 +580,9 @@ fn range_basis(
             for i in 0..gs.len() {
                 let mut trial = chosen.clone();
                 trial.push(i);
-                let sub: Vec<Vec<BigRational>> = trial
-                    .iter()
-                    .map(|&a| trial.iter().map(|&b| gram.get(a, b)).collect())
-                    .collect();
+                let sub = Matrix::from_fn(trial.len(), trial.len(), |a, b| {
+                    gram.get(trial[a], trial[b])
+                });
                 if !determinant(sub).is_zero() {
                     chosen = trial;
                     if chosen.len() > MAX_D {
@@ -606,22 +593,22 @@ fn range_basis(
             if chosen.is_empty() {
                 // Every g_i = 0: one direction, on which every sample vanishes.
                 return Ok(Ok((
-                    Square::from_fn(1, |_, _| q(1)),
-                    vec![Square::zeros(1); gs.len()],
+                    Matrix::from_fn(1, 1, |_, _| q(1)),
+                    vec![Matrix::zeros(1, 1); gs.len()],
                 )));
             }
             let r = chosen.len();
-            let w = Square::from_fn(r, |a, b| gram.get(chosen[a], chosen[b]));
+            let w = Matrix::from_fn(r, r, |a, b| gram.get(chosen[a], chosen[b]));
             let hs = (0..gs.len())
                 .map(|i| {
                     let u: Vec<BigRational> = chosen.iter().map(|&a| gram.get(a, i)).collect();
-                    Square::from_fn(r, |a, b| &u[a] * &u[b])
+                    Matrix::from_fn(r, r, |a, b| &u[a] * &u[b])
                 })
                 .collect();
             Ok(Ok((w, hs)))
         }
         ExactSamples::Hessians(hs) => {
-            let d = hs.first().map_or(0, Square::dim);
+            let d = hs.first().map_or(0, Matrix::dim);
             let (n, du) = (hs.len() as u128, d as u128);
             if n * du * du * (MAX_D as u128 + 1) > MAX_RANGE_WORK {
                 return Err(refuse(format!(
@@ -655,15 +642,15 @@ fn range_basis(
             }
             if t.is_empty() {
                 return Ok(Ok((
-                    Square::from_fn(1, |_, _| q(1)),
-                    vec![Square::zeros(1); hs.len()],
+                    Matrix::from_fn(1, 1, |_, _| q(1)),
+                    vec![Matrix::zeros(1, 1); hs.len()],
                 )));
             }
             let r = t.len();
             let dot = |a: &[BigRational], b: &[BigRational]| {
                 a.iter().zip(b).fold(q(0), |acc, (x, y)| acc + x * y)
             };
-            let w = Square::from_fn(r, |a, b| dot(&t[a], &t[b]));
+            let w = Matrix::from_fn(r, r, |a, b| dot(&t[a], &t[b]));
             let hs_hat = hs
                 .iter()
                 .map(|h| {
@@ -681,7 +668,7 @@ fn range_basis(
                                 .collect()
                         })
                         .collect();
-                    Square::from_fn(r, |a, b| dot(&t[a], &ht[b]))
+                    Matrix::from_fn(r, r, |a, b| dot(&t[a], &ht[b]))
                 })
                 .collect();
             Ok(Ok((w, hs_hat)))
@@ -788,7 +775,7 @@ mod tests {
     /// stable there (`ρ = 1`), and the verdict must say no just above it.
     #[test]
     fn a_repeated_root_gives_gamma_star_two_and_no_above_it() {
-        let id = Square::identity(2);
+        let id = Matrix::identity(2);
         let pencil = ExactPencil::from_hessians(2, &[id.clone(), id], &r(1, 2));
         let CertifiedCritical::Root(g) = pencil.critical_gamma(30).unwrap() else {
             panic!("γ* = 2 expected");
