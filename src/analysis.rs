@@ -178,7 +178,7 @@ fn second_moment(instance: &Instance) -> Option<SecondMomentPair> {
             .second_moment
     };
     let m = crate::enumerate::closed_form(&problem).second_moment;
-    let rows = |s: &crate::exact::Square<f64>| -> Vec<Vec<f64>> {
+    let rows = |s: &crate::exact::Matrix<f64>| -> Vec<Vec<f64>> {
         (0..s.dim())
             .map(|i| (0..s.dim()).map(|j| *s.get(i, j)).collect())
             .collect()

@@ -1,137 +1,41 @@
-//! Scalar-generic dense arithmetic for the exact route: the same code runs on `f64` and on exact
-//! rationals (`num_rational::BigRational`), where faer cannot go.
+//! Exact arithmetic, and scalar-generic dense arithmetic: the same code runs on `f64` and on
+//! exact rationals (`num_rational::BigRational`), where faer cannot go.
 //!
-//! faer does every floating-point product in the toolkit; this module exists for arithmetic
-//! that must be exact (rational fixtures, the symbolic half of the checks) and serves as an
-//! independent second route in tests. [`poly`]: polynomials over the rationals (Sturm
-//! sequences, gcd, the square-free part); [`rational`]: exact PSD decisions, null spaces and
-//! determinants of rational matrices — both for the certified route.
+//! faer does every floating-point decomposition in the toolkit; this module exists for
+//! arithmetic that must be exact (rational fixtures, the certified route, the derivation
+//! checker) and serves as an independent second route in tests. [`Matrix`]: the one dense
+//! matrix (rectangular, row-major, any entry type; `+`, `−`, `·` over the [`Scalar`]s);
+//! [`ExactMoments`]: `H`, `Σ` and `c` of Theorem 3.3 on it; [`poly`]: univariate polynomials
+//! over the rationals ([`poly::UPoly`]: gcd, square-free parts, Sturm sequences, root
+//! isolation); [`rational`]: exact PSD decisions, null spaces, determinants, characteristic
+//! polynomials and isolated eigenvalues of rational matrices. Polynomials and rational matrices
+//! charge a per-thread work meter (`work`), so the derivation checker can bound what a step
+//! spends; elsewhere it has no limit.
 
+mod matrix;
 pub mod poly;
 pub mod rational;
+pub(crate) mod work;
+
+pub use matrix::Matrix;
 
 use crate::instance::Sampling;
 use crate::moments::batch_factor;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{FromPrimitive, Num};
-use std::ops::{Add, Mul, Sub};
 
 /// The scalars the exact route accepts: a field with conversion from integers.
 pub trait Scalar: Num + FromPrimitive + Clone + std::fmt::Debug {}
 impl<T: Num + FromPrimitive + Clone + std::fmt::Debug> Scalar for T {}
 
-/// A dense `d×d` matrix, row-major.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Square<T> {
-    d: usize,
-    data: Vec<T>,
-}
-
-impl<T: Scalar> Square<T> {
-    /// A matrix from its entries `f(i, j)`.
-    pub fn from_fn(d: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut data = Vec::with_capacity(d * d);
-        for i in 0..d {
-            for j in 0..d {
-                data.push(f(i, j));
-            }
-        }
-        Self { d, data }
-    }
-
-    /// The zero matrix.
-    #[must_use]
-    pub fn zeros(d: usize) -> Self {
-        Self::from_fn(d, |_, _| T::zero())
-    }
-
-    /// The identity.
-    #[must_use]
-    pub fn identity(d: usize) -> Self {
-        Self::from_fn(d, |i, j| if i == j { T::one() } else { T::zero() })
-    }
-
-    /// The dimension `d`.
-    #[must_use]
-    pub fn dim(&self) -> usize {
-        self.d
-    }
-
-    /// Entry `(i, j)`.
-    #[must_use]
-    pub fn get(&self, i: usize, j: usize) -> &T {
-        &self.data[i * self.d + j]
-    }
-
-    /// `s · self`.
-    #[must_use]
-    pub fn scaled(&self, s: &T) -> Self {
-        Self {
-            d: self.d,
-            data: self.data.iter().map(|x| x.clone() * s.clone()).collect(),
-        }
-    }
-
-    /// The trace.
-    #[must_use]
-    pub fn trace(&self) -> T {
-        (0..self.d).fold(T::zero(), |acc, i| acc + self.get(i, i).clone())
-    }
-}
-
-impl<T: Scalar> Add for &Square<T> {
-    type Output = Square<T>;
-    fn add(self, rhs: Self) -> Square<T> {
-        assert_eq!(self.d, rhs.d, "dimension mismatch");
-        Square {
-            d: self.d,
-            data: self
-                .data
-                .iter()
-                .zip(&rhs.data)
-                .map(|(a, b)| a.clone() + b.clone())
-                .collect(),
-        }
-    }
-}
-
-impl<T: Scalar> Sub for &Square<T> {
-    type Output = Square<T>;
-    fn sub(self, rhs: Self) -> Square<T> {
-        assert_eq!(self.d, rhs.d, "dimension mismatch");
-        Square {
-            d: self.d,
-            data: self
-                .data
-                .iter()
-                .zip(&rhs.data)
-                .map(|(a, b)| a.clone() - b.clone())
-                .collect(),
-        }
-    }
-}
-
-impl<T: Scalar> Mul for &Square<T> {
-    type Output = Square<T>;
-    fn mul(self, rhs: Self) -> Square<T> {
-        assert_eq!(self.d, rhs.d, "dimension mismatch");
-        let d = self.d;
-        Square::from_fn(d, |i, j| {
-            (0..d).fold(T::zero(), |acc, k| {
-                acc + self.get(i, k).clone() * rhs.get(k, j).clone()
-            })
-        })
-    }
-}
-
 /// `H`, `Σ` and `c` of Theorem 3.3 in exact arithmetic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactMoments<T> {
     /// `H = mean H_i`.
-    pub h: Square<T>,
+    pub h: Matrix<T>,
     /// `Σ = mean H_i² − H²`.
-    pub sigma: Square<T>,
+    pub sigma: Matrix<T>,
     /// The batch factor `c`.
     pub c: T,
 }
@@ -142,12 +46,12 @@ impl<T: Scalar> ExactMoments<T> {
     /// # Panics
     /// If `hessians` is empty or the dimensions differ (validate with [`crate::Instance`] first).
     #[must_use]
-    pub fn of(hessians: &[Square<T>], b: usize, sampling: Sampling) -> Self {
+    pub fn of(hessians: &[Matrix<T>], b: usize, sampling: Sampling) -> Self {
         let n = hessians.len();
         let d = hessians[0].dim();
         let inv_n = T::one() / T::from_usize(n).expect("N converts");
-        let mut h = Square::zeros(d);
-        let mut sq = Square::zeros(d);
+        let mut h = Matrix::zeros(d, d);
+        let mut sq = Matrix::zeros(d, d);
         for hi in hessians {
             h = &h + hi;
             sq = &sq + &(hi * hi);
@@ -163,9 +67,9 @@ impl<T: Scalar> ExactMoments<T> {
 
     /// `(I − γH)² + γ²cΣ`.
     #[must_use]
-    pub fn thm33_matrix(&self, gamma: &T) -> Square<T> {
+    pub fn thm33_matrix(&self, gamma: &T) -> Matrix<T> {
         let d = self.h.dim();
-        let m = &Square::identity(d) - &self.h.scaled(gamma);
+        let m = &Matrix::identity(d) - &self.h.scaled(gamma);
         let g2c = gamma.clone() * gamma.clone() * self.c.clone();
         &(&m * &m) + &self.sigma.scaled(&g2c)
     }
@@ -223,9 +127,9 @@ mod tests {
     #[test]
     fn one_dimensional_sigma_is_variance() {
         // H_i = 1, 2, 3, 6: mean 3, mean of squares 50/4, Σ = 12.5 − 9 = 7/2.
-        let hs: Vec<Square<BigRational>> = [1, 2, 3, 6]
+        let hs: Vec<Matrix<BigRational>> = [1, 2, 3, 6]
             .iter()
-            .map(|&v| Square::from_fn(1, |_, _| q(v, 1)))
+            .map(|&v| Matrix::from_fn(1, 1, |_, _| q(v, 1)))
             .collect();
         let m = ExactMoments::of(&hs, 2, Sampling::WithoutReplacement);
         assert_eq!(m.h.get(0, 0), &q(3, 1));
@@ -241,12 +145,5 @@ mod tests {
         assert_eq!(rational_from_decimal_f64(0.0), q(0, 1));
         assert_eq!(rational_from_decimal_f64(3e-7), q(3, 10_000_000));
         assert_ne!(rational_from_f64(0.45), q(9, 20));
-    }
-
-    #[test]
-    fn products_do_not_commute() {
-        let a = Square::from_fn(2, |i, j| q([[1, 1], [0, 1]][i][j], 1));
-        let b = Square::from_fn(2, |i, j| q([[1, 0], [1, 1]][i][j], 1));
-        assert_ne!(&a * &b, &b * &a);
     }
 }

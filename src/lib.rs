@@ -87,8 +87,10 @@
 //!   one budgeted reader of input files.
 //! - [`linalg`]: the only module that calls faer's decompositions.
 //! - [`instance`]: the validated problem (samples, `γ`, `B`, sampling scheme).
-//! - [`exact`]: scalar-generic arithmetic (f64 or exact rationals); polynomials over the rationals
-//!   ([`exact::poly`]) and exact rational matrices ([`exact::rational`]) for the certified route.
+//! - [`exact`]: the dense [`exact::Matrix`] and scalar-generic arithmetic on it (f64 or exact
+//!   rationals); polynomials over the rationals ([`exact::poly`]) and exact rational matrices
+//!   ([`exact::rational`]) for the certified route and the derivation checker, with the work
+//!   meter that bounds the checker.
 //! - [`load`]: the only module that knows the file formats (JSON fixtures, `.npy`).
 //! - [`moments`]: `H`, `Σ`, `c`.
 //! - [`criteria`]: the lecture's criteria and their critical learning rates.

@@ -6,7 +6,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::enumerate::Problem;
-use sgd_stability::exact::Square;
+use sgd_stability::exact::Matrix;
 use sgd_stability::Sampling;
 use std::path::PathBuf;
 
@@ -41,7 +41,7 @@ pub fn hessians() -> Vec<Vec<Vec<f64>>> {
 pub fn problem() -> Problem<f64> {
     let hs = hessians()
         .iter()
-        .map(|h| Square::from_fn(D, |i, j| h[i][j]))
+        .map(|h| Matrix::from_fn(D, D, |i, j| h[i][j]))
         .collect();
     Problem::new(hs, B, Sampling::WithoutReplacement, GAMMA).expect("a valid problem")
 }
@@ -57,7 +57,7 @@ fn write_if_changed(path: &std::path::Path, text: &str) {
 }
 
 /// Write the instance (fixture schema) and the fast path's `E[(I − γH_B)²]` to `benches/data/`.
-pub fn write_data(second_moment: &Square<f64>) {
+pub fn write_data(second_moment: &Matrix<f64>) {
     let instance = serde_json::json!({
         "name": "bench_n20_b10_d10",
         "note": "Benchmark instance: H_i = G G^T/d + I/10, G uniform in [-1,1) from ChaCha8Rng seed 20 (benches/support/data.rs).",

@@ -3,7 +3,7 @@
 
 use super::{closed_form, expectations, EnumerationParams, Problem, Route};
 use crate::error::Result;
-use crate::exact::{Scalar, Square};
+use crate::exact::{Matrix, Scalar};
 use crate::instance::{Instance, Sampling};
 use crate::tolerance::RelTol;
 use num_rational::BigRational;
@@ -182,7 +182,7 @@ impl EnumerationCheck {
     }
 }
 
-fn rows<T: Scalar>(m: &Square<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
+fn rows<T: Scalar>(m: &Matrix<T>, f: impl Fn(&T) -> f64) -> Vec<Vec<f64>> {
     (0..m.dim())
         .map(|i| (0..m.dim()).map(|j| f(m.get(i, j))).collect())
         .collect()
@@ -214,8 +214,8 @@ fn refuse_non_finite(checks: &[QuantityCheck]) -> Result<()> {
 
 fn float_check(
     name: &'static str,
-    got: &Square<f64>,
-    want: &Square<f64>,
+    got: &Matrix<f64>,
+    want: &Matrix<f64>,
     agreement: RelTol,
     floor: f64,
 ) -> QuantityCheck {
@@ -243,8 +243,8 @@ fn float_check(
 
 fn exact_check(
     name: &'static str,
-    got: &Square<BigRational>,
-    want: &Square<BigRational>,
+    got: &Matrix<BigRational>,
+    want: &Matrix<BigRational>,
 ) -> QuantityCheck {
     let to_f = |x: &BigRational| x.to_f64().unwrap_or(f64::NAN);
     let diff = got - want;
@@ -258,7 +258,7 @@ fn exact_check(
             }
         }
     }
-    let strings = |m: &Square<BigRational>| {
+    let strings = |m: &Matrix<BigRational>| {
         (0..m.dim())
             .map(|i| (0..m.dim()).map(|j| m.get(i, j).to_string()).collect())
             .collect()
@@ -298,10 +298,10 @@ mod tests {
 
     #[test]
     fn float_check_says_no_beyond_tolerance() {
-        let a = Square::from_fn(2, |i, j| if i == j { 2.0 } else { 0.5 });
+        let a = Matrix::from_fn(2, 2, |i, j| if i == j { 2.0 } else { 0.5 });
         let mut b = a.clone();
         assert!(float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0).agrees);
-        b = &b + &Square::from_fn(2, |i, j| if (i, j) == (0, 1) { 1e-8 } else { 0.0 });
+        b = &b + &Matrix::from_fn(2, 2, |i, j| if (i, j) == (0, 1) { 1e-8 } else { 0.0 });
         let c = float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 1.0);
         assert!(
             !c.agrees,
@@ -312,21 +312,21 @@ mod tests {
     #[test]
     fn small_quantities_are_not_compared_against_a_floor_of_one() {
         // Entries of size 1e-200 that differ by 25%: the floor is their own size, not 1.
-        let a = Square::from_fn(1, |_, _| 4e-200);
-        let b = Square::from_fn(1, |_, _| 5e-200);
+        let a = Matrix::from_fn(1, 1, |_, _| 4e-200);
+        let b = Matrix::from_fn(1, 1, |_, _| 5e-200);
         assert!(!float_check("x", &a, &b, RelTol::new(1e-10).unwrap(), 7e-200).agrees);
         assert!(float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 7e-200).agrees);
     }
 
     #[test]
     fn nan_and_infinity_never_agree() {
-        let a = Square::from_fn(1, |_, _| f64::NAN);
+        let a = Matrix::from_fn(1, 1, |_, _| f64::NAN);
         let c = float_check("x", &a, &a.clone(), RelTol::new(1e-10).unwrap(), 1.0);
         assert!(!c.agrees, "NaN against NaN");
         assert!(c.max_abs_difference.is_nan());
-        let inf = Square::from_fn(1, |_, _| f64::INFINITY);
+        let inf = Matrix::from_fn(1, 1, |_, _| f64::INFINITY);
         assert!(!float_check("x", &inf, &inf.clone(), RelTol::new(1e-10).unwrap(), 1.0).agrees);
-        let one = Square::from_fn(1, |_, _| 1.0);
+        let one = Matrix::from_fn(1, 1, |_, _| 1.0);
         assert!(!float_check("x", &one, &a, RelTol::new(1e-10).unwrap(), 1.0).agrees);
         assert!(
             refuse_non_finite(&[float_check("x", &one, &inf, RelTol::new(0.0).unwrap(), 1.0)])
@@ -336,9 +336,9 @@ mod tests {
 
     #[test]
     fn exact_check_says_no_to_any_difference() {
-        let a = Square::from_fn(2, |i, j| q(i64::try_from(i + j).unwrap(), 3));
+        let a = Matrix::from_fn(2, 2, |i, j| q(i64::try_from(i + j).unwrap(), 3));
         assert!(exact_check("x", &a, &a.clone()).agrees);
-        let tiny = Square::from_fn(2, |i, j| {
+        let tiny = Matrix::from_fn(2, 2, |i, j| {
             if (i, j) == (1, 1) {
                 q(1, 1_000_000_000_000)
             } else {

@@ -4,7 +4,7 @@
 use super::expectations::{identity_minus, Expectations};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
-use crate::exact::{ExactMoments, Scalar, Square};
+use crate::exact::{ExactMoments, Matrix, Scalar};
 
 /// The closed forms of the [`Expectations`], with `H = mean H_i`, `Σ = mean H_i² − H²` and
 /// `c` = [`crate::moments::batch_factor`]:
@@ -40,7 +40,7 @@ fn closed_form_operator<T: Scalar>(
     let d = problem.d();
     let gamma = problem.gamma();
     let m = identity_minus(gamma, &moments.h);
-    let deviations: Vec<Square<T>> = problem
+    let deviations: Vec<Matrix<T>> = problem
         .hessians()
         .iter()
         .map(|hi| hi - &moments.h)

@@ -7,7 +7,7 @@ use super::limit::{Engine, EnumerationParams, ReplacementRoute};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use crate::error::Result;
-use crate::exact::{Scalar, Square};
+use crate::exact::{Matrix, Scalar};
 use crate::instance::Sampling;
 
 /// The expectations over one minibatch `B_k`, with `M_B = I − γH_B`: produced by enumeration
@@ -16,11 +16,11 @@ use crate::instance::Sampling;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectations<T> {
     /// `E[H_B]` (closed form: `H`).
-    pub batch_hessian: Square<T>,
+    pub batch_hessian: Matrix<T>,
     /// `E[H_B²]` (closed form: `H² + cΣ`).
-    pub batch_hessian_sq: Square<T>,
+    pub batch_hessian_sq: Matrix<T>,
     /// `E[(I − γH_B)²]`, the matrix of eqs. (11)–(14) (closed form: `(I − γH)² + γ²cΣ`).
-    pub second_moment: Square<T>,
+    pub second_moment: Matrix<T>,
     /// `Q ↦ E[M_B Q M_B]` (closed form: `(I − γH)Q(I − γH) + γ²c·mean_i (H_i − H)Q(H_i − H)`).
     pub operator: MeanSquareMatrix<T>,
 }
@@ -29,7 +29,7 @@ impl<T: Scalar> Expectations<T> {
     /// The four quantities with their names, in a fixed order; the operator as its `d²×d²`
     /// matrix.
     #[must_use]
-    pub fn named(&self) -> [(&'static str, &Square<T>); 4] {
+    pub fn named(&self) -> [(&'static str, &Matrix<T>); 4] {
         [
             ("E[H_B]", &self.batch_hessian),
             ("E[H_B²]", &self.batch_hessian_sq),
@@ -82,18 +82,18 @@ pub fn route_for(sampling: Sampling, params: &EnumerationParams) -> Route {
 }
 
 /// `H_B = (1/B) Σ_{ξ ∈ indices} H_ξ`.
-pub(crate) fn batch_hessian<T: Scalar>(hessians: &[Square<T>], indices: &[usize]) -> Square<T> {
+pub(crate) fn batch_hessian<T: Scalar>(hessians: &[Matrix<T>], indices: &[usize]) -> Matrix<T> {
     let d = hessians[0].dim();
     let inv_b = T::one() / T::from_usize(indices.len()).expect("B converts");
     let sum = indices
         .iter()
-        .fold(Square::zeros(d), |acc, &i| &acc + &hessians[i]);
+        .fold(Matrix::zeros(d, d), |acc, &i| &acc + &hessians[i]);
     sum.scaled(&inv_b)
 }
 
 /// `I − γA`.
-pub(crate) fn identity_minus<T: Scalar>(gamma: &T, a: &Square<T>) -> Square<T> {
-    &Square::identity(a.dim()) - &a.scaled(gamma)
+pub(crate) fn identity_minus<T: Scalar>(gamma: &T, a: &Matrix<T>) -> Matrix<T> {
+    &Matrix::identity(a.dim()) - &a.scaled(gamma)
 }
 
 /// A running sum `Σ w·X` of `n×n` matrices, row-major.
@@ -117,8 +117,8 @@ impl<T: Scalar> Sum<T> {
     }
 
     /// The `n×n` matrix `scale · Σ`.
-    fn finish(self, n: usize, scale: &T) -> Square<T> {
-        Square::from_fn(n, |i, j| self.0[i * n + j].clone() * scale.clone())
+    fn finish(self, n: usize, scale: &T) -> Matrix<T> {
+        Matrix::from_fn(n, n, |i, j| self.0[i * n + j].clone() * scale.clone())
     }
 }
 

@@ -42,7 +42,7 @@ use super::progress::Ticker;
 use super::revolving_door::RevolvingDoor;
 use super::Route;
 use crate::error::{Error, Result};
-use crate::exact::Square;
+use crate::exact::Matrix;
 use crate::instance::Sampling;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -71,11 +71,11 @@ pub enum Quantities {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubsetMoments {
     /// `E[H_B]`.
-    pub batch_hessian: Square<f64>,
+    pub batch_hessian: Matrix<f64>,
     /// `E[H_B²]`.
-    pub batch_hessian_sq: Square<f64>,
+    pub batch_hessian_sq: Matrix<f64>,
     /// `E[(I − γH_B)²]`.
-    pub second_moment: Square<f64>,
+    pub second_moment: Matrix<f64>,
     /// `Q ↦ E[M_B Q M_B]`, with [`Quantities::WithOperator`].
     pub operator: Option<MeanSquareMatrix<f64>>,
     /// The number of subsets visited, `C(N,B)`.
@@ -333,23 +333,23 @@ impl Kernel {
         #[allow(clippy::cast_precision_loss)] // C(N,B) ≤ 2^53 for anything enumerable
         let c = count as f64;
         // Σ S_ij and Σ S_ik S_kj, as functions of (i, j).
-        let (sum_s, sum_s_sq): (Square<f64>, Square<f64>) = match self.quantities {
+        let (sum_s, sum_s_sq): (Matrix<f64>, Matrix<f64>) = match self.quantities {
             Quantities::Moments => (
-                Square::from_fn(d, |i, j| total[d * d + i + j * d]),
-                Square::from_fn(d, |i, j| total[i + j * d]),
+                Matrix::from_fn(d, d, |i, j| total[d * d + i + j * d]),
+                Matrix::from_fn(d, d, |i, j| total[i + j * d]),
             ),
             Quantities::WithOperator => {
                 let g = self.gram(total);
                 (
-                    Square::from_fn(d, |i, j| g.sum(i, j)),
-                    Square::from_fn(d, |i, j| (0..d).map(|k| g.cross(i, k, k, j)).sum()),
+                    Matrix::from_fn(d, d, |i, j| g.sum(i, j)),
+                    Matrix::from_fn(d, d, |i, j| (0..d).map(|k| g.cross(i, k, k, j)).sum()),
                 )
             }
         };
-        let batch_hessian = Square::from_fn(d, |i, j| sum_s.get(i, j) / (b * c));
-        let batch_hessian_sq = Square::from_fn(d, |i, j| sum_s_sq.get(i, j) / (b * b * c));
+        let batch_hessian = Matrix::from_fn(d, d, |i, j| sum_s.get(i, j) / (b * c));
+        let batch_hessian_sq = Matrix::from_fn(d, d, |i, j| sum_s_sq.get(i, j) / (b * b * c));
         let delta = |i: usize, j: usize| if i == j { 1.0 } else { 0.0 };
-        let second_moment = Square::from_fn(d, |i, j| {
+        let second_moment = Matrix::from_fn(d, d, |i, j| {
             delta(i, j) - 2.0 * gamma * batch_hessian.get(i, j)
                 + gamma * gamma * batch_hessian_sq.get(i, j)
         });

@@ -28,12 +28,12 @@
 //! ```
 //! use num_rational::BigRational;
 //! use sgd_stability::enumerate::{self, EnumerationParams, Problem};
-//! use sgd_stability::exact::Square;
+//! use sgd_stability::exact::Matrix;
 //! use sgd_stability::Sampling;
 //!
 //! // d = 1, H_i = 1, 3, 5, 7, B = 2 without replacement, γ = 1/2.
 //! let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
-//! let hs = [1, 3, 5, 7].map(|v| Square::from_fn(1, |_, _| q(v, 1))).to_vec();
+//! let hs = [1, 3, 5, 7].map(|v| Matrix::from_fn(1, 1, |_, _| q(v, 1))).to_vec();
 //! let p = Problem::new(hs, 2, Sampling::WithoutReplacement, q(1, 2))?;
 //! let e = enumerate::expectations(&p, &EnumerationParams::default())?;
 //! assert_eq!(e.visits, 6); // C(4, 2) subsets

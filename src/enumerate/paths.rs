@@ -8,7 +8,7 @@ use super::expectations::{batch_hessian, identity_minus, route_for};
 use super::limit::{admit, EnumerationParams};
 use super::problem::Problem;
 use crate::error::{Error, Result};
-use crate::exact::{Scalar, Square};
+use crate::exact::{Matrix, Scalar};
 
 /// `E‖x_k‖²` along every batch path, and how it was obtained.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,7 +54,7 @@ pub fn path_second_moments<T: Scalar>(
         params,
     )?;
     // The per-step maps M_B = I − γH_B with their multiplicities (out of `out_of`).
-    let mut maps: Vec<(Square<T>, T)> = Vec::new();
+    let mut maps: Vec<(Matrix<T>, T)> = Vec::new();
     if steps > 0 {
         for_each_batch(n, b, route, &params.forced(), |batch| {
             let hb = batch_hessian(problem.hessians(), batch.indices);
@@ -88,7 +88,7 @@ pub fn path_second_moments<T: Scalar>(
 }
 
 /// Add `weight·‖x‖²` at `depth`, then recurse into every minibatch.
-fn descend<T: Scalar>(maps: &[(Square<T>, T)], x: &[T], weight: &T, depth: usize, sums: &mut [T]) {
+fn descend<T: Scalar>(maps: &[(Matrix<T>, T)], x: &[T], weight: &T, depth: usize, sums: &mut [T]) {
     let sq = x
         .iter()
         .fold(T::zero(), |acc, v| acc + v.clone() * v.clone());
@@ -126,7 +126,7 @@ pub fn path_second_moments_closed_form<T: Scalar>(
     check_x0(problem, x0)?;
     check_independent(problem)?;
     let op = closed_form(problem).operator;
-    let mut q = Square::from_fn(x0.len(), |i, j| x0[i].clone() * x0[j].clone());
+    let mut q = Matrix::from_fn(x0.len(), x0.len(), |i, j| x0[i].clone() * x0[j].clone());
     let mut out = Vec::with_capacity(steps + 1);
     out.push(q.trace());
     for _ in 0..steps {

@@ -1,9 +1,9 @@
-//! The input of an enumeration: per-sample Hessians as [`Square`]s over a scalar `T`, with `B`,
+//! The input of an enumeration: per-sample Hessians as [`Matrix`]es over a scalar `T`, with `B`,
 //! the sampling scheme and `γ` — built from an [`Instance`] (in `f64` or exactly) or from
 //! rationals directly.
 
 use crate::error::{Error, Result};
-use crate::exact::{rational_from_decimal_f64, Scalar, Square};
+use crate::exact::{rational_from_decimal_f64, Matrix, Scalar};
 use crate::instance::{Instance, Samples, Sampling};
 use num_rational::BigRational;
 
@@ -17,7 +17,7 @@ use num_rational::BigRational;
 /// `γ` is not restricted: the identities checked here hold for every `γ`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem<T> {
-    hessians: Vec<Square<T>>,
+    hessians: Vec<Matrix<T>>,
     batch_size: usize,
     sampling: Sampling,
     gamma: T,
@@ -32,7 +32,7 @@ impl<T: Scalar> Problem<T> {
     /// `B = 0`, `B > N` without replacement or under random reshuffling, or `B ∤ N` under
     /// random reshuffling.
     pub fn new(
-        hessians: Vec<Square<T>>,
+        hessians: Vec<Matrix<T>>,
         batch_size: usize,
         sampling: Sampling,
         gamma: T,
@@ -106,7 +106,7 @@ impl<T: Scalar> Problem<T> {
 
     /// The Hessians `H_i`.
     #[must_use]
-    pub fn hessians(&self) -> &[Square<T>] {
+    pub fn hessians(&self) -> &[Matrix<T>] {
         &self.hessians
     }
 
@@ -187,14 +187,14 @@ impl Problem<BigRational> {
     }
 }
 
-/// The `H_i` of `samples` as [`Square<f64>`]s (gradients multiplied out by
+/// The `H_i` of `samples` as [`Matrix<f64>`]s (gradients multiplied out by
 /// [`Samples::hessian`]).
 #[must_use]
-pub fn hessians_f64(samples: &Samples) -> Vec<Square<f64>> {
+pub fn hessians_f64(samples: &Samples) -> Vec<Matrix<f64>> {
     (0..samples.n())
         .map(|i| {
             let h = samples.hessian(i);
-            Square::from_fn(samples.d(), |r, c| h[(r, c)])
+            Matrix::from_fn(samples.d(), samples.d(), |r, c| h[(r, c)])
         })
         .collect()
 }
@@ -202,11 +202,15 @@ pub fn hessians_f64(samples: &Samples) -> Vec<Square<f64>> {
 /// The `H_i` of `samples` as exact rationals: each `f64` entry as the decimal it was written as, and for
 /// gradients `H_i = g_i g_iᵀ` multiplied out in rationals.
 #[must_use]
-pub fn hessians_exact(samples: &Samples) -> Vec<Square<BigRational>> {
+pub fn hessians_exact(samples: &Samples) -> Vec<Matrix<BigRational>> {
     match samples {
         Samples::Hessians(hs) => hs
             .iter()
-            .map(|h| Square::from_fn(h.nrows(), |r, c| rational_from_decimal_f64(h[(r, c)])))
+            .map(|h| {
+                Matrix::from_fn(h.nrows(), h.nrows(), |r, c| {
+                    rational_from_decimal_f64(h[(r, c)])
+                })
+            })
             .collect(),
         Samples::Gradients(g) => (0..samples.n())
             .map(|i| {
@@ -215,7 +219,7 @@ pub fn hessians_exact(samples: &Samples) -> Vec<Square<BigRational>> {
                     .iter()
                     .map(|&x| rational_from_decimal_f64(x))
                     .collect();
-                Square::from_fn(row.len(), |r, c| &row[r] * &row[c])
+                Matrix::from_fn(row.len(), row.len(), |r, c| &row[r] * &row[c])
             })
             .collect(),
     }

@@ -21,7 +21,7 @@ pub struct ExactInputs {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExactSamples {
     /// `H_i`, symmetrized as `(H_i + H_iᵀ)/2` exactly.
-    Hessians(Vec<crate::exact::Square<num_rational::BigRational>>),
+    Hessians(Vec<crate::exact::Matrix<num_rational::BigRational>>),
     /// `g_i` (`H_i = g_i g_iᵀ`).
     Gradients(Vec<Vec<num_rational::BigRational>>),
 }
@@ -30,13 +30,13 @@ impl ExactInputs {
     /// The Hessians `H_i` (gradients multiplied out): `N` rational `d×d` matrices, so only for
     /// small `d`.
     #[must_use]
-    pub fn hessians(&self) -> Vec<crate::exact::Square<num_rational::BigRational>> {
-        use crate::exact::Square;
+    pub fn hessians(&self) -> Vec<crate::exact::Matrix<num_rational::BigRational>> {
+        use crate::exact::Matrix;
         match &self.samples {
             ExactSamples::Hessians(hs) => hs.clone(),
             ExactSamples::Gradients(gs) => gs
                 .iter()
-                .map(|g| Square::from_fn(g.len(), |r, c| &g[r] * &g[c]))
+                .map(|g| Matrix::from_fn(g.len(), g.len(), |r, c| &g[r] * &g[c]))
                 .collect(),
         }
     }
@@ -124,7 +124,7 @@ pub fn exact_inputs_from_json(
     origin: &str,
     gamma_text: Option<&str>,
 ) -> Result<ExactInputs> {
-    use crate::exact::Square;
+    use crate::exact::Matrix;
     use num_rational::BigRational;
     use serde_json::value::RawValue;
     #[derive(serde::Deserialize)]
@@ -164,7 +164,7 @@ pub fn exact_inputs_from_json(
                                 .collect::<Result<Vec<_>>>()
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    Ok(Square::from_fn(rows.len(), |r, c| {
+                    Ok(Matrix::from_fn(rows.len(), rows.len(), |r, c| {
                         (&rows[r][c] + &rows[c][r]) * &half
                     }))
                 })
@@ -209,14 +209,14 @@ pub fn exact_inputs_of_binary(
     instance: &Instance,
     gamma_text: Option<&str>,
 ) -> Result<ExactInputs> {
-    use crate::exact::Square;
+    use crate::exact::Matrix;
     use num_rational::BigRational;
     let exact = |x: f64| BigRational::from_float(x).expect("entries are finite");
     let d = instance.d();
     let samples = match instance.samples() {
         Samples::Hessians(hs) => ExactSamples::Hessians(
             hs.iter()
-                .map(|h| Square::from_fn(d, |r, c| exact(h[(r, c)])))
+                .map(|h| Matrix::from_fn(d, d, |r, c| exact(h[(r, c)])))
                 .collect(),
         ),
         Samples::Gradients(g) => ExactSamples::Gradients(

@@ -9,7 +9,7 @@
 //! No floating point is involved.
 
 use super::limits::MAX_UNIVARIATE_DEGREE;
-use super::univariate::UPoly;
+use crate::exact::poly::UPoly;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 use std::cmp::Ordering;

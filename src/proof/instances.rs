@@ -5,7 +5,8 @@
 use super::ast::{
     Assumptions, BatchSize, Claim, Commuting, Dim, Expr, ExprKind, HessianClass, Rank, Sym,
 };
-use super::value::{Mat, RawInstance};
+use super::value::{FieldMatrix, RawInstance};
+use crate::exact::Matrix;
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -196,7 +197,7 @@ impl Genes {
     pub fn calibrate_gamma(&mut self, a: &Assumptions, rng: &mut ChaCha8Rng) {
         let raw = self.build(a);
         let inv_n = 1.0 / raw.n as f64;
-        let mut h = Mat::<f64>::zeros(raw.d, raw.d);
+        let mut h = Matrix::<f64>::zeros(raw.d, raw.d);
         for hi in &raw.hs {
             h = h.add(&hi.to_f64());
         }
@@ -295,8 +296,8 @@ impl Genes {
     pub fn build(&self, a: &Assumptions) -> RawInstance {
         let ShapeSpec { d, n, b, sampling } = self.shape;
         let int = |x: i64| BigRational::from_integer(BigInt::from(x));
-        let col = |v: &[i64]| Mat::from_fn(d, 1, |i, _| int(v[i]));
-        let square = |v: &[i64]| Mat::from_fn(d, d, |i, j| int(v[i * d + j]));
+        let col = |v: &[i64]| Matrix::from_fn(d, 1, |i, _| int(v[i]));
+        let square = |v: &[i64]| Matrix::from_fn(d, d, |i, j| int(v[i * d + j]));
         let gram = |v: &[i64]| {
             let g = square(v);
             g.matmul(&g.transpose())
@@ -313,7 +314,7 @@ impl Genes {
                 if rank_one {
                     let g = if commute {
                         let k = v[d * d - 1].unsigned_abs() as usize % d;
-                        Mat::from_fn(d, 1, |r, _| int(if r == k { v[0] } else { 0 }))
+                        Matrix::from_fn(d, 1, |r, _| int(if r == k { v[0] } else { 0 }))
                     } else {
                         col(v)
                     };
@@ -323,7 +324,7 @@ impl Genes {
                 } else {
                     gs.push(col(&self.g[i]));
                     if commute {
-                        Mat::from_fn(d, d, |r, c| {
+                        Matrix::from_fn(d, d, |r, c| {
                             let x = v[r];
                             int(if r != c {
                                 0
@@ -355,7 +356,7 @@ impl Genes {
             a: gram(&self.a),
             q: gram(&self.q),
             x: col(&self.x),
-            w: Mat::from_fn(d, 1, |i, _| int(self.w[i].abs())),
+            w: Matrix::from_fn(d, 1, |i, _| int(self.w[i].abs())),
         }
     }
 }

@@ -5,8 +5,9 @@
 //! ([`with_precision`]). A comparison is decided when the intervals separate (or are equal
 //! points); otherwise it is unknown — never guessed.
 
-use super::univariate::{charpoly, real_rooted_nonnegative_roots, sym_eigenvalues};
-use super::value::{f64_eigen, EResult, EvalError, Field, Mat};
+use super::value::{f64_eigen, EResult, EvalError, Field, FieldMatrix};
+use crate::exact::rational::{charpoly, sym_eigenvalues, IsolatedEigenvalue};
+use crate::exact::Matrix;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive, Zero};
@@ -78,17 +79,16 @@ fn sqrt_bounds(x: &BigRational, bits: u32) -> (BigRational, BigRational) {
 
 /// Charge for one operation on two intervals (both ends, each reduced).
 fn charge(a: &Iv, b: &Iv) {
-    super::value::charge_reduced(&a.lo, &b.lo);
-    super::value::charge_reduced(&a.hi, &b.hi);
+    crate::exact::work::charge_reduced(&a.lo, &b.lo);
+    crate::exact::work::charge_reduced(&a.hi, &b.hi);
 }
 
 /// The rational matrix if every entry is a point.
-fn points(m: &Mat<Iv>) -> Option<Vec<Vec<BigRational>>> {
-    m.data.iter().all(Iv::is_point).then(|| {
-        (0..m.rows)
-            .map(|i| (0..m.cols).map(|j| m.get(i, j).lo.clone()).collect())
-            .collect()
-    })
+fn points(m: &Matrix<Iv>) -> Option<Matrix<BigRational>> {
+    m.entries()
+        .iter()
+        .all(Iv::is_point)
+        .then(|| m.map(|x| x.lo.clone()))
 }
 
 /// A rational close to `x` (for test vectors).
@@ -205,21 +205,21 @@ impl Field for Iv {
             None
         }
     }
-    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
+    fn sym_eigvals(m: &Matrix<Self>) -> EResult<Vec<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
         let vals = eigen_intervals(&rows);
-        if super::work::exhausted() || vals.len() != m.rows {
+        if crate::exact::work::exhausted() || vals.len() != m.nrows() {
             return Err(EvalError::OutOfWork);
         }
         Ok(vals.into_iter().map(|(lo, hi)| Self::new(lo, hi)).collect())
     }
-    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
+    fn eigdiag(m: &Matrix<Self>, v: &Matrix<Self>) -> EResult<Matrix<Self>> {
         let rows = points(m).ok_or(EvalError::Imprecise)?;
         let vals = eigen_intervals(&rows);
-        if super::work::exhausted() || vals.len() != m.rows {
+        if crate::exact::work::exhausted() || vals.len() != m.nrows() {
             return Err(EvalError::OutOfWork);
         }
-        let n = m.rows;
+        let n = m.nrows();
         // Distinct eigenvalues: disjoint intervals.
         for w in vals.windows(2) {
             if w[0].1 >= w[1].0 {
@@ -228,14 +228,14 @@ impl Field for Iv {
         }
         let lam: Vec<Self> = vals.into_iter().map(|(lo, hi)| Self::new(lo, hi)).collect();
         // U diag(v) Uᵀ = Σ_j v_j P_j, P_j = Π_{k≠j} (M − λ_k I)/(λ_j − λ_k).
-        let mut out = Mat::<Self>::zeros(n, n);
+        let mut out: Matrix<Self> = FieldMatrix::zeros(n, n);
         for j in 0..n {
-            let mut p = Mat::<Self>::identity(n);
+            let mut p: Matrix<Self> = FieldMatrix::identity(n);
             for k in 0..n {
                 if k == j {
                     continue;
                 }
-                let shifted = Mat::from_fn(n, n, |a, b| {
+                let shifted = Matrix::from_fn(n, n, |a, b| {
                     let base = m.get(a, b).clone();
                     if a == b {
                         base.sub(&lam[k])
@@ -253,17 +253,17 @@ impl Field for Iv {
     fn rational(&self) -> Option<BigRational> {
         self.is_point().then(|| self.lo.clone())
     }
-    fn psd(m: &Mat<Self>) -> Option<bool> {
+    fn psd(m: &Matrix<Self>) -> Option<bool> {
         if let Some(rows) = points(m) {
             let p = charpoly(&rows);
-            if super::work::exhausted() {
+            if crate::exact::work::exhausted() {
                 return None;
             }
-            return Some(real_rooted_nonnegative_roots(&p));
+            return Some(p.real_rooted_nonnegative_roots());
         }
         // Refute with a rational test vector near the eigenvector of the least eigenvalue.
         let (_, u) = f64_eigen(&m.to_f64()).ok()?;
-        let n = m.rows;
+        let n = m.nrows();
         let v: Vec<Self> = (0..n)
             .map(|i| Self::point(rational_near(*u.get(i, 0))))
             .collect();
@@ -279,17 +279,16 @@ impl Field for Iv {
 
 /// Eigenvalue intervals of a rational symmetric matrix at the current precision, refined until
 /// the intervals of distinct eigenvalues are disjoint.
-fn eigen_intervals(rows: &[Vec<BigRational>]) -> Vec<(BigRational, BigRational)> {
+fn eigen_intervals(rows: &Matrix<BigRational>) -> Vec<(BigRational, BigRational)> {
     let mut w = width();
-    let strip = |v: Vec<(BigRational, BigRational, usize)>| {
-        v.into_iter()
-            .map(|(lo, hi, _)| (lo, hi))
-            .collect::<Vec<_>>()
-    };
+    let strip =
+        |v: Vec<IsolatedEigenvalue>| v.into_iter().map(|e| (e.lo, e.hi)).collect::<Vec<_>>();
     for _ in 0..64 {
         let vals = sym_eigenvalues(rows, &w);
-        let ok = vals.windows(2).all(|p| p[0].2 == p[1].2 || p[0].1 < p[1].0);
-        if ok || super::work::exhausted() {
+        let ok = vals
+            .windows(2)
+            .all(|p| p[0].root == p[1].root || p[0].hi < p[1].lo);
+        if ok || crate::exact::work::exhausted() {
             return strip(vals);
         }
         w /= BigRational::from_integer(16.into());

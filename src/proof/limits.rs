@@ -66,7 +66,7 @@ pub const MAX_INTERVAL_BITS: u32 = 256;
 /// alone, `proof::trial::cost`) above which the shape is not tried.
 pub const MAX_INSTANCE_ESTIMATE: u64 = 2_000_000;
 
-/// Work units (`proof::work`: about one 64-bit multiply each) of one evaluation of a claim
+/// Work units (`exact::work`: about one 64-bit multiply each) of one evaluation of a claim
 /// on one instance; an evaluation that reaches it stops and is not counted.
 pub const MAX_INSTANCE_WORK: u64 = 20_000_000;
 

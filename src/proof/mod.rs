@@ -31,7 +31,11 @@
 //!   `no counterexample found (k instances)`, which is not a proof. A candidate counterexample
 //!   counts only when confirmed in exact rational arithmetic or rigorous interval arithmetic.
 //! - every resource is bounded ([`limits`]): a file beyond a limit is refused with its line and
-//!   column, never run for minutes.
+//!   column, never run for minutes; each step runs under a limit of `exact`'s work meter.
+//!
+//! The exact arithmetic underneath — polynomials and Sturm sequences ([`crate::exact::poly`]),
+//! characteristic polynomials and isolated eigenvalues ([`crate::exact::rational`]), the work
+//! meter — is `exact`'s, shared with the certified route.
 //!
 //! ```
 //! use sgd_stability::proof::{check_file, parse_file, VerifyParams, Verdict};
@@ -56,10 +60,8 @@ mod search;
 mod spectral;
 mod symbolic;
 mod trial;
-mod univariate;
 mod value;
 mod verdict;
-mod work;
 
 pub use ast::{
     Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Fam, Func,

@@ -7,7 +7,7 @@ use super::instances::{reach, shapes, Genes, ShapeSpec};
 use super::limits::{MAX_INSTANCE_ESTIMATE, MAX_INSTANCE_WORK};
 use super::trial::{claim_cost, decide, score, Decided, Instance, PRECISIONS, QUICK};
 use super::value::{Arith, EvalError, Truth};
-use super::work::metered;
+use crate::exact::work::metered;
 use num_rational::BigRational;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -404,24 +404,24 @@ pub(crate) fn shrink(ctx: &mut Ctx, found: Found) -> Found {
 
 /// The counterexample as a person reads it.
 pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Counterexample {
-    use super::value::Mat;
+    use crate::exact::Matrix;
     let (genes, d) = found;
     let a = ctx.asm;
     let raw = genes.build(a);
     let s = genes.shape;
-    let show = |m: &Mat<BigRational>| {
-        if m.rows == 1 && m.cols == 1 {
+    let show = |m: &Matrix<BigRational>| {
+        if m.nrows() == 1 && m.ncols() == 1 {
             return super::print::rational(m.get(0, 0));
         }
-        if m.cols == 1 {
-            let v: Vec<String> = (0..m.rows)
+        if m.ncols() == 1 {
+            let v: Vec<String> = (0..m.nrows())
                 .map(|i| super::print::rational(m.get(i, 0)))
                 .collect();
             return format!("({})ᵀ", v.join(", "));
         }
-        let rows: Vec<String> = (0..m.rows)
+        let rows: Vec<String> = (0..m.nrows())
             .map(|i| {
-                let r: Vec<String> = (0..m.cols)
+                let r: Vec<String> = (0..m.ncols())
                     .map(|j| super::print::rational(m.get(i, j)))
                     .collect();
                 format!("[{}]", r.join(", "))

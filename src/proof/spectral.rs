@@ -22,7 +22,7 @@ use super::ast::{
     Assumptions, Claim, Expr, ExprKind, Func, HessianClass, MulOp, RelOp, Relation, Sign, Sym,
 };
 use super::decide::{valid, Cmp, Domain, Formula, Witness};
-use super::univariate::UPoly;
+use crate::exact::poly::UPoly;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
@@ -88,7 +88,7 @@ fn mat_poly(e: &Expr, d1: bool) -> Result<(UPoly, Dimen), String> {
                         if p.degree().unwrap_or(0) > 0 || p.is_zero() {
                             return Err("division by a non-constant".into());
                         }
-                        acc = acc.scale(&(BigRational::one() / p.c[0].clone()));
+                        acc = acc.scale(&(BigRational::one() / p.coeffs()[0].clone()));
                         dm = add_dims(dm, dt.map(|x| -x));
                     }
                 }
@@ -179,7 +179,11 @@ fn scalar(e: &Expr, d1: bool) -> Result<(SVal, Dimen), String> {
                 let (v, dt) = scalar(&f.expr, d1)?;
                 match (v, f.op) {
                     (SVal::Plain(p), op) if p.degree().unwrap_or(0) == 0 && !d1 => {
-                        let k = p.c.first().cloned().unwrap_or_else(BigRational::zero);
+                        let k = p
+                            .coeffs()
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(BigRational::zero);
                         match op {
                             MulOp::Times => c *= k,
                             MulOp::Divide => {
@@ -217,7 +221,7 @@ fn scalar(e: &Expr, d1: bool) -> Result<(SVal, Dimen), String> {
                                     return Err("division by a non-constant".into());
                                 }
                                 core = Some(SVal::Plain(
-                                    q.scale(&(BigRational::one() / p.c[0].clone())),
+                                    q.scale(&(BigRational::one() / p.coeffs()[0].clone())),
                                 ));
                                 dm = add_dims(dm, dt.map(|x| -x));
                             }

@@ -6,9 +6,10 @@ use super::ast::{Claim, Expr, ExprKind, Func, RelOp, Relation, SumDomain};
 use super::interval::{with_precision, Iv};
 use super::limits::MAX_INTERVAL_BITS;
 use super::value::{
-    batch_list, eval, relation_truth, Arith, Concrete, Env, EvalError, Field, Mat, RawInstance,
-    Truth,
+    batch_list, eval, relation_truth, Arith, Concrete, Env, EvalError, Field, FieldMatrix,
+    RawInstance, Truth,
 };
+use crate::exact::Matrix;
 use num_rational::BigRational;
 
 /// The precisions (bits) tried in turn for intervals.
@@ -49,17 +50,17 @@ fn assignments(free: &[String], n: usize) -> Vec<Vec<(String, usize)>> {
     out
 }
 
-fn show<T: Field>(m: &Mat<T>) -> String {
-    if m.rows == 1 && m.cols == 1 {
-        return m.data[0].show();
+fn show<T: Field>(m: &Matrix<T>) -> String {
+    if m.nrows() == 1 && m.ncols() == 1 {
+        return m.entries()[0].show();
     }
-    if m.cols == 1 {
-        let v: Vec<String> = (0..m.rows).map(|i| m.get(i, 0).show()).collect();
+    if m.ncols() == 1 {
+        let v: Vec<String> = (0..m.nrows()).map(|i| m.get(i, 0).show()).collect();
         return format!("({})ᵀ", v.join(", "));
     }
-    let rows: Vec<String> = (0..m.rows)
+    let rows: Vec<String> = (0..m.nrows())
         .map(|i| {
-            let r: Vec<String> = (0..m.cols).map(|j| m.get(i, j).show()).collect();
+            let r: Vec<String> = (0..m.ncols()).map(|j| m.get(i, j).show()).collect();
             format!("[{}]", r.join(", "))
         })
         .collect();
@@ -69,8 +70,8 @@ fn show<T: Field>(m: &Mat<T>) -> String {
 /// One relation's truth and both sides.
 struct RelEval<T> {
     truth: Truth,
-    lhs: Mat<T>,
-    rhs: Mat<T>,
+    lhs: Matrix<T>,
+    rhs: Matrix<T>,
     /// The left side as text when it was compared without computing it (an extreme
     /// eigenvalue bounded by semidefiniteness tests).
     lhs_text: Option<String>,
@@ -115,31 +116,25 @@ fn spectral_fast<T: Field>(
     let rhs = eval(&r.rhs, c, env)?;
     let (Some(q), Some(xq)) = (
         rhs.as_scalar().rational(),
-        x.data
+        x.entries()
             .iter()
             .map(Field::rational)
             .collect::<Option<Vec<_>>>(),
     ) else {
         return Ok(None);
     };
-    let n = x.rows;
+    let n = x.nrows();
     let at = |i: usize, j: usize| &xq[i * n + j];
     if (0..n).any(|i| (0..n).any(|j| at(i, j) != at(j, i))) {
         return Ok(None);
     }
     let zero = BigRational::from_integer(0.into());
-    // s·I + k·X as rows.
+    // s·I + k·X.
     let shifted = |s: &BigRational, k: &BigRational, m: &dyn Fn(usize, usize) -> BigRational| {
-        (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| {
-                        let d = if i == j { s.clone() } else { zero.clone() };
-                        d + k * m(i, j)
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect::<Vec<_>>()
+        Matrix::from_fn(n, n, |i, j| {
+            let d = if i == j { s.clone() } else { zero.clone() };
+            d + k * m(i, j)
+        })
     };
     let one = BigRational::from_integer(1.into());
     let xm = |i: usize, j: usize| at(i, j).clone();
@@ -210,7 +205,7 @@ fn spectral_fast<T: Field>(
     };
     Ok(Some(RelEval {
         truth: if truth { Truth::True } else { Truth::False },
-        lhs: Mat::scalar(T::nil()),
+        lhs: Matrix::scalar(T::nil()),
         rhs,
         lhs_text: Some(approx),
     }))
@@ -374,7 +369,7 @@ pub(crate) fn decide(
             worst = Some(d);
         }
     }
-    if super::work::exhausted() {
+    if crate::exact::work::exhausted() {
         return Instance::OutOfWork;
     }
     worst.map_or(Instance::Undefined, Instance::Decided)
@@ -399,7 +394,7 @@ fn violation(r: &Relation, c: &Concrete<f64>, env: &mut Env) -> Result<f64, Eval
             } else {
                 diff.map(|x| -x)
             };
-            let n = d.rows;
+            let n = d.nrows();
             let asym = (0..n)
                 .flat_map(|i| (0..n).map(move |j| (i, j)))
                 .map(|(i, j)| (d.get(i, j) - d.get(j, i)).abs())

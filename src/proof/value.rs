@@ -1,11 +1,13 @@
-//! Values and evaluation: dense matrices over a [`Field`] — exact rationals, rigorous rational
-//! intervals, or `f64` (the search's heuristic only) — and the evaluation of an expression on
-//! one concrete instance (batch expectations by visiting every minibatch).
+//! Values and evaluation: `exact`'s dense [`Matrix`] over a [`Field`] — exact rationals,
+//! rigorous rational intervals, or `f64` (the search's heuristic only) — with the field's
+//! metered arithmetic ([`FieldMatrix`]), and the evaluation of an expression on one concrete
+//! instance (batch expectations by visiting every minibatch).
 
 use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
 use super::limits::MAX_BATCHES;
-use super::work;
 use crate::enumerate::{for_each_batch, route_for, EnumerationParams};
+use crate::exact::work::{self, bits, charge_reduced};
+use crate::exact::Matrix;
 use crate::instance::Sampling;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -28,7 +30,7 @@ pub(crate) enum EvalError {
     Undefined(String),
     /// A floating-point value overflowed (only in `f64`, the search's heuristic).
     Overflow,
-    /// The work limit of this evaluation was reached ([`super::work`]).
+    /// The work limit of this evaluation was reached (`exact::work`).
     OutOfWork,
 }
 
@@ -64,40 +66,29 @@ pub(crate) trait Field: Clone + Debug {
     /// The sign if it is known (`f64`: always, heuristically).
     fn sign(&self) -> Option<Ordering>;
     /// Eigenvalues of a symmetric matrix, ascending with multiplicity.
-    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>>;
+    fn sym_eigvals(m: &Matrix<Self>) -> EResult<Vec<Self>>;
     /// `U diag(v) Uᵀ` for `M = U diag(lambda(M)) Uᵀ`.
-    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>>;
+    fn eigdiag(m: &Matrix<Self>, v: &Matrix<Self>) -> EResult<Matrix<Self>>;
     /// Whether a symmetric matrix is positive semidefinite, if that can be decided.
-    fn psd(m: &Mat<Self>) -> Option<bool>;
+    fn psd(m: &Matrix<Self>) -> Option<bool>;
     /// The value as an exact rational, if it is one.
     fn rational(&self) -> Option<BigRational>;
 }
 
 /// Whether a rational symmetric matrix is positive semidefinite (`strict`: definite), from
 /// the signs of its characteristic polynomial's coefficients (it has only real roots).
-pub(crate) fn psd_rational(m: &[Vec<BigRational>], strict: bool) -> Option<bool> {
-    let p = super::univariate::charpoly(m);
+pub(crate) fn psd_rational(m: &Matrix<BigRational>, strict: bool) -> Option<bool> {
+    let p = crate::exact::rational::charpoly(m);
     if work::exhausted() {
         return None;
     }
-    let semi = super::univariate::real_rooted_nonnegative_roots(&p);
-    Some(semi && (!strict || p.c.first().is_some_and(|c| !Zero::is_zero(c))))
+    let semi = p.real_rooted_nonnegative_roots();
+    Some(semi && (!strict || p.coeffs().first().is_some_and(|c| !Zero::is_zero(c))))
 }
 
-fn is_diagonal<T: Field>(m: &Mat<T>) -> bool {
-    (0..m.rows).all(|i| (0..m.cols).all(|j| i == j || m.get(i, j).sign() == Some(Ordering::Equal)))
-}
-
-/// The size of a rational in bits (numerator and denominator).
-pub(crate) fn bits(q: &BigRational) -> u64 {
-    q.numer().bits() + q.denom().bits()
-}
-
-/// Charge for an operation on rationals that reduces its result: the binary gcd is quadratic
-/// in the size.
-pub(crate) fn charge_reduced(a: &BigRational, b: &BigRational) {
-    let n = bits(a) + bits(b);
-    work::charge_bits(n, n.saturating_mul(32));
+fn is_diagonal<T: Field>(m: &Matrix<T>) -> bool {
+    (0..m.nrows())
+        .all(|i| (0..m.ncols()).all(|j| i == j || m.get(i, j).sign() == Some(Ordering::Equal)))
 }
 
 impl Field for BigRational {
@@ -174,34 +165,33 @@ impl Field for BigRational {
     fn sign(&self) -> Option<Ordering> {
         Some(self.cmp(&<BigRational as Zero>::zero()))
     }
-    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
+    fn sym_eigvals(m: &Matrix<Self>) -> EResult<Vec<Self>> {
         if !is_diagonal(m) {
             // Exact when every eigenvalue is rational.
-            let rows = m.rows_vec();
-            let p = super::univariate::charpoly(&rows);
+            let p = crate::exact::rational::charpoly(m);
             if work::exhausted() {
                 return Err(EvalError::OutOfWork);
             }
             let mut vals = Vec::new();
-            for (f, k) in super::univariate::squarefree_factors(&p) {
+            for (f, k) in p.squarefree_factors() {
                 if f.degree() != Some(1) {
                     return Err(EvalError::NotExact);
                 }
-                let root = -f.c[0].clone() / f.c[1].clone();
+                let root = -f.coeffs()[0].clone() / f.coeffs()[1].clone();
                 vals.extend(std::iter::repeat(root).take(k));
             }
             vals.sort();
             return Ok(vals);
         }
-        let mut v: Vec<Self> = (0..m.rows).map(|i| m.get(i, i).clone()).collect();
+        let mut v: Vec<Self> = (0..m.nrows()).map(|i| m.get(i, i).clone()).collect();
         v.sort();
         Ok(v)
     }
-    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
+    fn eigdiag(m: &Matrix<Self>, v: &Matrix<Self>) -> EResult<Matrix<Self>> {
         if !is_diagonal(m) {
             return Err(EvalError::NotExact);
         }
-        let n = m.rows;
+        let n = m.nrows();
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| m.get(a, a).cmp(m.get(b, b)));
         // Repeated eigenvalues: defined only if v is constant on each eigenspace.
@@ -215,7 +205,7 @@ impl Field for BigRational {
                 }
             }
         }
-        Ok(Mat::from_fn(n, n, |i, j| {
+        Ok(Matrix::from_fn(n, n, |i, j| {
             if i == j {
                 let k = order.iter().position(|&o| o == i).unwrap_or(0);
                 v.get(k, 0).clone()
@@ -224,8 +214,8 @@ impl Field for BigRational {
             }
         }))
     }
-    fn psd(m: &Mat<Self>) -> Option<bool> {
-        psd_rational(&m.rows_vec(), false)
+    fn psd(m: &Matrix<Self>) -> Option<bool> {
+        psd_rational(m, false)
     }
     fn rational(&self) -> Option<BigRational> {
         Some(self.clone())
@@ -285,16 +275,16 @@ impl Field for f64 {
     fn sign(&self) -> Option<Ordering> {
         self.partial_cmp(&0.0)
     }
-    fn sym_eigvals(m: &Mat<Self>) -> EResult<Vec<Self>> {
+    fn sym_eigvals(m: &Matrix<Self>) -> EResult<Vec<Self>> {
         Ok(f64_eigen(m)?.0)
     }
-    fn eigdiag(m: &Mat<Self>, v: &Mat<Self>) -> EResult<Mat<Self>> {
+    fn eigdiag(m: &Matrix<Self>, v: &Matrix<Self>) -> EResult<Matrix<Self>> {
         let (_, u) = f64_eigen(m)?;
-        let n = m.rows;
-        let dv = Mat::from_fn(n, n, |i, j| if i == j { *v.get(i, 0) } else { 0.0 });
+        let n = m.nrows();
+        let dv = Matrix::from_fn(n, n, |i, j| if i == j { *v.get(i, 0) } else { 0.0 });
         Ok(u.matmul(&dv).matmul(&u.transpose()))
     }
-    fn psd(m: &Mat<Self>) -> Option<bool> {
+    fn psd(m: &Matrix<Self>) -> Option<bool> {
         let (vals, _) = f64_eigen(m).ok()?;
         Some(vals.first().map_or(true, |&v| v >= 0.0))
     }
@@ -304,129 +294,97 @@ impl Field for f64 {
 }
 
 /// Eigenvalues (ascending) and eigenvectors (columns) in `f64`.
-pub(crate) fn f64_eigen(m: &Mat<f64>) -> EResult<(Vec<f64>, Mat<f64>)> {
-    let n = m.rows;
+pub(crate) fn f64_eigen(m: &Matrix<f64>) -> EResult<(Vec<f64>, Matrix<f64>)> {
+    let n = m.nrows();
     let fm = faer::Mat::from_fn(n, n, |i, j| 0.5 * (m.get(i, j) + m.get(j, i)));
     if !fm.as_ref().is_all_finite() {
         return Err(EvalError::Overflow);
     }
     let (values, u) =
         crate::linalg::sym_eigen(fm.as_ref()).map_err(|e| EvalError::Undefined(e.to_string()))?;
-    Ok((values, Mat::from_fn(n, n, |i, j| u[(i, j)])))
+    Ok((values, Matrix::from_fn(n, n, |i, j| u[(i, j)])))
 }
 
-/// A dense `rows×cols` matrix; scalars are `1×1`.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Mat<T> {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<T>,
-}
-
-impl<T: Clone> Mat<T> {
-    pub fn get(&self, i: usize, j: usize) -> &T {
-        &self.data[i * self.cols + j]
-    }
-
-    /// The rows as vectors.
-    pub fn rows_vec(&self) -> Vec<Vec<T>> {
-        (0..self.rows)
-            .map(|i| (0..self.cols).map(|j| self.get(i, j).clone()).collect())
-            .collect()
-    }
-}
-
-impl<T: Field> Mat<T> {
-    pub fn from_fn(rows: usize, cols: usize, mut f: impl FnMut(usize, usize) -> T) -> Self {
-        let mut data = Vec::with_capacity(rows * cols);
-        for i in 0..rows {
-            for j in 0..cols {
-                data.push(f(i, j));
-            }
-        }
-        Self { rows, cols, data }
-    }
-    pub fn scalar(x: T) -> Self {
-        Self {
-            rows: 1,
-            cols: 1,
-            data: vec![x],
-        }
-    }
-    pub fn zeros(rows: usize, cols: usize) -> Self {
-        Self::from_fn(rows, cols, |_, _| T::nil())
-    }
-    pub fn identity(n: usize) -> Self {
-        let one = T::from_usize(1);
-        Self::from_fn(n, n, |i, j| if i == j { one.clone() } else { T::nil() })
-    }
-    pub fn as_scalar(&self) -> &T {
-        &self.data[0]
-    }
-    fn zip(&self, o: &Self, f: impl Fn(&T, &T) -> T) -> Self {
-        debug_assert_eq!((self.rows, self.cols), (o.rows, o.cols));
-        Self {
-            rows: self.rows,
-            cols: self.cols,
-            data: self
-                .data
-                .iter()
-                .zip(&o.data)
-                .map(|(a, b)| f(a, b))
-                .collect(),
-        }
-    }
-    pub fn add(&self, o: &Self) -> Self {
-        self.zip(o, T::add)
-    }
-    pub fn sub(&self, o: &Self) -> Self {
-        self.zip(o, T::sub)
-    }
-    pub fn map(&self, f: impl Fn(&T) -> T) -> Self {
-        Self {
-            rows: self.rows,
-            cols: self.cols,
-            data: self.data.iter().map(f).collect(),
-        }
-    }
-    pub fn scale(&self, s: &T) -> Self {
-        self.map(|x| x.mul(s))
-    }
+/// The evaluator's matrix arithmetic over a [`Field`], on `exact`'s [`Matrix`] (scalars are
+/// `1×1`): every entry operation goes through the field, so it charges the work meter and stays
+/// rigorous on intervals, where `Matrix`'s own operators are num-traits arithmetic.
+pub(crate) trait FieldMatrix<T: Field>: Sized {
+    /// `x` as a `1×1` matrix.
+    fn scalar(x: T) -> Self;
+    /// The entry of a `1×1` matrix.
+    fn as_scalar(&self) -> &T;
+    /// The zero matrix.
+    fn zeros(rows: usize, cols: usize) -> Self;
+    /// The `n×n` identity.
+    fn identity(n: usize) -> Self;
+    /// `A + B`.
+    fn add(&self, o: &Self) -> Self;
+    /// `A − B`.
+    fn sub(&self, o: &Self) -> Self;
+    /// `s · A`.
+    fn scale(&self, s: &T) -> Self;
     /// The product; once the work limit is reached the remaining entries are left 0 (the
     /// caller checks [`work::exhausted`] and discards the value).
-    pub fn matmul(&self, o: &Self) -> Self {
-        debug_assert_eq!(self.cols, o.rows);
-        Self::from_fn(self.rows, o.cols, |i, j| {
+    fn matmul(&self, o: &Self) -> Self;
+    /// `tr A`.
+    fn trace(&self) -> T;
+    /// `A ⊗ B`.
+    fn kron(&self, o: &Self) -> Self;
+    /// `max |a_ij|` in `f64`.
+    fn max_abs_f64(&self) -> f64;
+    /// The matrix in `f64`.
+    fn to_f64(&self) -> Matrix<f64>;
+}
+
+impl<T: Field> FieldMatrix<T> for Matrix<T> {
+    fn scalar(x: T) -> Self {
+        Matrix::from_row_major(1, 1, vec![x])
+    }
+    fn as_scalar(&self) -> &T {
+        &self.entries()[0]
+    }
+    fn zeros(rows: usize, cols: usize) -> Self {
+        Matrix::from_fn(rows, cols, |_, _| T::nil())
+    }
+    fn identity(n: usize) -> Self {
+        let one = T::from_usize(1);
+        Matrix::from_fn(n, n, |i, j| if i == j { one.clone() } else { T::nil() })
+    }
+    fn add(&self, o: &Self) -> Self {
+        self.zip_map(o, T::add)
+    }
+    fn sub(&self, o: &Self) -> Self {
+        self.zip_map(o, T::sub)
+    }
+    fn scale(&self, s: &T) -> Self {
+        self.map(|x| x.mul(s))
+    }
+    fn matmul(&self, o: &Self) -> Self {
+        debug_assert_eq!(self.ncols(), o.nrows());
+        Matrix::from_fn(self.nrows(), o.ncols(), |i, j| {
             if work::exhausted() {
                 return T::nil();
             }
-            (0..self.cols).fold(T::nil(), |acc, k| acc.add(&self.get(i, k).mul(o.get(k, j))))
+            (0..self.ncols()).fold(T::nil(), |acc, k| acc.add(&self.get(i, k).mul(o.get(k, j))))
         })
     }
-    pub fn transpose(&self) -> Self {
-        Self::from_fn(self.cols, self.rows, |i, j| self.get(j, i).clone())
+    fn trace(&self) -> T {
+        (0..self.nrows().min(self.ncols())).fold(T::nil(), |acc, i| acc.add(self.get(i, i)))
     }
-    pub fn trace(&self) -> T {
-        (0..self.rows.min(self.cols)).fold(T::nil(), |acc, i| acc.add(self.get(i, i)))
-    }
-    pub fn kron(&self, o: &Self) -> Self {
-        Self::from_fn(self.rows * o.rows, self.cols * o.cols, |i, j| {
-            self.get(i / o.rows, j / o.cols)
-                .mul(o.get(i % o.rows, j % o.cols))
+    fn kron(&self, o: &Self) -> Self {
+        let (r, c) = (o.nrows(), o.ncols());
+        Matrix::from_fn(self.nrows() * r, self.ncols() * c, |i, j| {
+            self.get(i / r, j / c).mul(o.get(i % r, j % c))
         })
     }
-    pub fn max_abs_f64(&self) -> f64 {
-        self.data
+    fn max_abs_f64(&self) -> f64 {
+        self.entries()
             .iter()
             .map(|x| x.approx().abs())
             .fold(0.0, f64::max)
     }
-    pub fn to_f64(&self) -> Mat<f64> {
-        Mat {
-            rows: self.rows,
-            cols: self.cols,
-            data: self.data.iter().map(Field::approx).collect(),
-        }
+    fn to_f64(&self) -> Matrix<f64> {
+        self.map(Field::approx)
     }
 }
 
@@ -438,16 +396,16 @@ pub(crate) struct Concrete<T> {
     pub b: usize,
     pub gamma: T,
     pub c: T,
-    pub hs: Vec<Mat<T>>,
-    pub gs: Vec<Mat<T>>,
+    pub hs: Vec<Matrix<T>>,
+    pub gs: Vec<Matrix<T>>,
     pub a_fam: Vec<T>,
-    pub w_fam: Vec<Mat<T>>,
-    pub h: Mat<T>,
-    pub sigma: Mat<T>,
-    pub a: Mat<T>,
-    pub q: Mat<T>,
-    pub x: Mat<T>,
-    pub w: Mat<T>,
+    pub w_fam: Vec<Matrix<T>>,
+    pub h: Matrix<T>,
+    pub sigma: Matrix<T>,
+    pub a: Matrix<T>,
+    pub q: Matrix<T>,
+    pub x: Matrix<T>,
+    pub w: Matrix<T>,
     /// Every batch (as sample indices, with repetition) and its probability.
     pub batches: Vec<(Vec<usize>, T)>,
 }
@@ -460,14 +418,14 @@ pub(crate) struct RawInstance {
     pub b: usize,
     pub sampling: Sampling,
     pub gamma: BigRational,
-    pub hs: Vec<Mat<BigRational>>,
-    pub gs: Vec<Mat<BigRational>>,
+    pub hs: Vec<Matrix<BigRational>>,
+    pub gs: Vec<Matrix<BigRational>>,
     pub a_fam: Vec<BigRational>,
-    pub w_fam: Vec<Mat<BigRational>>,
-    pub a: Mat<BigRational>,
-    pub q: Mat<BigRational>,
-    pub x: Mat<BigRational>,
-    pub w: Mat<BigRational>,
+    pub w_fam: Vec<Matrix<BigRational>>,
+    pub a: Matrix<BigRational>,
+    pub q: Matrix<BigRational>,
+    pub x: Matrix<BigRational>,
+    pub w: Matrix<BigRational>,
 }
 
 /// Every batch (its sample indices) with its exact probability.
@@ -497,15 +455,11 @@ impl RawInstance {
     /// The instance in the field `T`, with `H`, `Σ`, `c` and the batch list (`batches` from
     /// [`batch_list`]).
     pub fn concrete<T: Field>(&self, batches: &[(Vec<usize>, BigRational)]) -> Concrete<T> {
-        let conv = |m: &Mat<BigRational>| Mat {
-            rows: m.rows,
-            cols: m.cols,
-            data: m.data.iter().map(T::from_q).collect(),
-        };
+        let conv = |m: &Matrix<BigRational>| m.map(T::from_q);
         // H and Σ exactly, then converted.
         let inv_n = BigRational::new(1.into(), BigInt::from(self.n));
-        let mut h = Mat::<BigRational>::zeros(self.d, self.d);
-        let mut sq = Mat::<BigRational>::zeros(self.d, self.d);
+        let mut h = Matrix::<BigRational>::zeros(self.d, self.d);
+        let mut sq = Matrix::<BigRational>::zeros(self.d, self.d);
         for hi in &self.hs {
             h = h.add(hi);
             sq = sq.add(&hi.matmul(hi));
@@ -555,27 +509,27 @@ impl Env {
     }
 }
 
-fn sym_value<T: Field>(c: &Concrete<T>, s: Sym, env: &Env) -> EResult<Mat<T>> {
+fn sym_value<T: Field>(c: &Concrete<T>, s: Sym, env: &Env) -> EResult<Matrix<T>> {
     Ok(match s {
-        Sym::Gamma => Mat::scalar(c.gamma.clone()),
-        Sym::N => Mat::scalar(T::from_usize(c.n)),
-        Sym::B => Mat::scalar(T::from_usize(c.b)),
-        Sym::C => Mat::scalar(c.c.clone()),
-        Sym::D => Mat::scalar(T::from_usize(c.d)),
+        Sym::Gamma => Matrix::scalar(c.gamma.clone()),
+        Sym::N => Matrix::scalar(T::from_usize(c.n)),
+        Sym::B => Matrix::scalar(T::from_usize(c.b)),
+        Sym::C => Matrix::scalar(c.c.clone()),
+        Sym::D => Matrix::scalar(T::from_usize(c.d)),
         Sym::H => c.h.clone(),
         Sym::Sigma => c.sigma.clone(),
-        Sym::I => Mat::identity(c.d),
+        Sym::I => FieldMatrix::identity(c.d),
         Sym::A => c.a.clone(),
         Sym::Q => c.q.clone(),
         Sym::X => c.x.clone(),
         Sym::W => c.w.clone(),
-        Sym::Ones => Mat::from_fn(c.d, 1, |_, _| T::from_usize(1)),
+        Sym::Ones => Matrix::from_fn(c.d, 1, |_, _| T::from_usize(1)),
         Sym::HBatch => {
             let k = env
                 .batch
                 .ok_or_else(|| EvalError::Undefined("H_B outside E_B".into()))?;
             let ix = &c.batches[k].0;
-            let mut s = Mat::zeros(c.d, c.d);
+            let mut s: Matrix<T> = FieldMatrix::zeros(c.d, c.d);
             for &i in ix {
                 s = s.add(&c.hs[i]);
             }
@@ -584,7 +538,7 @@ fn sym_value<T: Field>(c: &Concrete<T>, s: Sym, env: &Env) -> EResult<Mat<T>> {
     })
 }
 
-fn accumulate<T: Field>(acc: &mut Option<Mat<T>>, v: Mat<T>) {
+fn accumulate<T: Field>(acc: &mut Option<Matrix<T>>, v: Matrix<T>) {
     *acc = Some(match acc.take() {
         None => v,
         Some(a) => a.add(&v),
@@ -592,7 +546,7 @@ fn accumulate<T: Field>(acc: &mut Option<Mat<T>>, v: Mat<T>) {
 }
 
 /// Evaluate `e` on `c`; stops with [`EvalError::OutOfWork`] once the work limit is reached.
-pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
+pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Matrix<T>> {
     if work::exhausted() {
         return Err(EvalError::OutOfWork);
     }
@@ -603,22 +557,22 @@ pub(crate) fn eval<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResul
     Ok(v)
 }
 
-fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
+fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Matrix<T>> {
     Ok(match &e.kind {
-        ExprKind::Num(q) => Mat::scalar(T::from_q(q)),
+        ExprKind::Num(q) => Matrix::scalar(T::from_q(q)),
         ExprKind::Sym(s) => sym_value(c, *s, env)?,
         ExprKind::Fam(f, v) => {
             let i = env.lookup(v)?;
             match f {
                 Fam::H => c.hs[i].clone(),
                 Fam::G => c.gs[i].clone(),
-                Fam::A => Mat::scalar(c.a_fam[i].clone()),
+                Fam::A => Matrix::scalar(c.a_fam[i].clone()),
                 Fam::W => c.w_fam[i].clone(),
             }
         }
         ExprKind::Neg(a) => eval(a, c, env)?.map(T::neg),
         ExprKind::Add(ts) => {
-            let mut acc: Option<Mat<T>> = None;
+            let mut acc: Option<Matrix<T>> = None;
             for (s, t) in ts {
                 let v = eval(t, c, env)?;
                 let v = if *s == Sign::Minus { v.map(T::neg) } else { v };
@@ -629,7 +583,7 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
         ExprKind::Mul(fs) => {
             // The accumulated value and its shape (by the claim's shapes, not by the size: in
             // d = 1 a matrix is 1×1 too).
-            let mut acc: Option<(Mat<T>, super::ast::Shape)> = None;
+            let mut acc: Option<(Matrix<T>, super::ast::Shape)> = None;
             for f in fs {
                 let y = eval(&f.expr, c, env)?;
                 let ys = f.expr.shape;
@@ -654,7 +608,7 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
         }
         ExprKind::Pow(a, k) => {
             let x = eval(a, c, env)?;
-            let mut r = Mat::identity(x.rows);
+            let mut r: Matrix<T> = FieldMatrix::identity(x.nrows());
             for _ in 0..*k {
                 if work::exhausted() {
                     return Err(EvalError::OutOfWork);
@@ -675,7 +629,7 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
                 (0..c.n).collect()
             };
             let m = positions.len();
-            let mut acc: Option<Mat<T>> = None;
+            let mut acc: Option<Matrix<T>> = None;
             if spec.vars.len() == 1 {
                 for &p in &positions {
                     env.idx.push((spec.vars[0].clone(), p));
@@ -705,7 +659,7 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
             acc.unwrap_or_else(|| zeros_of(e, c))
         }
         ExprKind::BatchMean(body) => {
-            let mut acc: Option<Mat<T>> = None;
+            let mut acc: Option<Matrix<T>> = None;
             let saved = env.batch;
             for k in 0..c.batches.len() {
                 env.batch = Some(k);
@@ -716,7 +670,7 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
             acc.unwrap_or_else(|| zeros_of(e, c))
         }
         ExprKind::SampleMean(v, body) => {
-            let mut acc: Option<Mat<T>> = None;
+            let mut acc: Option<Matrix<T>> = None;
             for i in 0..c.n {
                 env.idx.push((v.clone(), i));
                 let r = eval(body, c, env);
@@ -729,19 +683,19 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Mat<
     })
 }
 
-fn zeros_of<T: Field>(e: &Expr, c: &Concrete<T>) -> Mat<T> {
+fn zeros_of<T: Field>(e: &Expr, c: &Concrete<T>) -> Matrix<T> {
     let size = |k: u8| c.d.pow(u32::from(k));
-    Mat::zeros(size(e.shape.rows), size(e.shape.cols))
+    FieldMatrix::zeros(size(e.shape.rows), size(e.shape.cols))
 }
 
-fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> EResult<Mat<T>> {
+fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> EResult<Matrix<T>> {
     let x = eval(&args[0], c, env)?;
     Ok(match f {
-        Func::Trace => Mat::scalar(x.trace()),
+        Func::Trace => Matrix::scalar(FieldMatrix::trace(&x)),
         Func::LambdaMax | Func::LambdaMin | Func::Rho => {
             let vals = T::sym_eigvals(&x)?;
             let (lo, hi) = (vals[0].clone(), vals[vals.len() - 1].clone());
-            Mat::scalar(match f {
+            Matrix::scalar(match f {
                 Func::LambdaMax => hi,
                 Func::LambdaMin => lo,
                 _ => lo.magnitude().larger(&hi.magnitude()),
@@ -749,18 +703,18 @@ fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> ERe
         }
         Func::Norm => {
             if args[0].shape.is_scalar() {
-                Mat::scalar(x.as_scalar().magnitude())
+                Matrix::scalar(x.as_scalar().magnitude())
             } else if args[0].shape.cols == 0 {
-                Mat::scalar(x.transpose().matmul(&x).as_scalar().sqrt()?)
+                Matrix::scalar(x.transpose().matmul(&x).as_scalar().sqrt()?)
             } else {
                 let vals = T::sym_eigvals(&x.transpose().matmul(&x))?;
-                Mat::scalar(vals[vals.len() - 1].sqrt()?)
+                Matrix::scalar(vals[vals.len() - 1].sqrt()?)
             }
         }
-        Func::Abs => Mat::scalar(x.as_scalar().magnitude()),
-        Func::Sqrt => Mat::scalar(x.as_scalar().sqrt()?),
+        Func::Abs => Matrix::scalar(x.as_scalar().magnitude()),
+        Func::Sqrt => Matrix::scalar(x.as_scalar().sqrt()?),
         Func::Kron => x.kron(&eval(&args[1], c, env)?),
-        Func::Diag => Mat::from_fn(x.rows, x.rows, |i, j| {
+        Func::Diag => Matrix::from_fn(x.nrows(), x.nrows(), |i, j| {
             if i == j {
                 x.get(i, 0).clone()
             } else {
@@ -769,7 +723,7 @@ fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> ERe
         }),
         Func::Eigvals => {
             let vals = T::sym_eigvals(&x)?;
-            Mat::from_fn(vals.len(), 1, |i, _| vals[i].clone())
+            Matrix::from_fn(vals.len(), 1, |i, _| vals[i].clone())
         }
         Func::EigDiag => {
             let v = eval(&args[1], c, env)?;
@@ -787,14 +741,18 @@ pub(crate) enum Truth {
 }
 
 /// The truth of `lhs op rhs` from the two values.
-pub(crate) fn relation_truth<T: Field>(op: super::ast::RelOp, lhs: &Mat<T>, rhs: &Mat<T>) -> Truth {
+pub(crate) fn relation_truth<T: Field>(
+    op: super::ast::RelOp,
+    lhs: &Matrix<T>,
+    rhs: &Matrix<T>,
+) -> Truth {
     use super::ast::RelOp;
     let from = |b: bool| if b { Truth::True } else { Truth::False };
     let diff = lhs.sub(rhs);
     match op {
         RelOp::Eq => {
             let mut all_zero = true;
-            for x in &diff.data {
+            for x in diff.entries() {
                 match x.sign() {
                     Some(Ordering::Equal) => {}
                     Some(_) => return Truth::False,
@@ -823,7 +781,7 @@ pub(crate) fn relation_truth<T: Field>(op: super::ast::RelOp, lhs: &Mat<T>, rhs:
             } else {
                 diff
             };
-            let n = d.rows;
+            let n = d.nrows();
             let mut unknown = false;
             for i in 0..n {
                 for j in i + 1..n {
@@ -847,6 +805,6 @@ pub(crate) fn relation_truth<T: Field>(op: super::ast::RelOp, lhs: &Mat<T>, rhs:
 
 /// `|x| > 0` in `f64`, ignoring tiny values.
 #[must_use]
-pub(crate) fn finite_mat(m: &Mat<f64>) -> bool {
-    m.data.iter().all(|x| x.is_finite())
+pub(crate) fn finite_mat(m: &Matrix<f64>) -> bool {
+    m.entries().iter().all(|x| x.is_finite())
 }

@@ -325,9 +325,9 @@ fn decide(
 /// `None` if the limit was reached (its answer is then not used).
 fn symbolic_route<R>(ctx: &mut Ctx, f: impl FnOnce() -> R) -> Option<R> {
     let limit = super::limits::MAX_SYMBOLIC_WORK.min(ctx.budget.saturating_sub(ctx.used));
-    let ((r, out), used) = super::work::metered(limit, || {
+    let ((r, out), used) = crate::exact::work::metered(limit, || {
         let r = f();
-        (r, super::work::exhausted())
+        (r, crate::exact::work::exhausted())
     });
     ctx.used = ctx.used.saturating_add(used);
     (!out).then_some(r)

@@ -12,7 +12,7 @@ use sgd_stability::enumerate::{
     self, closed_form, expectations, path_second_moments, path_second_moments_closed_form,
     EnumerationParams, Expectations, Limit, MeanSquareMatrix, Problem, ReplacementRoute, Route,
 };
-use sgd_stability::exact::{rational_from_f64, ExactMoments, Square};
+use sgd_stability::exact::{rational_from_f64, ExactMoments, Matrix};
 use sgd_stability::moments::{batch_factor, Moments};
 use sgd_stability::{RelTol, Sampling, Tolerances};
 
@@ -25,9 +25,9 @@ fn q(n: i64, d: i64) -> BigRational {
 }
 
 /// Rows of `f64` (small integers here) as exact rationals.
-fn exact(rows: &[Vec<Vec<f64>>]) -> Vec<Square<BigRational>> {
+fn exact(rows: &[Vec<Vec<f64>>]) -> Vec<Matrix<BigRational>> {
     rows.iter()
-        .map(|m| Square::from_fn(m.len(), |i, j| rational_from_f64(m[i][j])))
+        .map(|m| Matrix::from_fn(m.len(), m.len(), |i, j| rational_from_f64(m[i][j])))
         .collect()
 }
 
@@ -253,9 +253,9 @@ fn path_second_moments_equal_closed_form_iteration_exactly() {
 /// In `d = 1`, eqs. (20)–(21): `E x_k² = [(1 − γa)² + γ²cΣ]^k x_0²` exactly.
 #[test]
 fn one_dimensional_paths_are_powers_of_the_thm33_value() {
-    let hs: Vec<Square<BigRational>> = [1, 3, 5, 7]
+    let hs: Vec<Matrix<BigRational>> = [1, 3, 5, 7]
         .iter()
-        .map(|&v| Square::from_fn(1, |_, _| q(v, 1)))
+        .map(|&v| Matrix::from_fn(1, 1, |_, _| q(v, 1)))
         .collect();
     for s in Sampling::IID {
         let p = Problem::new(hs.clone(), 2, s, q(12, 25)).unwrap();
@@ -283,8 +283,8 @@ fn a_perturbed_closed_form_is_caught_exactly() {
     let closed = closed_form(&p);
     assert_eq!(enumerated, closed);
     let tiny_step = BigRational::new(BigInt::one(), BigInt::from(10).pow(30));
-    let bump = |m: &Square<BigRational>, at: (usize, usize)| {
-        Square::from_fn(m.dim(), |i, j| {
+    let bump = |m: &Matrix<BigRational>, at: (usize, usize)| {
+        Matrix::from_fn(m.dim(), m.dim(), |i, j| {
             m.get(i, j).clone()
                 + if (i, j) == at {
                     tiny_step.clone()
@@ -351,14 +351,15 @@ fn a_perturbed_closed_form_is_caught_in_f64() {
         .expectations;
     let mut wrong = closed_form(&p);
     let s = &wrong.second_moment;
-    wrong.second_moment = Square::from_fn(3, |i, j| s.get(i, j) + if i == j { 1e-9 } else { 0.0 });
+    wrong.second_moment =
+        Matrix::from_fn(3, 3, |i, j| s.get(i, j) + if i == j { 1e-9 } else { 0.0 });
     assert_expectations_close("perturbed", &e, &wrong, scales(&p));
 }
 
 #[test]
 fn too_large_enumerations_are_refused_with_their_count() {
-    let hs: Vec<Square<f64>> = (1..=30)
-        .map(|v| Square::from_fn(1, |_, _| f64::from(v)))
+    let hs: Vec<Matrix<f64>> = (1..=30)
+        .map(|v| Matrix::from_fn(1, 1, |_, _| f64::from(v)))
         .collect();
     let p = Problem::new(hs, 15, Sampling::WithoutReplacement, 0.01).unwrap();
     let e = expectations(&p, &EnumerationParams::default())
@@ -441,7 +442,7 @@ fn every_fixture_enumerates_to_its_closed_form() {
             let c: f64 = batch_factor(inst.n(), b.get(), s);
             let faer = Moments::of(inst.samples()).thm33_matrix(inst.gamma().get(), c);
             let got = Expectations {
-                second_moment: Square::from_fn(inst.d(), |i, j| faer[(i, j)]),
+                second_moment: Matrix::from_fn(inst.d(), inst.d(), |i, j| faer[(i, j)]),
                 ..e.expectations.clone()
             };
             assert_expectations_close(
@@ -479,8 +480,8 @@ fn lecture_eqs_16_17_as_printed_against_enumeration() {
             .expectations;
         let s_sq = e.batch_hessian_sq.scaled(&q(b * b, 1)); // E[S_B²]
 
-        let sum = |ms: &mut dyn Iterator<Item = Square<BigRational>>| {
-            ms.fold(Square::zeros(2), |acc, m| &acc + &m)
+        let sum = |ms: &mut dyn Iterator<Item = Matrix<BigRational>>| {
+            ms.fold(Matrix::zeros(2, 2), |acc, m| &acc + &m)
         };
         let sum_sq = sum(&mut hs.iter().map(|h| h * h));
         let total = sum(&mut hs.iter().cloned());
@@ -513,12 +514,12 @@ fn lecture_eqs_16_17_as_printed_against_enumeration() {
             s_sq, eq17_corrected,
             "seed {seed}: (17) with N B(B−1)/(N−1) H²"
         );
-        if h != Square::zeros(2) {
+        if h != Matrix::zeros(2, 2) {
             assert_ne!(s_sq, eq17_printed, "seed {seed}: (17) as printed");
         }
 
         // Eq. (13): E[(I − γH_B)²] = I − 2γH + γ²/B² (E[S_B²] in the corrected form).
-        let eq13 = &(&Square::identity(2) - &h.scaled(&(q(2, 1) * &gamma)))
+        let eq13 = &(&Matrix::identity(2) - &h.scaled(&(q(2, 1) * &gamma)))
             + &eq17_corrected.scaled(&(gamma.clone() * gamma.clone() / q(b * b, 1)));
         assert_eq!(e.second_moment, eq13, "seed {seed}: eq. (13)");
     }

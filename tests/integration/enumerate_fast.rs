@@ -10,7 +10,7 @@ use sgd_stability::enumerate::{
     expectations, subset_moments, unrank, Engine, Enumeration, EnumerationParams, Expectations,
     Problem, Quantities, RevolvingDoor, SimdDispatch, SubsetMoments, SUBSETS_PER_CHUNK,
 };
-use sgd_stability::exact::Square;
+use sgd_stability::exact::Matrix;
 use sgd_stability::{RelTol, Sampling, Tolerances};
 use std::collections::HashSet;
 
@@ -22,7 +22,7 @@ const REL_TOL: f64 = 1e-12;
 fn problem(rows: &[Vec<Vec<f64>>], b: usize, gamma: f64) -> Problem<f64> {
     let hs = rows
         .iter()
-        .map(|m| Square::from_fn(m.len(), |i, j| m[i][j]))
+        .map(|m| Matrix::from_fn(m.len(), m.len(), |i, j| m[i][j]))
         .collect();
     Problem::new(hs, b, Sampling::WithoutReplacement, gamma).unwrap()
 }
@@ -166,7 +166,7 @@ fn one_and_two_threads_give_the_same_bits() {
             .unwrap()
             .install(|| fast(&p, q, simd))
     };
-    let bits = |m: &Square<f64>| -> Vec<u64> {
+    let bits = |m: &Matrix<f64>| -> Vec<u64> {
         (0..m.dim())
             .flat_map(|i| (0..m.dim()).map(move |j| m.get(i, j).to_bits()))
             .collect()
@@ -231,8 +231,8 @@ fn a_perturbed_fast_result_is_caught() {
         .expectations;
     assert!(disagreement(&got, &want.expectations, scales(&p)).is_none());
     for (k, scale) in scales(&p).into_iter().enumerate() {
-        let bump = |m: &Square<f64>| {
-            Square::from_fn(m.dim(), |i, j| {
+        let bump = |m: &Matrix<f64>| {
+            Matrix::from_fn(m.dim(), m.dim(), |i, j| {
                 m.get(i, j)
                     + if (i, j) == (1, 0) {
                         100.0 * REL_TOL * scale
@@ -261,9 +261,9 @@ fn a_perturbed_fast_result_is_caught() {
 #[test]
 fn the_fast_route_refuses_with_replacement_and_over_the_limit() {
     let rows = random_hessians(5, 6, 2, 1);
-    let hs: Vec<Square<f64>> = rows
+    let hs: Vec<Matrix<f64>> = rows
         .iter()
-        .map(|m| Square::from_fn(2, |i, j| m[i][j]))
+        .map(|m| Matrix::from_fn(2, 2, |i, j| m[i][j]))
         .collect();
     let with = Problem::new(hs, 2, Sampling::WithReplacement, 0.1).unwrap();
     assert!(subset_moments(&with, Quantities::Moments, &EnumerationParams::default()).is_err());

@@ -5,14 +5,14 @@ use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::ToPrimitive;
 use quickcheck::{QuickCheck, TestResult};
-use sgd_stability::exact::{ExactMoments, Square};
+use sgd_stability::exact::{ExactMoments, Matrix};
 use sgd_stability::moments::Moments;
 use sgd_stability::Sampling;
 
-fn to_exact(rows: &[Vec<Vec<f64>>]) -> Vec<Square<BigRational>> {
+fn to_exact(rows: &[Vec<Vec<f64>>]) -> Vec<Matrix<BigRational>> {
     rows.iter()
         .map(|m| {
-            Square::from_fn(m.len(), |i, j| {
+            Matrix::from_fn(m.len(), m.len(), |i, j| {
                 // Entries are small integers: exact as rationals.
                 BigRational::from_integer(BigInt::from(m[i][j] as i64))
             })

@@ -12,7 +12,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::criteria::{CriticalGamma, HSpectrum, Verdict};
 use sgd_stability::enumerate::{self, Problem};
-use sgd_stability::exact::Square;
+use sgd_stability::exact::Matrix;
 use sgd_stability::mean_square::{
     self, critical_gamma_exact, MeanSquare, MeanSquareOperator, MeanSquareParams, Method,
 };
@@ -92,7 +92,7 @@ fn operators_agree(
             .collect();
         let from_dense = b.matrix(&y);
         let from_apply = op.apply(qm.as_ref());
-        let want = enumerated.apply(&Square::from_fn(d, |i, j| q[i][j]));
+        let want = enumerated.apply(&Matrix::from_fn(d, d, |i, j| q[i][j]));
         for i in 0..d {
             for j in 0..d {
                 for (what, got) in [

@@ -10,10 +10,9 @@ use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use sgd_stability::criteria::{CriticalGamma, HSpectrum, Verdict};
 use sgd_stability::enumerate::MeanSquareMatrix;
-use sgd_stability::exact::{rational_from_decimal_f64, Square};
-use sgd_stability::mean_square::certified::{
-    self, poly_rem, CertifiedCritical, ExactPencil, NotPsd, Psd,
-};
+use sgd_stability::exact::poly::UPoly;
+use sgd_stability::exact::{rational_from_decimal_f64, Matrix};
+use sgd_stability::mean_square::certified::{self, CertifiedCritical, ExactPencil, NotPsd, Psd};
 use sgd_stability::mean_square::reshuffling::{self, epoch_operator};
 use sgd_stability::mean_square::{self, MeanSquare, MeanSquareParams, SweepReshuffling, SymBasis};
 use sgd_stability::moments::Moments;
@@ -312,14 +311,15 @@ fn certified_gamma_of_the_thm33_rejects_fixture_is_nine_minus_root_17_over_4() {
     let inst = load("d2_thm33_rejects_mean_square_stable.json");
     let g = certified_root(&inst);
     let q = |n: i64| BigRational::from_integer(BigInt::from(n));
-    let p: Vec<BigRational> = g
-        .polynomial
-        .iter()
-        .map(|c| BigRational::from_integer(c.clone()))
-        .collect();
-    let factor = vec![q(8), q(-9), q(2)];
+    let p = UPoly::new(
+        g.polynomial
+            .iter()
+            .map(|c| BigRational::from_integer(c.clone()))
+            .collect(),
+    );
+    let factor = UPoly::new(vec![q(8), q(-9), q(2)]);
     assert!(
-        poly_rem(&p, &factor).is_empty(),
+        p.divmod(&factor).1.is_zero(),
         "{:?} is not a multiple of 2γ² − 9γ + 8",
         g.polynomial
     );
@@ -497,9 +497,9 @@ fn reshuffling_epoch_operator_equals_the_averaged_products_of_batch_operators() 
         let inst = instance(&rows, gamma, b, Sampling::WithoutReplacement);
         let epoch = epoch_operator(&inst, b, gamma).unwrap();
         let basis = SymBasis::new(d);
-        let hs: Vec<Square<f64>> = rows
+        let hs: Vec<Matrix<f64>> = rows
             .iter()
-            .map(|h| Square::from_fn(d, |i, j| h[i][j]))
+            .map(|h| Matrix::from_fn(d, d, |i, j| h[i][j]))
             .collect();
         // Every permutation of 0..n (Heap-free: by recursion).
         fn perms(prefix: &mut Vec<usize>, n: usize, out: &mut Vec<Vec<usize>>) {
@@ -517,11 +517,11 @@ fn reshuffling_epoch_operator_equals_the_averaged_products_of_batch_operators() 
         }
         let mut all = Vec::new();
         perms(&mut Vec::new(), n, &mut all);
-        let mut sum = Square::<f64>::zeros(d * d);
+        let mut sum = Matrix::<f64>::zeros(d * d, d * d);
         for p in &all {
-            let mut total = Square::<f64>::identity(d * d);
+            let mut total = Matrix::<f64>::identity(d * d);
             for batch in p.chunks(b) {
-                let m = Square::from_fn(d, |i, j| {
+                let m = Matrix::from_fn(d, d, |i, j| {
                     let h: f64 = batch.iter().map(|&x| *hs[x].get(i, j)).sum::<f64>() / b as f64;
                     f64::from(u8::from(i == j)) - gamma * h
                 });
@@ -533,7 +533,7 @@ fn reshuffling_epoch_operator_equals_the_averaged_products_of_batch_operators() 
         let avg = MeanSquareMatrix::from_matrix(d, sum.scaled(&(1.0 / all.len() as f64)));
         for _ in 0..3 {
             let vals: Vec<f64> = (0..d * d).map(|_| rng.random_range(-1.0..1.0)).collect();
-            let q = Square::from_fn(d, |i, j| vals[i.min(j) * d + i.max(j)]);
+            let q = Matrix::from_fn(d, d, |i, j| vals[i.min(j) * d + i.max(j)]);
             let want = avg.apply(&q);
             let qm = faer::Mat::from_fn(d, d, |i, j| *q.get(i, j));
             let x = basis.coordinates(qm.as_ref());

@@ -167,7 +167,7 @@ pub(crate) fn expectation(
             ));
         }
         for pi in set_partitions(k) {
-            if super::super::work::exhausted() {
+            if crate::exact::work::exhausted() {
                 return outside("the symbolic route reached its work limit");
             }
             let m = blocks(&pi);

@@ -470,11 +470,11 @@ impl Poly {
         }
         let mut out = Poly::zero();
         for (a, ca) in &self.terms {
-            if super::super::work::exhausted() {
+            if crate::exact::work::exhausted() {
                 return outside("the symbolic route reached its work limit");
             }
             for (b, cb) in &other.terms {
-                super::super::work::charge(4 * (mono_size(a) + mono_size(b)));
+                crate::exact::work::charge(4 * (mono_size(a) + mono_size(b)));
                 let m = mul_mono(a, b)?;
                 let c = ca * cb;
                 for (m, k) in normalize(m, canon)?.terms {

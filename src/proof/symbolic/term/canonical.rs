@@ -77,10 +77,10 @@ pub(super) fn scalar_word(w: Vec<Letter>) -> Atom {
 /// atoms; drop scalar factors; then the pair rules of the opaque functions; then the canonical
 /// slot names. The result is a polynomial because `norm(v)² = vᵀv` expands.
 pub(crate) fn normalize(mut m: Mono, canon: Canon) -> SResult<Poly> {
-    if crate::proof::work::exhausted() {
+    if crate::exact::work::exhausted() {
         return outside("the symbolic route reached its work limit");
     }
-    crate::proof::work::charge(8 * mono_size(&m));
+    crate::exact::work::charge(8 * mono_size(&m));
     let mut comps = Vec::with_capacity(m.comps.len());
     for w in std::mem::take(&mut m.comps) {
         let dims = junctions(&w);
@@ -282,8 +282,8 @@ pub(super) fn canonical(mut m: Mono, canon: Canon) -> Mono {
     let mut best: Option<Mono> = None;
     let mut perm: Vec<u8> = (0..k).filter_map(|s| u8::try_from(s).ok()).collect();
     loop {
-        crate::proof::work::charge(4 * mono_size(&m));
-        if crate::proof::work::exhausted() {
+        crate::exact::work::charge(4 * mono_size(&m));
+        if crate::exact::work::exhausted() {
             break;
         }
         let cand = apply(&m, &perm);

@@ -1,9 +1,12 @@
-//! Work accounting: every arithmetic operation of the checker charges units (about one
+//! The work meter of exact arithmetic: every operation on big numbers charges units (about one
 //! 64-bit multiply each, so a product of two big numbers charges the product of their sizes in
-//! words) to a per-thread meter. A computation runs under a limit; once the meter passes it,
-//! [`exhausted`] is true and the computation stops at its next check and reports that it ran
-//! out. The count depends only on the numbers, never on the clock: reports stay reproducible.
+//! words) to a per-thread meter. A computation runs under a limit ([`metered`]: the derivation
+//! checker runs each step under one); once the meter passes it, [`exhausted`] is true and the
+//! computation stops at its next check and reports that it ran out. The count depends only on
+//! the numbers, never on the clock: reports stay reproducible. Outside [`metered`] there is no
+//! limit, and charges cost a thread-local addition.
 
+use num_rational::BigRational;
 use std::cell::Cell;
 
 thread_local! {
@@ -21,6 +24,18 @@ pub(crate) fn charge(units: u64) {
 #[inline]
 pub(crate) fn charge_bits(a: u64, b: u64) {
     charge((a / 64 + 1).saturating_mul(b / 64 + 1));
+}
+
+/// The size of a rational in bits (numerator and denominator).
+pub(crate) fn bits(q: &BigRational) -> u64 {
+    q.numer().bits() + q.denom().bits()
+}
+
+/// Charge for an operation on rationals that reduces its result: the binary gcd is quadratic
+/// in the size.
+pub(crate) fn charge_reduced(a: &BigRational, b: &BigRational) {
+    let n = bits(a) + bits(b);
+    charge_bits(n, n.saturating_mul(32));
 }
 
 /// Whether the current limit is used up.
