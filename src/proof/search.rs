@@ -260,9 +260,9 @@ pub(crate) fn test_instances(
         t.instances += 1;
         t.used.push(shape);
         match d.truth {
-            Truth::True => {}
-            Truth::Unknown => t.unknown += 1,
-            Truth::False => {
+            Truth::Holds => {}
+            Truth::Undecided => t.unknown += 1,
+            Truth::Fails => {
                 if t.failures.len() < 8 {
                     t.failures.push((genes, d));
                 }
@@ -361,11 +361,11 @@ pub(crate) fn search(ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -> Sear
     // Decide the candidates exactly, most violated (then smallest) first.
     for (_, genes) in candidates {
         match ctx.exact(&genes) {
-            Some(d) if d.truth == Truth::False => {
+            Some(d) if d.truth == Truth::Fails => {
                 s.found = Some((genes, d));
                 break;
             }
-            Some(d) if d.truth == Truth::Unknown => s.unconfirmed += 1,
+            Some(d) if d.truth == Truth::Undecided => s.unconfirmed += 1,
             _ => {}
         }
     }
@@ -376,7 +376,7 @@ pub(crate) fn search(ctx: &mut Ctx, rng: &mut ChaCha8Rng, effort: usize) -> Sear
 /// `H = λI` with `γλ = u`), confirmed by evaluation.
 pub(crate) fn confirm(ctx: &mut Ctx, genes: &Genes) -> Option<Found> {
     let d = ctx.exact(genes)?;
-    (d.truth == Truth::False).then(|| (genes.clone(), d))
+    (d.truth == Truth::Fails).then(|| (genes.clone(), d))
 }
 
 /// Greedily simplify a counterexample while it stays one (exactly).
@@ -390,7 +390,7 @@ pub(crate) fn shrink(ctx: &mut Ctx, found: Found) -> Found {
                 break 'outer;
             }
             if let Some(d2) = ctx.exact(&cand) {
-                if d2.truth == Truth::False {
+                if d2.truth == Truth::Fails {
                     genes = cand;
                     d = d2;
                     continue 'outer;

@@ -204,7 +204,7 @@ fn spectral_fast<T: Field>(
         format!("≈{}", crate::fmt::sig(v))
     };
     Ok(Some(RelEval {
-        truth: if truth { Truth::True } else { Truth::False },
+        truth: if truth { Truth::Holds } else { Truth::Fails },
         lhs: Matrix::scalar(T::nil()),
         rhs,
         lhs_text: Some(approx),
@@ -213,17 +213,17 @@ fn spectral_fast<T: Field>(
 
 fn implication(p: Truth, q: Truth) -> Truth {
     match (p, q) {
-        (Truth::False, _) | (_, Truth::True) => Truth::True,
-        (Truth::True, Truth::False) => Truth::False,
-        _ => Truth::Unknown,
+        (Truth::Fails, _) | (_, Truth::Holds) => Truth::Holds,
+        (Truth::Holds, Truth::Fails) => Truth::Fails,
+        _ => Truth::Undecided,
     }
 }
 
 fn both(a: Truth, b: Truth) -> Truth {
     match (a, b) {
-        (Truth::False, _) | (_, Truth::False) => Truth::False,
-        (Truth::True, Truth::True) => Truth::True,
-        _ => Truth::Unknown,
+        (Truth::Fails, _) | (_, Truth::Fails) => Truth::Fails,
+        (Truth::Holds, Truth::Holds) => Truth::Holds,
+        _ => Truth::Undecided,
     }
 }
 
@@ -257,7 +257,7 @@ fn at_assignment<T: Field>(
     Ok(match claim {
         Claim::Rel(r) => {
             let v = eval_rel(r, c, &mut env)?;
-            let (le, ge) = if r.op == RelOp::Eq && v.truth == Truth::False {
+            let (le, ge) = if r.op == RelOp::Eq && v.truth == Truth::Fails {
                 let (l, g) = if r.lhs.shape.is_scalar() {
                     (RelOp::Le, RelOp::Ge)
                 } else if r.lhs.shape.is_square() {
@@ -266,8 +266,8 @@ fn at_assignment<T: Field>(
                     return Ok((v.truth, side("", r, &v), false, false));
                 };
                 (
-                    relation_truth(l, &v.lhs, &v.rhs) == Truth::True,
-                    relation_truth(g, &v.lhs, &v.rhs) == Truth::True,
+                    relation_truth(l, &v.lhs, &v.rhs) == Truth::Holds,
+                    relation_truth(g, &v.lhs, &v.rhs) == Truth::Holds,
                 )
             } else {
                 (false, false)
@@ -326,14 +326,16 @@ pub(crate) fn decide(
                 for &bits in precisions {
                     let iv: Concrete<Iv> = raw.concrete(batches);
                     match with_precision(bits, || at_assignment(claim, &iv, &assignment)) {
-                        Ok(x) if x.0 != Truth::Unknown => {
+                        Ok(x) if x.0 != Truth::Undecided => {
                             found = Some((x, Arith::Interval));
                             break;
                         }
                         Ok(x) => found = Some((x, Arith::Interval)),
                         Err(EvalError::Imprecise) => {
-                            found =
-                                Some(((Truth::Unknown, Vec::new(), false, false), Arith::Interval));
+                            found = Some((
+                                (Truth::Undecided, Vec::new(), false, false),
+                                Arith::Interval,
+                            ));
                         }
                         Err(EvalError::OutOfWork) => return Instance::OutOfWork,
                         Err(_) => {
@@ -358,9 +360,9 @@ pub(crate) fn decide(
             ge,
         };
         let rank = |t: Truth| match t {
-            Truth::False => 2,
-            Truth::Unknown => 1,
-            Truth::True => 0,
+            Truth::Fails => 2,
+            Truth::Undecided => 1,
+            Truth::Holds => 0,
         };
         if worst
             .as_ref()

@@ -9,6 +9,7 @@ use crate::enumerate::{for_each_batch, route_for, EnumerationParams};
 use crate::exact::work::{self, bits, charge_reduced};
 use crate::exact::Matrix;
 use crate::instance::Sampling;
+pub(crate) use crate::verdict::Truth;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{Signed, ToPrimitive, Zero};
@@ -732,22 +733,15 @@ fn call<T: Field>(f: Func, args: &[Expr], c: &Concrete<T>, env: &mut Env) -> ERe
     })
 }
 
-/// Whether a relation holds on one instance: decided, or not decidable in this field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Truth {
-    True,
-    False,
-    Unknown,
-}
-
-/// The truth of `lhs op rhs` from the two values.
+/// The truth of `lhs op rhs` on one instance, from the two values: `Undecided` when this field
+/// cannot decide it (an interval straddling zero).
 pub(crate) fn relation_truth<T: Field>(
     op: super::ast::RelOp,
     lhs: &Matrix<T>,
     rhs: &Matrix<T>,
 ) -> Truth {
     use super::ast::RelOp;
-    let from = |b: bool| if b { Truth::True } else { Truth::False };
+    let from = |b: bool| if b { Truth::Holds } else { Truth::Fails };
     let diff = lhs.sub(rhs);
     match op {
         RelOp::Eq => {
@@ -755,18 +749,18 @@ pub(crate) fn relation_truth<T: Field>(
             for x in diff.entries() {
                 match x.sign() {
                     Some(Ordering::Equal) => {}
-                    Some(_) => return Truth::False,
+                    Some(_) => return Truth::Fails,
                     None => all_zero = false,
                 }
             }
             if all_zero {
-                Truth::True
+                Truth::Holds
             } else {
-                Truth::Unknown
+                Truth::Undecided
             }
         }
         RelOp::Le | RelOp::Lt | RelOp::Ge | RelOp::Gt => match diff.as_scalar().sign() {
-            None => Truth::Unknown,
+            None => Truth::Undecided,
             Some(s) => from(match op {
                 RelOp::Le => s != Ordering::Greater,
                 RelOp::Lt => s == Ordering::Less,
@@ -787,17 +781,17 @@ pub(crate) fn relation_truth<T: Field>(
                 for j in i + 1..n {
                     match d.get(i, j).sub(d.get(j, i)).sign() {
                         Some(Ordering::Equal) => {}
-                        Some(_) => return Truth::False, // not symmetric: in no Loewner order
+                        Some(_) => return Truth::Fails, // not symmetric: in no Loewner order
                         None => unknown = true,
                     }
                 }
             }
             if unknown {
-                return Truth::Unknown;
+                return Truth::Undecided;
             }
             match T::psd(&d) {
                 Some(b) => from(b),
-                None => Truth::Unknown,
+                None => Truth::Undecided,
             }
         }
     }
