@@ -451,6 +451,55 @@ pub const SAME_WITHIN: f64 = crate::Tolerances::EXPERIMENT_SAME_WITHIN;
 /// A progress callback: `(done, total)` units of work.
 pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
+/// The smallest, the median ([`median`]) and the largest of some values; `NaN` throughout for
+/// none.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// The smallest.
+    pub min: f64,
+    /// The median (for an even count, the mean of the two middle values).
+    pub median: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `x`.
+    #[must_use]
+    pub fn of(x: &[f64]) -> Self {
+        if x.is_empty() {
+            return Self {
+                min: f64::NAN,
+                median: f64::NAN,
+                max: f64::NAN,
+            };
+        }
+        Self {
+            min: x.iter().copied().fold(f64::INFINITY, f64::min),
+            median: median(x.to_vec()),
+            max: x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// Every value within a relative `band` of `reference`.
+    #[must_use]
+    pub fn within(&self, reference: f64, band: f64) -> bool {
+        self.min >= reference * (1.0 - band) && self.max <= reference * (1.0 + band)
+    }
+
+    /// Serialize as the array `[min, median, max]` (for `#[serde(serialize_with)]`, where a
+    /// report has always written it so).
+    ///
+    /// # Errors
+    /// The serializer's.
+    pub fn serialize_as_array<S: serde::Serializer>(
+        spread: &Self,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        (spread.min, spread.median, spread.max).serialize(s)
+    }
+}
+
 /// The median (`NaN` for no values; the mean of the two middle ones for an even count).
 #[must_use]
 pub fn median(mut v: Vec<f64>) -> f64 {

@@ -5,7 +5,7 @@
 
 use super::{
     analyze_minimum, escape::Fate, num, start_in_range, Claim, Interval, MinimumReport, Problem,
-    Progress, Setup,
+    Progress, Setup, Spread,
 };
 use crate::criteria::CriticalGamma;
 use crate::data::Dataset;
@@ -186,6 +186,7 @@ pub struct NormalizedCheck {
     /// Steps per run.
     pub steps: usize,
     /// Foret: `‖x_K‖/a` (`a = γλ_maxρ/(2 − γλ_max)`, the `d = 1` cycle): min, median, max.
+    #[serde(serialize_with = "Spread::serialize_as_array")]
     pub amplitude_ratio: Spread,
     /// Foret: `|cos(x_K, u_max)|`, the smallest.
     pub alignment_min: f64,
@@ -194,6 +195,7 @@ pub struct NormalizedCheck {
     /// Foret: runs that converged to the minimum (`‖x_K‖ ≤ 10⁻⁶ a`).
     pub converged: usize,
     /// Eq. (56): `‖x_K‖/ρ`: min, median, max.
+    #[serde(serialize_with = "Spread::serialize_as_array")]
     pub per_sample_distance_over_rho: Spread,
     /// Eq. (56): runs that converged to the minimum (`‖x_K‖ ≤ 10⁻⁶ ρ`).
     pub per_sample_converged: usize,
@@ -528,45 +530,6 @@ fn network_check(
     }))
 }
 
-/// The smallest, the middle and the largest of some values. Serialized as the array
-/// `[min, median, max]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spread {
-    /// The smallest.
-    pub min: f64,
-    /// The middle value: the one at index `⌊n/2⌋` in sorted order (for an even count the upper
-    /// of the two middle ones, unlike [`super::median`]).
-    pub median: f64,
-    /// The largest.
-    pub max: f64,
-}
-
-impl Spread {
-    /// The spread of `v`; `NaN` throughout for no values.
-    #[must_use]
-    pub fn of(mut v: Vec<f64>) -> Self {
-        if v.is_empty() {
-            return Self {
-                min: f64::NAN,
-                median: f64::NAN,
-                max: f64::NAN,
-            };
-        }
-        v.sort_by(f64::total_cmp);
-        Self {
-            min: v[0],
-            median: v[v.len() / 2],
-            max: v[v.len() - 1],
-        }
-    }
-}
-
-impl Serialize for Spread {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        (self.min, self.median, self.max).serialize(s)
-    }
-}
-
 /// The normalized variants on random quadratics (full batch), from a random unit start.
 ///
 /// # Errors
@@ -618,11 +581,11 @@ pub fn normalized_check(p: &SamParams) -> Result<NormalizedCheck> {
     Ok(NormalizedCheck {
         count,
         steps,
-        amplitude_ratio: Spread::of(ratios),
+        amplitude_ratio: Spread::of(&ratios),
         alignment_min: aligns.iter().copied().fold(f64::INFINITY, f64::min),
         alternating,
         converged,
-        per_sample_distance_over_rho: Spread::of(per_sample),
+        per_sample_distance_over_rho: Spread::of(&per_sample),
         per_sample_converged: ps_converged,
     })
 }

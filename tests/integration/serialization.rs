@@ -2,8 +2,7 @@
 //! those of the tuple (`[k, value]`, `[lower, upper]`, `[min, median, max]`, `[k₁, k₂]`).
 
 use serde::Serialize;
-use sgd_stability::experiment::sam::Spread;
-use sgd_stability::experiment::Interval;
+use sgd_stability::experiment::{Interval, Spread};
 use sgd_stability::simulate::StepWindow;
 use sgd_stability::train::StepValue;
 
@@ -48,14 +47,30 @@ fn interval_is_lower_then_upper() {
     same_json(&empty, &(f64::INFINITY, f64::NEG_INFINITY), "[null,null]");
 }
 
+/// SAM's reports write a spread as the array `[min, median, max]`.
+#[derive(Serialize)]
+struct AsArray(#[serde(serialize_with = "Spread::serialize_as_array")] Spread);
+
 #[test]
 fn spread_is_min_median_max() {
-    let s = Spread::of(vec![3.0, 1.0, 2.0, 10.0]);
-    assert_eq!((s.min, s.median, s.max), (1.0, 3.0, 10.0));
-    same_json(&s, &(1.0_f64, 3.0_f64, 10.0_f64), "[1.0,3.0,10.0]");
-    let none = Spread::of(Vec::new());
+    // An even count: the median is the mean of the two middle values (2 and 3), not either.
+    let s = Spread::of(&[3.0, 1.0, 2.0, 10.0]);
+    assert_eq!((s.min, s.median, s.max), (1.0, 2.5, 10.0));
+    same_json(&AsArray(s), &(1.0_f64, 2.5_f64, 10.0_f64), "[1.0,2.5,10.0]");
+    let odd = Spread::of(&[5.0, -1.0, 4.0]);
+    assert_eq!((odd.min, odd.median, odd.max), (-1.0, 4.0, 5.0));
+    let none = Spread::of(&[]);
     assert!(none.min.is_nan() && none.median.is_nan() && none.max.is_nan());
-    same_json(&none, &(f64::NAN, f64::NAN, f64::NAN), "[null,null,null]");
+    same_json(
+        &AsArray(none),
+        &(f64::NAN, f64::NAN, f64::NAN),
+        "[null,null,null]",
+    );
+    // Section 4's tables write it as an object.
+    assert_eq!(
+        serde_json::to_string(&odd).unwrap(),
+        r#"{"min":-1.0,"median":4.0,"max":5.0}"#
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! The SAM experiment's claims, read off its runs and checks.
 
-use super::{NetworkCheck, NormalizedCheck, QuadraticCheck, SamParams, SamRun, Spread};
+use super::{NetworkCheck, NormalizedCheck, QuadraticCheck, SamParams, SamRun};
 use crate::experiment::escape::Fate;
+use crate::experiment::Spread;
 use crate::experiment::{num, Claim, MinimumReport, Support, Tally, SAME_WITHIN};
 use crate::train::Outcome;
 

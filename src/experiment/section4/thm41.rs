@@ -12,7 +12,7 @@
 use super::norms::{fisher, n_threshold, population_norm2_bound, population_norm2_lower, Norms};
 use crate::data::sphere::sphere_inputs;
 use crate::error::{Error, Result};
-use crate::experiment::Progress;
+use crate::experiment::{Progress, Spread};
 use crate::model::{Activation, TwoLayer};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -60,39 +60,6 @@ pub const MAX_N: usize = 5000;
 
 /// The most input draws per `n` accepted.
 pub const MAX_DRAWS: usize = 1000;
-
-/// Median and range of a ratio over draws.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Spread {
-    /// The median.
-    pub median: f64,
-    /// The smallest.
-    pub min: f64,
-    /// The largest.
-    pub max: f64,
-}
-
-impl Spread {
-    /// Of a non-empty sample.
-    ///
-    /// # Panics
-    /// If `x` is empty.
-    #[must_use]
-    pub fn of(x: &[f64]) -> Self {
-        assert!(!x.is_empty(), "a spread needs at least one value");
-        Self {
-            median: crate::experiment::median(x.to_vec()),
-            min: x.iter().copied().fold(f64::INFINITY, f64::min),
-            max: x.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        }
-    }
-
-    /// Every value within a relative `band` of `reference`.
-    #[must_use]
-    pub fn within(&self, reference: f64, band: f64) -> bool {
-        self.min >= reference * (1.0 - band) && self.max <= reference * (1.0 + band)
-    }
-}
 
 /// One `n` of one network.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -2,9 +2,10 @@
 //! Theorem 4.2's test-loss claim.
 
 use super::{plot, row, Block, Section};
-use crate::experiment::section4::thm41::{Spread, Thm41Network};
+use crate::experiment::section4::thm41::Thm41Network;
 use crate::experiment::section4::trained::Trainer;
 use crate::experiment::section4::Section4Result;
+use crate::experiment::Spread;
 use crate::figures::{charts_svg, Chart, Mark, Series};
 use crate::report::document::Figure;
 use crate::report::sig;
