@@ -216,7 +216,10 @@ impl Section4Args {
     }
 }
 
-fn with_bar<T>(name: &str, f: impl FnOnce(experiment::Progress<'_>) -> Result<T>) -> Result<T> {
+fn with_bar<T>(
+    name: &str,
+    f: impl FnOnce(experiment::ProgressCallback<'_>) -> Result<T>,
+) -> Result<T> {
     let bar = std::io::stderr().is_terminal().then(|| {
         let b = indicatif::ProgressBar::new(0);
         b.set_message(name.to_owned());

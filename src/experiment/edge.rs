@@ -6,7 +6,7 @@
 //! and Cohen et al. (2021) — with full-batch GD the sharpness rises to about `2/γ` and hovers
 //! there ("the edge of stability").
 
-use super::{num, Claim, Problem, Progress, Setup, Support};
+use super::{num, Claim, Problem, ProgressCallback, Setup, Support};
 use crate::error::Result;
 use crate::instance::LearningRate;
 use crate::train::{self, objective, Method, Outcome, Schedule, StepValue, Stop, TrainParams};
@@ -103,7 +103,7 @@ pub struct EdgeResult {
 /// # Errors
 /// As [`Setup::problem`]; [`crate::Error::Input`] on `gamma` for a `γ` that is not finite and
 /// `> 0`, on `edge_fraction` outside `(0, 1]`; as [`train::train`].
-pub fn run(p: &EdgeParams, progress: Progress<'_>) -> Result<EdgeResult> {
+pub fn run(p: &EdgeParams, progress: ProgressCallback<'_>) -> Result<EdgeResult> {
     let problem = p.setup.problem()?;
     let gammas = p
         .gammas

@@ -15,7 +15,7 @@
 
 use super::{
     analyze_minimum, linearized_on_range, linspace, num, rho_on_range, start_in_range, Claim,
-    Linearized, MinimumReport, Problem, Progress, Setup,
+    Linearized, MinimumReport, Problem, ProgressCallback, Setup,
 };
 use crate::error::{Error, Result};
 use crate::instance::{BatchSize, Instance, LearningRate, Sampling};
@@ -314,7 +314,7 @@ fn check(p: &EscapeParams) -> Result<()> {
 /// As [`Setup::problem`]; [`Error::Input`] on a parameter out of range (named); GD diverging,
 /// or its end point not polishable onto the zero-loss set ([`Error::Numerical`]); as
 /// [`crate::Analysis::of`].
-pub fn run(p: &EscapeParams, progress: Progress<'_>) -> Result<EscapeResult> {
+pub fn run(p: &EscapeParams, progress: ProgressCallback<'_>) -> Result<EscapeResult> {
     check(p)?;
     let problem = p.setup.problem()?;
     let gamma = LearningRate::new(p.gamma)?;

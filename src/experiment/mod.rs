@@ -324,10 +324,10 @@ pub fn linearized_on_range(
     radius: f64,
     seed: u64,
 ) -> Result<Linearized> {
-    use crate::simulate::{simulate, Record, SimParams};
+    use crate::simulate::{simulate, RecordGrid, SimParams};
     let red = Reduction::of(instance, &Tolerances::default())?;
     let params = SimParams {
-        record: Record::Decades,
+        record: RecordGrid::Decades,
         escape_radius: Some(radius),
         ..SimParams::new(steps, trials, seed)
     };
@@ -449,7 +449,7 @@ pub struct Claim {
 pub const SAME_WITHIN: f64 = crate::Tolerances::EXPERIMENT_SAME_WITHIN;
 
 /// A progress callback: `(done, total)` units of work.
-pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+pub type ProgressCallback<'a> = &'a (dyn Fn(usize, usize) + Sync);
 
 /// The smallest, the median ([`median`]) and the largest of some values; `NaN` throughout for
 /// none.

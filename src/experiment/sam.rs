@@ -5,7 +5,7 @@
 
 use super::{
     analyze_minimum, escape::Fate, num, start_in_range, Claim, Interval, MinimumReport, Problem,
-    Progress, Setup, Spread,
+    ProgressCallback, Setup, Spread,
 };
 use crate::criteria::CriticalGamma;
 use crate::data::Dataset;
@@ -248,7 +248,7 @@ fn methods(p: &SamParams) -> Result<Vec<(&'static str, Method)>> {
 /// # Errors
 /// As [`Setup::problem`]; [`Error::Input`] on a parameter out of range (named); as
 /// [`train::train`] and [`crate::Analysis::of`].
-pub fn run(p: &SamParams, progress: Progress<'_>) -> Result<SamResult> {
+pub fn run(p: &SamParams, progress: ProgressCallback<'_>) -> Result<SamResult> {
     let gamma = LearningRate::new(p.gamma)?;
     let methods = methods(p)?;
     if !(p.boundary_eps > 0.0 && p.boundary_eps < 1.0) {

@@ -51,7 +51,7 @@
 //!
 //! # The agreement test and its false-alarm rate
 //! The candidate steps are the recorded steps `k ≥ 1` with a prediction (every step, or a 1-2-5
-//! grid per decade for long runs; [`Record`]). Each gets the interval above at `δ = α/m` (`m`
+//! grid per decade for long runs; [`RecordGrid`]). Each gets the interval above at `δ = α/m` (`m`
 //! candidates, Bonferroni), and a prediction is rejected if it lies outside any interval. Whatever the
 //! instance, `R`, `K`: **P(rejecting the exact prediction) ≤ α** (default `α = 0.05`), a
 //! finite-sample statement. A step whose range term alone exceeds the predicted value is marked
@@ -89,7 +89,7 @@ pub use compare::{
     TestVerdict,
 };
 pub use kernel::step_norm_bound;
-pub use params::{Record, SimError, SimParams, X0};
+pub use params::{RecordGrid, SimError, SimParams, X0};
 pub use predict::{Prediction, PredictionKind};
 pub use resources::{resources, Resources};
 pub use scalar::{scalar_rates, ScalarRates};

@@ -1,4 +1,4 @@
-//! What a simulation is asked to do: the start [`X0`], the recorded steps [`Record`], the
+//! What a simulation is asked to do: the start [`X0`], the recorded steps [`RecordGrid`], the
 //! parameters [`SimParams`] and the errors [`SimError`] that name a bad one; their validation.
 
 use super::resources;
@@ -19,12 +19,12 @@ pub enum X0 {
 /// Which steps are recorded (the rows of the report and the candidate steps of the test).
 ///
 /// Under random reshuffling the ends of epochs are where the exact prediction is defined, so a
-/// sparse grid ([`Record::Decades`]) also records, after each of its steps `k`, the first end
+/// sparse grid ([`RecordGrid::Decades`]) also records, after each of its steps `k`, the first end
 /// of an epoch at or after `k` (up to `K`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Record {
-    /// Every step if `K ≤` [`Record::AUTO_EVERY_MAX`], else [`Record::Decades`].
+pub enum RecordGrid {
+    /// Every step if `K ≤` [`RecordGrid::AUTO_EVERY_MAX`], else [`RecordGrid::Decades`].
     #[default]
     Auto,
     /// Every step `0..=K`.
@@ -33,8 +33,8 @@ pub enum Record {
     Decades,
 }
 
-impl Record {
-    /// Under [`Record::Auto`], runs of at most this many steps record every step.
+impl RecordGrid {
+    /// Under [`RecordGrid::Auto`], runs of at most this many steps record every step.
     pub const AUTO_EVERY_MAX: usize = 100;
 
     /// The recorded steps of a `steps`-step run, increasing, starting at `0` and ending at
@@ -81,7 +81,7 @@ pub struct SimParams {
     /// The starting point.
     pub x0: X0,
     /// Which steps are recorded.
-    pub record: Record,
+    pub record: RecordGrid,
     /// `α`: the family-wise false-alarm rate of the agreement test, and `1 − α` the level of
     /// the Lyapunov interval. In `(0, 1)`.
     pub alpha: f64,
@@ -94,7 +94,7 @@ impl SimParams {
     /// Default `α`: `0.05`.
     pub const DEFAULT_ALPHA: f64 = 0.05;
 
-    /// `steps` steps, `trials` trials, `seed`; a random unit `x_0`, [`Record::Auto`],
+    /// `steps` steps, `trials` trials, `seed`; a random unit `x_0`, [`RecordGrid::Auto`],
     /// `α = 0.05`, no escape radius.
     #[must_use]
     pub fn new(steps: usize, trials: usize, seed: u64) -> Self {
@@ -103,7 +103,7 @@ impl SimParams {
             trials,
             seed,
             x0: X0::RandomUnit,
-            record: Record::Auto,
+            record: RecordGrid::Auto,
             alpha: Self::DEFAULT_ALPHA,
             escape_radius: None,
         }
@@ -182,7 +182,7 @@ impl SimError {
     }
 }
 
-/// The recorded steps of `params` for `instance` ([`Record`]): under random reshuffling with
+/// The recorded steps of `params` for `instance` ([`RecordGrid`]): under random reshuffling with
 /// more than one step per epoch, the grid plus the first end of an epoch at or after each of
 /// its steps.
 pub(super) fn recorded_steps(instance: &Instance, params: &SimParams) -> Vec<usize> {
@@ -256,11 +256,11 @@ mod tests {
     #[test]
     fn decade_grid() {
         assert_eq!(
-            Record::Decades.steps(1000),
+            RecordGrid::Decades.steps(1000),
             vec![0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
         );
-        assert_eq!(Record::Decades.steps(7), vec![0, 1, 2, 5, 7]);
-        assert_eq!(Record::Auto.steps(3), vec![0, 1, 2, 3]);
-        assert_eq!(Record::Decades.steps(1), vec![0, 1]);
+        assert_eq!(RecordGrid::Decades.steps(7), vec![0, 1, 2, 5, 7]);
+        assert_eq!(RecordGrid::Auto.steps(3), vec![0, 1, 2, 3]);
+        assert_eq!(RecordGrid::Decades.steps(1), vec![0, 1]);
     }
 }

@@ -1,7 +1,7 @@
 //! What a simulation needs — memory and work — estimated from its parameters before anything is
 //! allocated, for the budgets of [`crate::limits`].
 
-use super::{Record, SimParams, CHUNK};
+use super::{RecordGrid, SimParams, CHUNK};
 use crate::instance::Instance;
 
 /// What a simulation needs, estimated before anything is allocated ([`resources`]).
@@ -30,8 +30,8 @@ pub fn resources(instance: &Instance, params: &SimParams) -> Resources {
     );
     let (steps, trials) = (params.steps as u128, params.trials as u128);
     let recorded = match params.record {
-        Record::EveryStep => steps + 1,
-        Record::Auto if params.steps <= Record::AUTO_EVERY_MAX => steps + 1,
+        RecordGrid::EveryStep => steps + 1,
+        RecordGrid::Auto if params.steps <= RecordGrid::AUTO_EVERY_MAX => steps + 1,
         // 1, 2, 5 per decade of a usize, twice under random reshuffling, and the ends.
         _ => 2 * 3 * 20 + 2,
     };

@@ -16,7 +16,7 @@ pub mod norms;
 pub mod thm41;
 pub mod trained;
 
-use super::{Claim, Progress};
+use super::{Claim, ProgressCallback};
 use crate::error::Result;
 use serde::Serialize;
 
@@ -44,7 +44,7 @@ pub struct Section4Result {
 ///
 /// # Errors
 /// As [`thm41::run`] and [`trained::run`].
-pub fn run(p: &Section4Params, progress: Progress<'_>) -> Result<Section4Result> {
+pub fn run(p: &Section4Params, progress: ProgressCallback<'_>) -> Result<Section4Result> {
     thm41::check(&p.thm41)?;
     trained::check(&p.trained)?;
     let t41 = thm41::run(&p.thm41, progress)?;

@@ -12,7 +12,7 @@
 use super::norms::{fisher, n_threshold, population_norm2_bound, population_norm2_lower, Norms};
 use crate::data::sphere::sphere_inputs;
 use crate::error::{Error, Result};
-use crate::experiment::{Progress, Spread};
+use crate::experiment::{ProgressCallback, Spread};
 use crate::model::{Activation, TwoLayer};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -242,7 +242,7 @@ pub fn check(p: &Thm41Params) -> Result<()> {
 ///
 /// # Errors
 /// As [`check`] and [`fisher`].
-pub fn run(p: &Thm41Params, progress: Progress<'_>) -> Result<Thm41Result> {
+pub fn run(p: &Thm41Params, progress: ProgressCallback<'_>) -> Result<Thm41Result> {
     check(p)?;
     let delta = 1.0 / p.draws as f64;
     let jobs: Vec<(usize, usize, f64)> = p

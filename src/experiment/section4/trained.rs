@@ -13,7 +13,7 @@ use super::norms::Norms;
 use crate::analysis::Analysis;
 use crate::data::sphere::{teacher_task, SphereParams};
 use crate::error::{Error, Result};
-use crate::experiment::Progress;
+use crate::experiment::ProgressCallback;
 use crate::instance::{BatchSize, Instance, LearningRate, Samples, Sampling};
 use crate::model::{Activation, TwoLayer};
 use crate::tolerance::Tolerances;
@@ -238,7 +238,7 @@ pub fn check(p: &TrainedParams) -> Result<()> {
 /// # Errors
 /// As [`check`]; an analysis failure. A run that diverges or cannot be polished is recorded in
 /// `failures`, not an error.
-pub fn run(p: &TrainedParams, progress: Progress<'_>) -> Result<TrainedResult> {
+pub fn run(p: &TrainedParams, progress: ProgressCallback<'_>) -> Result<TrainedResult> {
     check(p)?;
     let gamma = LearningRate::new(p.gamma)?;
     let batch = BatchSize::new(p.batch_size)?;
