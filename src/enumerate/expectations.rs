@@ -2,7 +2,7 @@
 //! operator `Q ↦ E[M_B Q M_B]` — accumulated by visiting every minibatch.
 
 use super::batches::{batch_counts, for_each_batch, from_u128, Route};
-use super::fast::{subset_moments, Quantities};
+use super::fast::{subset_moments, Quantities, SubsetMoments};
 use super::limit::{Engine, EnumerationParams, ReplacementRoute};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
@@ -65,6 +65,29 @@ pub struct Enumeration<T> {
     pub route: Route,
     /// The number of minibatches visited.
     pub visits: u128,
+}
+
+impl SubsetMoments {
+    /// As an [`Enumeration`] over [`Route::Subsets`] (here, beside the type it builds, so that
+    /// the fast route does not depend on this module).
+    ///
+    /// # Panics
+    /// If the operator was not computed ([`Quantities::Moments`]).
+    #[must_use]
+    pub fn into_enumeration(self) -> Enumeration<f64> {
+        Enumeration {
+            expectations: Expectations {
+                batch_hessian: self.batch_hessian,
+                batch_hessian_sq: self.batch_hessian_sq,
+                second_moment: self.second_moment,
+                operator: self
+                    .operator
+                    .expect("the operator is computed with Quantities::WithOperator"),
+            },
+            route: Route::Subsets,
+            visits: self.visits,
+        }
+    }
 }
 
 /// The route [`expectations`] and [`super::path_second_moments`] take for `sampling`.

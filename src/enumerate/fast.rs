@@ -33,9 +33,8 @@
 //! bits.
 
 use super::batches::batch_counts;
-use super::expectations::{Enumeration, Expectations};
-use super::fixed::{self, SimdDispatch};
-use super::limit::{admit, EnumerationParams};
+use super::fixed;
+use super::limit::{admit, EnumerationParams, SimdDispatch};
 use super::operator::MeanSquareMatrix;
 use super::problem::Problem;
 use super::progress::Ticker;
@@ -80,28 +79,6 @@ pub struct SubsetMoments {
     pub operator: Option<MeanSquareMatrix<f64>>,
     /// The number of subsets visited, `C(N,B)`.
     pub visits: u128,
-}
-
-impl SubsetMoments {
-    /// As an [`Enumeration`] over [`Route::Subsets`].
-    ///
-    /// # Panics
-    /// If the operator was not computed ([`Quantities::Moments`]).
-    #[must_use]
-    pub fn into_enumeration(self) -> Enumeration<f64> {
-        Enumeration {
-            expectations: Expectations {
-                batch_hessian: self.batch_hessian,
-                batch_hessian_sq: self.batch_hessian_sq,
-                second_moment: self.second_moment,
-                operator: self
-                    .operator
-                    .expect("the operator is computed with Quantities::WithOperator"),
-            },
-            route: Route::Subsets,
-            visits: self.visits,
-        }
-    }
 }
 
 /// The expectations over every `B`-subset of `problem` (sampling without replacement), by the

@@ -3,19 +3,9 @@
 //! registers over the whole block. Compiled twice: with AVX2 + FMA (chosen at run time through
 //! `pulp`'s safe dispatch, as faer does) and portable (plain `a·b + c`).
 
+use super::limit::SimdDispatch;
 use super::revolving_door::RevolvingDoor;
 use faer::traits::pulp::{Arch, Simd as PulpSimd, WithSimd};
-
-/// Which instructions the fast route's fixed-size kernels may use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum SimdDispatch {
-    /// Detect at run time: AVX2 with fused multiply-add where the CPU has them, else portable
-    /// (the default).
-    #[default]
-    Detect,
-    /// Portable code only (no fused multiply-add): the fallback, forced (tests use it).
-    Portable,
-}
 
 /// Subsets stacked per block.
 const BLOCK: usize = 64;

@@ -1,7 +1,6 @@
 //! How much enumeration is allowed: the visit [`Limit`], what to do above it ([`OverLimit`]), and
 //! which with-replacement route to take ([`ReplacementRoute`]), gathered in [`EnumerationParams`].
 
-use super::fixed::SimdDispatch;
 use super::progress::Progress;
 use crate::error::{Error, Result};
 use crate::limits::{product, MemoryBudget};
@@ -172,6 +171,17 @@ pub fn check_memory<T>(n: usize, d: usize) -> Result<()> {
         ),
         product(&[per_entry, entries]),
     )
+}
+
+/// Which instructions the fast route's fixed-size kernels may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SimdDispatch {
+    /// Detect at run time: AVX2 with fused multiply-add where the CPU has them, else portable
+    /// (the default).
+    #[default]
+    Detect,
+    /// Portable code only (no fused multiply-add): the fallback, forced (tests use it).
+    Portable,
 }
 
 #[cfg(test)]

@@ -46,6 +46,7 @@
 mod batches;
 mod check;
 mod closed_form;
+mod count;
 mod expectations;
 mod fast;
 mod fixed;
@@ -61,8 +62,7 @@ pub use check::{Arithmetic, EnumerationCheck, QuantityCheck};
 pub use closed_form::closed_form;
 pub use expectations::{expectations, route_for, Enumeration, Expectations};
 pub use fast::{subset_moments, Quantities, SubsetMoments, SUBSETS_PER_BLOCK, SUBSETS_PER_CHUNK};
-pub use fixed::SimdDispatch;
-pub use limit::{Engine, EnumerationParams, Limit, OverLimit, ReplacementRoute};
+pub use limit::{Engine, EnumerationParams, Limit, OverLimit, ReplacementRoute, SimdDispatch};
 pub use operator::MeanSquareMatrix;
 pub use paths::{path_second_moments, path_second_moments_closed_form, PathMoments};
 pub use problem::{hessians_exact, hessians_f64, Problem};

@@ -9,7 +9,7 @@
 //! [`RevolvingDoor::advance`] steps to the next subset in `O(1)` amortized (Kreher & Stinson's
 //! successor algorithm).
 
-use super::batches::binomial;
+use super::count::binomial;
 
 /// The subset of rank `rank` in the revolving-door order of the `b`-subsets of `0..n`,
 /// increasing.

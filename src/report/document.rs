@@ -18,23 +18,11 @@ mod html;
 mod json;
 mod markdown;
 
+use super::figure::Figure;
 pub use crate::verification::Expectation;
 pub use html::document_html;
 pub use json::document_json;
 pub use markdown::{document_markdown, document_summary};
-
-/// One figure: its file name, title, caption and SVG text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Figure {
-    /// File name under `figures/`, e.g. `diagram.svg`.
-    pub file: String,
-    /// Title.
-    pub title: String,
-    /// Caption: what is plotted, with the parameters.
-    pub caption: String,
-    /// The SVG document.
-    pub svg: String,
-}
 
 /// Everything in a verification report.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! Markdown for the `experiment` command and as a section of the verification report. Pure
 //! functions of the results.
 
-use super::document::Figure;
+use super::figure::Figure;
 use super::format::aligned_table;
 use super::sig;
 use crate::experiment::edge::EdgeResult;

@@ -3,12 +3,15 @@
 //! Numbers are printed at six significant digits (JSON: full precision), so that snapshots are
 //! stable; quantities that are zero up to rounding print as `0`.
 
+mod analyze;
 pub mod certified;
 #[cfg(feature = "cli")]
 mod document;
 mod enumeration;
 #[cfg(feature = "cli")]
 pub mod experiments;
+#[cfg(feature = "cli")]
+mod figure;
 mod format;
 mod json;
 mod markdown;
@@ -19,14 +22,16 @@ mod sweep;
 mod text;
 mod verify;
 
+pub use analyze::{json_timed, render};
 #[cfg(feature = "cli")]
 pub use document::{
     document_html, document_json, document_markdown, document_summary, Document, Expectation,
-    Figure,
 };
 pub use enumeration::{enumeration_json, enumeration_markdown, enumeration_text};
+#[cfg(feature = "cli")]
+pub use figure::Figure;
 pub use format::{md_name, sig, sig_rel, text_name};
-pub use json::{json, json_timed, json_value};
+pub use json::{json, json_value};
 pub use markdown::markdown;
 pub use render::{Render, Simulated};
 pub use simulation::{simulation_json, simulation_markdown, simulation_text};
@@ -34,7 +39,7 @@ pub use sweep::{sweep_json, sweep_json_value, sweep_markdown, sweep_text};
 pub use text::text;
 pub use verify::{verify_json, verify_markdown, verify_text};
 
-use crate::analysis::{Analysis, InstanceAnalysis};
+use crate::analysis::Analysis;
 use crate::criteria::{CriterionResult, CriticalGamma, Verdict};
 
 /// The output formats of `analyze`.
@@ -48,63 +53,6 @@ pub enum Format {
     Json,
     /// Markdown tables.
     Markdown,
-}
-
-/// Render `analyses` — each under its own sampling scheme — in `format` (the `analyze` report).
-/// For i.i.d. instances alone this is [`text`], [`json`] or [`markdown`].
-#[must_use]
-pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
-    match format {
-        Format::Text => {
-            let mut out = String::new();
-            for (k, a) in analyses.iter().enumerate() {
-                if k > 0 {
-                    out.push('\n');
-                }
-                match a {
-                    InstanceAnalysis::Iid(a) => text::section(&mut out, a),
-                    InstanceAnalysis::RandomReshuffling(r) => {
-                        reshuffling::text_section(&mut out, r)
-                    }
-                }
-            }
-            out
-        }
-        Format::Json => json::pretty(
-            &analyses
-                .iter()
-                .map(json::InstanceJson::of)
-                .collect::<Vec<_>>(),
-        ),
-        Format::Markdown => {
-            let mut out = String::from(markdown::SUMMARY_HEADER);
-            for a in analyses {
-                match a {
-                    InstanceAnalysis::Iid(a) => markdown::summary_row(
-                        &mut out,
-                        &a.summary,
-                        &sgd_summary(a),
-                        &exact_summary(a),
-                    ),
-                    InstanceAnalysis::RandomReshuffling(r) => {
-                        reshuffling::markdown_summary_row(&mut out, r);
-                    }
-                }
-            }
-            for a in analyses {
-                match a {
-                    InstanceAnalysis::Iid(a) => {
-                        let note = markdown::iid_note(a);
-                        markdown::criteria_section(&mut out, &a.summary, &rows(a), note.as_deref());
-                    }
-                    InstanceAnalysis::RandomReshuffling(r) => {
-                        reshuffling::markdown_section(&mut out, r);
-                    }
-                }
-            }
-            out
-        }
-    }
 }
 
 /// One row of a table of criteria, as printed (text and Markdown, both schemes).

@@ -1,5 +1,5 @@
 //! The module structure (ARCHITECTURE.md): no import cycle between the crate's top-level
-//! modules, the leaves import nothing from the crate, and nothing below the presentation layer
+//! modules, nor between the submodules of one folder module, the leaves import nothing from the crate, and nothing below the presentation layer
 //! (`report`, `figures`, `output`, `cli`) imports from it. Read from the `crate::` paths in
 //! `src/` (comments stripped), so a new import that breaks the layering fails here.
 
@@ -24,14 +24,25 @@ fn strip_comments(text: &str) -> String {
 
 /// The top-level modules named after `crate::` in `code`: `crate::a::…`, `crate::{a, b::c}`.
 fn crate_paths(code: &str) -> Vec<String> {
+    paths_after(code, "crate::")
+}
+
+/// The first names of the paths that follow `prefix` in `code` (`prefix` not preceded by a
+/// name character or `::`, so `super::` does not match inside `super::super::`): `prefix a::…`
+/// gives `a`, `prefix {a, b::c}` gives `a` and `b`.
+fn paths_after(code: &str, prefix: &str) -> Vec<String> {
     let ident = |s: &str| -> String {
         s.chars()
             .take_while(|c| c.is_alphanumeric() || *c == '_')
             .collect()
     };
     let mut out = Vec::new();
-    for (k, _) in code.match_indices("crate::") {
-        let rest = &code[k + "crate::".len()..];
+    for (k, _) in code.match_indices(prefix) {
+        let before = code[..k].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
+        }
+        let rest = &code[k + prefix.len()..];
         if let Some(group) = rest.strip_prefix('{') {
             // Names at depth 1 of the group.
             let mut depth = 1;
@@ -141,10 +152,81 @@ fn edges_of(graph: &Graph, from: &str) -> Vec<(String, BTreeSet<String>)> {
         .unwrap_or_default()
 }
 
+/// For the folder module `src/top/`, its submodules (`src/top/a.rs`, `src/top/a/`) and, for
+/// each, the sibling submodules it imports (`super::b` from `top/a.rs`, `super::super::b` from
+/// `top/a/x.rs`, `crate::top::b` from either) with the files that do. The parent (`top.rs` or
+/// `top/mod.rs`) is not a sibling: it declares and re-exports its children.
+fn submodule_graph(src: &Path, top: &str) -> (BTreeSet<String>, Graph) {
+    let base = src.join(top);
+    let mut subs = BTreeSet::new();
+    for e in std::fs::read_dir(&base).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        if (p.is_dir() || p.extension().is_some_and(|x| x == "rs")) && name != "mod" {
+            subs.insert(name);
+        }
+    }
+    let mut graph = Graph::new();
+    let mut stack = vec![base.clone()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            if !p.extension().is_some_and(|x| x == "rs") {
+                continue;
+            }
+            let rel = p.strip_prefix(&base).unwrap();
+            let depth = rel.components().count();
+            let first = rel
+                .components()
+                .next()
+                .unwrap()
+                .as_os_str()
+                .to_string_lossy();
+            let from = first.trim_end_matches(".rs").to_owned();
+            if !subs.contains(&from) {
+                continue;
+            }
+            let code = strip_comments(&std::fs::read_to_string(&p).unwrap());
+            let mut names = paths_after(&code, &format!("crate::{top}::"));
+            match depth {
+                1 => names.extend(paths_after(&code, "super::")),
+                2 => names.extend(paths_after(&code, "super::super::")),
+                _ => {}
+            }
+            for to in names {
+                if subs.contains(&to) && to != from {
+                    graph
+                        .entry(from.clone())
+                        .or_default()
+                        .entry(to)
+                        .or_default()
+                        .insert(rel.display().to_string());
+                }
+            }
+        }
+    }
+    (subs, graph)
+}
+
 /// The violations of the layering in `src`, in words.
 fn violations(src: &Path) -> Vec<String> {
     let (modules, graph) = module_graph(src);
     let mut out = Vec::new();
+    for m in &modules {
+        if !src.join(m).is_dir() {
+            continue;
+        }
+        let (subs, g) = submodule_graph(src, m);
+        for s in &subs {
+            if let Some(c) = cycle_through(&g, s) {
+                out.push(format!("import cycle inside {m}: {}", c.join(" → ")));
+            }
+        }
+    }
     for m in &modules {
         if let Some(c) = cycle_through(&graph, m) {
             out.push(format!("import cycle: {}", c.join(" → ")));
@@ -202,6 +284,36 @@ fn the_checker_finds_a_cycle_and_an_upward_import() {
             .any(|s| s.starts_with("analysis (below the presentation layer) imports report")),
         "{v:?}"
     );
+    // A cycle between two submodules of one folder module, through `super::` one way and
+    // `crate::analysis::` the other; `super::super::` from deeper down counts too.
+    std::fs::write(dir.join("analysis/summary.rs"), "use super::table::T;\n").unwrap();
+    std::fs::write(
+        dir.join("analysis/table.rs"),
+        "use crate::analysis::summary::S;\n",
+    )
+    .unwrap();
+    let v = violations(&dir);
+    assert!(
+        v.iter()
+            .any(|s| s.starts_with("import cycle inside analysis: summary → table → summary")),
+        "{v:?}"
+    );
+    std::fs::write(dir.join("analysis/table.rs"), "pub struct T;\n").unwrap();
+    assert!(violations(&dir).is_empty(), "{:?}", violations(&dir));
+    std::fs::create_dir_all(dir.join("analysis/table")).unwrap();
+    std::fs::write(
+        dir.join("analysis/table/rows.rs"),
+        "use super::super::{fmt, summary};\n",
+    )
+    .unwrap();
+    let v = violations(&dir);
+    assert!(
+        v.iter()
+            .any(|s| s.starts_with("import cycle inside analysis: summary → table → summary")),
+        "{v:?}"
+    );
+    std::fs::remove_dir_all(dir.join("analysis/table")).unwrap();
+    assert!(violations(&dir).is_empty(), "{:?}", violations(&dir));
     // A leaf that imports.
     std::fs::write(dir.join("fmt.rs"), "use crate::analysis::A;\n").unwrap();
     assert!(violations(&dir)

@@ -3,7 +3,7 @@
 use super::{dashes, minimum_cells, opt, pct, plot, row, Block, Section, MINIMUM_HEADER};
 use crate::experiment::escape::{EscapeResult, Fate, LinePoint, RunGamma};
 use crate::figures::{charts_svg, Chart, Mark, Series};
-use crate::report::document::Figure;
+use crate::report::figure::Figure;
 use crate::report::sig;
 use crate::train::Record;
 

@@ -3,7 +3,7 @@
 use super::{dashes, fate, minimum_cells, plot, row, Block, Section, MINIMUM_HEADER};
 use crate::experiment::sam::SamResult;
 use crate::figures::{charts_svg, Chart, Mark, Series};
-use crate::report::document::Figure;
+use crate::report::figure::Figure;
 use crate::report::sig;
 
 /// SAM.

@@ -7,7 +7,7 @@ use crate::experiment::section4::trained::Trainer;
 use crate::experiment::section4::Section4Result;
 use crate::experiment::Spread;
 use crate::figures::{charts_svg, Chart, Mark, Series};
-use crate::report::document::Figure;
+use crate::report::figure::Figure;
 use crate::report::sig;
 
 fn spread(s: &Spread) -> String {
