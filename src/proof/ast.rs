@@ -153,7 +153,7 @@ impl Sym {
 
 /// A family indexed by the samples `i = 1..N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Fam {
+pub enum Family {
     /// `H_i`, symmetric (PSD unless `assume symmetric H_i`).
     H,
     /// `g_i`, a vector; `H_i = g_i g_iᵀ` under `assume rank_one H_i`.
@@ -164,7 +164,7 @@ pub enum Fam {
     W,
 }
 
-impl Fam {
+impl Family {
     /// The shape of one member.
     #[must_use]
     pub fn shape(self) -> Shape {
@@ -349,7 +349,7 @@ pub enum ExprKind {
     /// A named object.
     Sym(Sym),
     /// A family member `H_i`, `g_i`, `a_i`, `w_i` at index variable `i`.
-    Fam(Fam, String),
+    Family(Family, String),
     /// `−e`.
     Neg(Box<Expr>),
     /// `e₁ ± e₂ ± …` (at least two terms; the first is always [`Sign::Plus`]).
@@ -376,7 +376,7 @@ impl Expr {
     #[must_use]
     pub fn children(&self) -> Vec<&Expr> {
         match &self.kind {
-            ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => Vec::new(),
+            ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Family(..) => Vec::new(),
             ExprKind::Neg(a)
             | ExprKind::Pow(a, _)
             | ExprKind::Transpose(a)
@@ -392,7 +392,7 @@ impl Expr {
     /// The direct sub-expressions, mutably (in the order of [`Expr::children`]).
     pub fn children_mut(&mut self) -> Vec<&mut Expr> {
         match &mut self.kind {
-            ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => Vec::new(),
+            ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Family(..) => Vec::new(),
             ExprKind::Neg(a)
             | ExprKind::Pow(a, _)
             | ExprKind::Transpose(a)
@@ -542,7 +542,7 @@ impl Claim {
 
 fn collect_free(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<String>) {
     let vars: Vec<String> = match &e.kind {
-        ExprKind::Fam(_, v) => {
+        ExprKind::Family(_, v) => {
             if !bound.contains(v) && !out.contains(v) {
                 out.push(v.clone());
             }

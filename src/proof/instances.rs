@@ -35,7 +35,7 @@ fn degree_in(e: &Expr, s: Sym) -> u32 {
     match &e.kind {
         ExprKind::Sym(x) if *x == s => 1,
         ExprKind::Sym(Sym::C) if matches!(s, Sym::N | Sym::B) => 1,
-        ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Fam(..) => 0,
+        ExprKind::Num(_) | ExprKind::Sym(_) | ExprKind::Family(..) => 0,
         ExprKind::Add(ts) => ts.iter().map(|(_, t)| degree_in(t, s)).max().unwrap_or(0),
         ExprKind::Mul(fs) => fs
             .iter()
@@ -59,7 +59,8 @@ fn degree_in(e: &Expr, s: Sym) -> u32 {
 /// polynomial identity the claim could be: it holds in `d×d` below that size only).
 fn matrix_degree(e: &Expr) -> u32 {
     match &e.kind {
-        ExprKind::Sym(Sym::H | Sym::Sigma | Sym::A | Sym::Q | Sym::HBatch) | ExprKind::Fam(..) => {
+        ExprKind::Sym(Sym::H | Sym::Sigma | Sym::A | Sym::Q | Sym::HBatch)
+        | ExprKind::Family(..) => {
             if e.shape.is_scalar() {
                 0
             } else {

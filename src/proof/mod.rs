@@ -64,7 +64,7 @@ mod value;
 mod verdict;
 
 pub use ast::{
-    Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Fam, Func,
+    Assumptions, BatchSize, Claim, Commuting, Dim, Expect, Expr, ExprKind, Factor, Family, Func,
     HessianClass, Item, MulOp, PairRule, ParseError, ProofFile, Rank, RelOp, Relation, Shape, Sign,
     Step, SumDomain, SumSpec, Sym,
 };

@@ -8,8 +8,8 @@
 //! bound in one claim.
 
 use super::ast::{
-    Claim, Expr, ExprKind, Factor, Fam, Func, MulOp, PairRule, ParseError, RelOp, Relation, Shape,
-    Sign, SumDomain, SumSpec, Sym,
+    Claim, Expr, ExprKind, Factor, Family, Func, MulOp, PairRule, ParseError, RelOp, Relation,
+    Shape, Sign, SumDomain, SumSpec, Sym,
 };
 use super::lexer::{lex, Tok, Token};
 use super::limits::{MAX_DEGREE, MAX_EXCLUDING_SUMS, MAX_EXPONENT, MAX_KRON_POWER, MAX_NESTING};
@@ -73,7 +73,7 @@ pub fn degree(e: &Expr) -> Option<u32> {
     Some(match &e.kind {
         ExprKind::Num(_) | ExprKind::Sym(Sym::I) => 0,
         ExprKind::Sym(Sym::Sigma) => 2,
-        ExprKind::Sym(_) | ExprKind::Fam(..) => 1,
+        ExprKind::Sym(_) | ExprKind::Family(..) => 1,
         ExprKind::Neg(a)
         | ExprKind::Transpose(a)
         | ExprKind::Sum(_, a)
@@ -657,15 +657,15 @@ impl Parser<'_> {
             });
         }
         let fam = match name {
-            "H" => Some(Fam::H),
-            "g" => Some(Fam::G),
-            "a" => Some(Fam::A),
-            "w" => Some(Fam::W),
+            "H" => Some(Family::H),
+            "g" => Some(Family::G),
+            "a" => Some(Family::A),
+            "w" => Some(Family::W),
             _ => None,
         };
         match (fam, sub) {
             (Some(fam), Some(v)) if is_index_name(v) => Ok(Expr {
-                kind: ExprKind::Fam(fam, v.to_owned()),
+                kind: ExprKind::Family(fam, v.to_owned()),
                 col,
                 shape: fam.shape(),
             }),
@@ -755,7 +755,7 @@ mod tests {
             matches!(&ts[0].1.kind, ExprKind::Sum(s, _) if s.vars == ["j"] && s.rule == PairRule::All)
         );
         assert_eq!(ts[1].0, Sign::Minus);
-        assert!(matches!(&ts[1].1.kind, ExprKind::Fam(_, v) if v == "i"));
+        assert!(matches!(&ts[1].1.kind, ExprKind::Family(_, v) if v == "i"));
         // Over the batch the outer index must be a batch position too.
         let e = parse_claim("E_B[sum_i H_i*sum_{j!=i in B} H_j] = H", 1, 0).unwrap_err();
         assert!(e.message.contains("not defined"), "{e}");

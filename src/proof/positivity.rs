@@ -9,7 +9,7 @@
 //! matrices; `kron` of two PSD matrices; `abs`, `sqrt`, `norm`, `rho` ≥ 0; a quotient of
 //! non-negatives (where the divisor is non-zero). Anything else is "not known", never "false".
 
-use super::ast::{Assumptions, BatchSize, Expr, ExprKind, Fam, Func, MulOp, Sign, Sym};
+use super::ast::{Assumptions, BatchSize, Expr, ExprKind, Family, Func, MulOp, Sign, Sym};
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 
@@ -115,8 +115,8 @@ pub(crate) fn nonneg(e: &Expr, asm: &Assumptions) -> bool {
     match &e.kind {
         ExprKind::Num(q) => !q.is_negative(),
         ExprKind::Sym(_) => true,
-        ExprKind::Fam(Fam::A, _) => false,
-        ExprKind::Fam(..) => false,
+        ExprKind::Family(Family::A, _) => false,
+        ExprKind::Family(..) => false,
         ExprKind::Neg(x) => matches!(&x.kind, ExprKind::Num(q) if q.is_zero()),
         ExprKind::Add(ts) => {
             ts.iter().all(|(s, t)| *s == Sign::Plus && nonneg(t, asm))
@@ -183,7 +183,7 @@ pub(crate) fn symmetric(e: &Expr, asm: &Assumptions) -> bool {
     match &e.kind {
         ExprKind::Num(_) => true,
         ExprKind::Sym(s) => !matches!(s, Sym::X | Sym::W | Sym::Ones),
-        ExprKind::Fam(f, _) => *f == Fam::H,
+        ExprKind::Family(f, _) => *f == Family::H,
         ExprKind::Neg(x) | ExprKind::Transpose(x) | ExprKind::Pow(x, _) => symmetric(x, asm),
         ExprKind::Add(ts) => ts.iter().all(|(_, t)| symmetric(t, asm)),
         ExprKind::Mul(fs) => {
@@ -223,8 +223,8 @@ pub(crate) fn psd(e: &Expr, asm: &Assumptions) -> bool {
             Sym::H | Sym::HBatch => asm.psd(),
             _ => false,
         },
-        ExprKind::Fam(Fam::H, _) => asm.psd(),
-        ExprKind::Fam(..) => false,
+        ExprKind::Family(Family::H, _) => asm.psd(),
+        ExprKind::Family(..) => false,
         ExprKind::Neg(_) => false,
         ExprKind::Add(ts) => ts.iter().all(|(s, t)| *s == Sign::Plus && psd(t, asm)),
         ExprKind::Mul(fs) => {

@@ -35,7 +35,7 @@ fn atomic(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Num(q) => q.is_integer() && q >= &BigRational::from_integer(0.into()),
         ExprKind::Sym(_)
-        | ExprKind::Fam(..)
+        | ExprKind::Family(..)
         | ExprKind::Call(..)
         | ExprKind::BatchMean(_)
         | ExprKind::SampleMean(..) => true,
@@ -57,7 +57,7 @@ fn write_expr(out: &mut String, e: &Expr) {
     match &e.kind {
         ExprKind::Num(q) => out.push_str(&rational(q)),
         ExprKind::Sym(s) => out.push_str(s.name()),
-        ExprKind::Fam(f, v) => {
+        ExprKind::Family(f, v) => {
             let _ = write!(out, "{}_{v}", f.letter());
         }
         ExprKind::Neg(a) => {

@@ -2,7 +2,7 @@
 //! evaluation ([`super::trial::decide`]) to test or confirm, an `f64` score and hill climbing to
 //! steer, greedy shrinking of what is found, and the counterexample as a person reads it.
 
-use super::ast::{Assumptions, Claim, ExprKind, Fam, Rank, Sym};
+use super::ast::{Assumptions, Claim, ExprKind, Family, Rank, Sym};
 use super::instances::{reach, shapes, Genes, ShapeSpec};
 use super::limits::{MAX_INSTANCE_ESTIMATE, MAX_INSTANCE_WORK};
 use super::trial::{claim_cost, decide, score, Decided, Instance, PRECISIONS, QUICK};
@@ -36,7 +36,7 @@ pub struct Counterexample {
 #[derive(Debug, Default)]
 pub(crate) struct Mentions {
     syms: Vec<Sym>,
-    fams: Vec<Fam>,
+    fams: Vec<Family>,
 }
 
 pub(crate) fn mentions(c: &Claim) -> Mentions {
@@ -44,7 +44,7 @@ pub(crate) fn mentions(c: &Claim) -> Mentions {
     for e in c.sides() {
         e.walk(&mut |x| match &x.kind {
             ExprKind::Sym(s) if !m.syms.contains(s) => m.syms.push(*s),
-            ExprKind::Fam(f, _) if !m.fams.contains(f) => m.fams.push(*f),
+            ExprKind::Family(f, _) if !m.fams.contains(f) => m.fams.push(*f),
             _ => {}
         });
     }
@@ -438,11 +438,11 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
         super::print::rational(&raw.gamma)
     );
     let mut values = Vec::new();
-    let uses_h = m.fams.contains(&Fam::H)
+    let uses_h = m.fams.contains(&Family::H)
         || m.syms
             .iter()
             .any(|x| matches!(x, Sym::H | Sym::Sigma | Sym::HBatch | Sym::C));
-    let uses_g = m.fams.contains(&Fam::G);
+    let uses_g = m.fams.contains(&Family::G);
     if a.rank == Rank::One && (uses_h || uses_g) {
         for (i, g) in raw.gs.iter().enumerate() {
             values.push((format!("g_{}", i + 1), show(g)));
@@ -459,11 +459,11 @@ pub(crate) fn counterexample(ctx: &Ctx, found: &Found, m: &Mentions) -> Countere
             }
         }
     }
-    if m.fams.contains(&Fam::A) {
+    if m.fams.contains(&Family::A) {
         let v: Vec<String> = raw.a_fam.iter().map(super::print::rational).collect();
         values.push(("a_i".into(), v.join(", ")));
     }
-    if m.fams.contains(&Fam::W) {
+    if m.fams.contains(&Family::W) {
         for (i, w) in raw.w_fam.iter().enumerate() {
             values.push((format!("w_{}", i + 1), show(w)));
         }

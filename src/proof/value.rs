@@ -3,7 +3,7 @@
 //! metered arithmetic ([`FieldMatrix`]), and the evaluation of an expression on one concrete
 //! instance (batch expectations by visiting every minibatch).
 
-use super::ast::{Expr, ExprKind, Fam, Func, MulOp, PairRule, Sign, SumDomain, Sym};
+use super::ast::{Expr, ExprKind, Family, Func, MulOp, PairRule, Sign, SumDomain, Sym};
 use super::limits::MAX_BATCHES;
 use crate::enumerate::{for_each_batch, route_for, EnumerationParams};
 use crate::exact::work::{self, bits, charge_reduced};
@@ -562,13 +562,13 @@ fn eval_node<T: Field>(e: &Expr, c: &Concrete<T>, env: &mut Env) -> EResult<Matr
     Ok(match &e.kind {
         ExprKind::Num(q) => Matrix::scalar(T::from_q(q)),
         ExprKind::Sym(s) => sym_value(c, *s, env)?,
-        ExprKind::Fam(f, v) => {
+        ExprKind::Family(f, v) => {
             let i = env.lookup(v)?;
             match f {
-                Fam::H => c.hs[i].clone(),
-                Fam::G => c.gs[i].clone(),
-                Fam::A => Matrix::scalar(c.a_fam[i].clone()),
-                Fam::W => c.w_fam[i].clone(),
+                Family::H => c.hs[i].clone(),
+                Family::G => c.gs[i].clone(),
+                Family::A => Matrix::scalar(c.a_fam[i].clone()),
+                Family::W => c.w_fam[i].clone(),
             }
         }
         ExprKind::Neg(a) => eval(a, c, env)?.map(T::neg),

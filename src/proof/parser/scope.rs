@@ -48,7 +48,7 @@ pub(super) fn parse_sum_spec(sub: &str) -> Result<SumSpec, String> {
 /// Replace the index `from` by `to` everywhere in `e` (neither is re-bound inside `e`: the
 /// parser refuses a re-bound index).
 pub(super) fn rename_index(e: &mut Expr, from: &str, to: &str) {
-    if let ExprKind::Fam(_, v) = &mut e.kind {
+    if let ExprKind::Family(_, v) = &mut e.kind {
         if v == from {
             *v = to.to_owned();
         }
@@ -87,7 +87,7 @@ pub(super) fn scan(
     binders: &mut Vec<(String, usize)>,
 ) {
     let vars: Vec<String> = match &e.kind {
-        ExprKind::Fam(_, v) => {
+        ExprKind::Family(_, v) => {
             if !bound.contains(v) && !free.iter().any(|(f, _)| f == v) {
                 free.push((v.clone(), e.col));
             }

@@ -13,7 +13,7 @@
 //! `eigdiag(M, v) = v`, `rho`, `norm` are `abs`.
 
 use super::super::ast::{
-    Assumptions, Expr, ExprKind, Fam, Func, MulOp, PairRule, Rank, Sign, SumDomain, Sym,
+    Assumptions, Expr, ExprKind, Family, Func, MulOp, PairRule, Rank, Sign, SumDomain, Sym,
 };
 use super::super::positivity;
 use super::batch::{expectation, Sizes};
@@ -52,7 +52,7 @@ impl Setting<'_> {
 }
 
 /// The converter: the setting, the fresh names for sum variables, the variables in scope.
-pub(crate) struct Conv<'a> {
+pub(crate) struct Converter<'a> {
     pub set: Setting<'a>,
     next: u32,
     scope: Vec<(String, Idx, SlotKind)>,
@@ -68,7 +68,7 @@ fn param(p: Param) -> Poly {
     Poly::atom(Atom::Param(p))
 }
 
-impl<'a> Conv<'a> {
+impl<'a> Converter<'a> {
     pub(crate) fn new(set: Setting<'a>) -> Self {
         Self {
             set,
@@ -435,13 +435,13 @@ impl<'a> Conv<'a> {
         match &e.kind {
             ExprKind::Num(q) => Ok(Frac::poly(Poly::constant(q.clone()))),
             ExprKind::Sym(s) => self.sym(*s),
-            ExprKind::Fam(f, v) => {
+            ExprKind::Family(f, v) => {
                 let i = self.lookup(v);
                 Ok(Frac::poly(match f {
-                    Fam::H => self.h_at(i)?,
-                    Fam::G => self.letter(Letter::Vec(VecName::G, Some(i), Orient::Col)),
-                    Fam::W => self.letter(Letter::Vec(VecName::WFam, Some(i), Orient::Col)),
-                    Fam::A => Poly::atom(Atom::Fam(i)),
+                    Family::H => self.h_at(i)?,
+                    Family::G => self.letter(Letter::Vec(VecName::G, Some(i), Orient::Col)),
+                    Family::W => self.letter(Letter::Vec(VecName::WFam, Some(i), Orient::Col)),
+                    Family::A => Poly::atom(Atom::Family(i)),
                 }))
             }
             ExprKind::Neg(a) => Ok(self.conv(a)?.neg()),

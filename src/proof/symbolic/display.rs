@@ -63,7 +63,7 @@ fn word(ls: &[Letter]) -> String {
 fn atom(a: &Atom) -> String {
     match a {
         Atom::Param(p) => p.name().to_owned(),
-        Atom::Fam(i) => format!("a_{}", idx(i)),
+        Atom::Family(i) => format!("a_{}", idx(i)),
         Atom::Entry(e, i) => {
             let name = match e {
                 super::term::Entry::Lambda => "λ",

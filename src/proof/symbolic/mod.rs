@@ -23,7 +23,7 @@ pub(crate) mod term;
 use super::ast::{Assumptions, BatchSize, Expr, RelOp, Relation};
 use crate::instance::Sampling;
 use batch::Sizes;
-use convert::{Conv, Setting};
+use convert::{Converter, Setting};
 pub(crate) use frac::Frac;
 use frac::Origin;
 use num_rational::BigRational;
@@ -165,7 +165,7 @@ fn assignments(vars: &[String], n: u32) -> Vec<Vec<(String, u32)>> {
     out
 }
 
-fn convert_pair(lhs: &Expr, rhs: &Expr, conv: &mut Conv) -> Result<(Frac, Frac), Outside> {
+fn convert_pair(lhs: &Expr, rhs: &Expr, conv: &mut Converter) -> Result<(Frac, Frac), Outside> {
     let l = conv.conv(lhs)?;
     let r = conv.conv(rhs)?;
     Ok((l, r))
@@ -190,7 +190,7 @@ pub(crate) fn equality(lhs: &Expr, rhs: &Expr, asm: &Assumptions) -> Equality {
             asm,
         };
         let canon = set.canon();
-        let mut conv = Conv::new(set);
+        let mut conv = Converter::new(set);
         let (l, r) = match convert_pair(lhs, rhs, &mut conv) {
             Ok(x) => x,
             Err(Outside::Undefined) => {
@@ -220,7 +220,7 @@ pub(crate) fn equality(lhs: &Expr, rhs: &Expr, asm: &Assumptions) -> Equality {
                         sizes: Sizes::Fixed { n, b },
                         asm,
                     };
-                    let mut conv = Conv::new(set);
+                    let mut conv = Converter::new(set);
                     conv.free = assignment
                         .iter()
                         .map(|(v, k)| (v.clone(), term::Idx::Sample(*k)))
@@ -420,7 +420,7 @@ pub(crate) fn sign_related(
             asm,
         };
         let canon = set.canon();
-        let mut conv = Conv::new(set);
+        let mut conv = Converter::new(set);
         let mut diff = |r: &Relation| -> Result<Frac, Outside> {
             let (l, r) = convert_pair(&r.lhs, &r.rhs, &mut conv)?;
             l.difference(&r, canon)
@@ -464,7 +464,7 @@ pub(crate) fn sign_related(
             sizes: generic_sizes(asm),
             asm,
         };
-        let mut conv = Conv::new(set);
+        let mut conv = Converter::new(set);
         let mut fr = Vec::new();
         for r in [p, q] {
             for e in [&r.lhs, &r.rhs] {

@@ -184,7 +184,7 @@ pub(crate) enum Atom {
     /// `γ`, `N`, `B`, `d`.
     Param(Param),
     /// `a_i`.
-    Fam(Idx),
+    Family(Idx),
     /// In `d = 1`, where every value is a number: a letter as a commuting scalar (columns
     /// only: `xᵀ = x`).
     Scalar(Letter),
@@ -265,7 +265,7 @@ impl Mono {
         for a in &mut self.atoms {
             match a {
                 Atom::Param(_) => {}
-                Atom::Fam(i) | Atom::Entry(_, i) => f(i, false),
+                Atom::Family(i) | Atom::Entry(_, i) => f(i, false),
                 Atom::Scalar(l) => {
                     if let Some(i) = l.idx_mut() {
                         f(i, false);
