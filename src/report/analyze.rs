@@ -8,7 +8,8 @@ use crate::analysis::InstanceAnalysis;
 use serde::Serialize;
 
 /// Render `analyses` — each under its own sampling scheme — in `format` (the `analyze` report).
-/// For i.i.d. instances alone this is [`text`], [`json`] or [`markdown`].
+/// For i.i.d. instances alone this is [`text`](fn@super::text), [`json`](fn@super::json) or
+/// [`markdown`](fn@super::markdown).
 #[must_use]
 pub fn render(analyses: &[InstanceAnalysis], format: Format) -> String {
     match format {
