@@ -281,7 +281,8 @@ pub fn rho_on_range(instance: &Instance) -> Result<f64> {
 
 /// A closed interval `[lower, upper]` of measured values (a confidence interval, the range a
 /// sample covered). Serialized as the array `[lower, upper]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "(f64, f64)")]
 pub struct Interval {
     /// The lower end.
     pub lower: f64,
@@ -289,9 +290,9 @@ pub struct Interval {
     pub upper: f64,
 }
 
-impl Serialize for Interval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        (self.lower, self.upper).serialize(s)
+impl From<Interval> for (f64, f64) {
+    fn from(i: Interval) -> Self {
+        (i.lower, i.upper)
     }
 }
 

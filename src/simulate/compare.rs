@@ -116,7 +116,8 @@ pub struct Agreement {
 }
 
 /// The steps `[k₁, k₂]` a slope is taken over. Serialized as the array `[k₁, k₂]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "(usize, usize)")]
 pub struct StepWindow {
     /// `k₁`.
     pub first: usize,
@@ -124,9 +125,9 @@ pub struct StepWindow {
     pub last: usize,
 }
 
-impl Serialize for StepWindow {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.first, self.last).serialize(s)
+impl From<StepWindow> for (usize, usize) {
+    fn from(w: StepWindow) -> Self {
+        (w.first, w.last)
     }
 }
 

@@ -248,7 +248,8 @@ pub struct Record {
 
 /// A quantity recorded at step `k` of a run (the sharpness `λ_max(∇²F(θ_k))`, a loss).
 /// Serialized as the array `[k, value]`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(into = "(usize, f64)")]
 pub struct StepValue {
     /// `k`.
     pub step: usize,
@@ -256,9 +257,9 @@ pub struct StepValue {
     pub value: f64,
 }
 
-impl Serialize for StepValue {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        (self.step, self.value).serialize(s)
+impl From<StepValue> for (usize, f64) {
+    fn from(v: StepValue) -> Self {
+        (v.step, v.value)
     }
 }
 
