@@ -71,22 +71,24 @@ fn paths_after(code: &str, prefix: &str) -> Vec<String> {
     out
 }
 
-/// The top-level modules of `src/` and, for each, the top-level modules it imports with the
-/// files that do.
-fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
+/// The modules directly under `base` (its `.rs` files and folders, except `skip`) and, for each,
+/// the modules of that set it imports — `imports(code, depth)` names them for one file at
+/// `depth` below `base` — with the files that do.
+fn import_graph(
+    base: &Path,
+    skip: &[&str],
+    imports: impl Fn(&str, usize) -> Vec<String>,
+) -> (BTreeSet<String>, Graph) {
     let mut modules = BTreeSet::new();
-    for e in std::fs::read_dir(src).unwrap() {
+    for e in std::fs::read_dir(base).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        if (p.is_dir() || p.extension().is_some_and(|x| x == "rs"))
-            && name != "lib"
-            && name != "main"
-        {
+        if (p.is_dir() || p.extension().is_some_and(|x| x == "rs")) && !skip.contains(&&*name) {
             modules.insert(name);
         }
     }
     let mut graph = Graph::new();
-    let mut stack = vec![src.to_path_buf()];
+    let mut stack = vec![base.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for e in std::fs::read_dir(&dir).unwrap() {
             let p = e.unwrap().path();
@@ -97,7 +99,7 @@ fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
             if !p.extension().is_some_and(|x| x == "rs") {
                 continue;
             }
-            let rel = p.strip_prefix(src).unwrap();
+            let rel = p.strip_prefix(base).unwrap();
             let first = rel
                 .components()
                 .next()
@@ -109,7 +111,7 @@ fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
                 continue;
             }
             let code = strip_comments(&std::fs::read_to_string(&p).unwrap());
-            for to in crate_paths(&code) {
+            for to in imports(&code, rel.components().count()) {
                 if modules.contains(&to) && to != from {
                     graph
                         .entry(from.clone())
@@ -122,6 +124,12 @@ fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
         }
     }
     (modules, graph)
+}
+
+/// The top-level modules of `src/` and, for each, the top-level modules it imports with the
+/// files that do.
+fn module_graph(src: &Path) -> (BTreeSet<String>, Graph) {
+    import_graph(src, &["lib", "main"], |code, _| crate_paths(code))
 }
 
 /// A cycle through `start`, if any: the path back to it.
@@ -157,59 +165,15 @@ fn edges_of(graph: &Graph, from: &str) -> Vec<(String, BTreeSet<String>)> {
 /// `top/a/x.rs`, `crate::top::b` from either) with the files that do. The parent (`top.rs` or
 /// `top/mod.rs`) is not a sibling: it declares and re-exports its children.
 fn submodule_graph(src: &Path, top: &str) -> (BTreeSet<String>, Graph) {
-    let base = src.join(top);
-    let mut subs = BTreeSet::new();
-    for e in std::fs::read_dir(&base).unwrap() {
-        let p = e.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        if (p.is_dir() || p.extension().is_some_and(|x| x == "rs")) && name != "mod" {
-            subs.insert(name);
+    import_graph(&src.join(top), &["mod"], |code, depth| {
+        let mut names = paths_after(code, &format!("crate::{top}::"));
+        match depth {
+            1 => names.extend(paths_after(code, "super::")),
+            2 => names.extend(paths_after(code, "super::super::")),
+            _ => {}
         }
-    }
-    let mut graph = Graph::new();
-    let mut stack = vec![base.clone()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-                continue;
-            }
-            if !p.extension().is_some_and(|x| x == "rs") {
-                continue;
-            }
-            let rel = p.strip_prefix(&base).unwrap();
-            let depth = rel.components().count();
-            let first = rel
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy();
-            let from = first.trim_end_matches(".rs").to_owned();
-            if !subs.contains(&from) {
-                continue;
-            }
-            let code = strip_comments(&std::fs::read_to_string(&p).unwrap());
-            let mut names = paths_after(&code, &format!("crate::{top}::"));
-            match depth {
-                1 => names.extend(paths_after(&code, "super::")),
-                2 => names.extend(paths_after(&code, "super::super::")),
-                _ => {}
-            }
-            for to in names {
-                if subs.contains(&to) && to != from {
-                    graph
-                        .entry(from.clone())
-                        .or_default()
-                        .entry(to)
-                        .or_default()
-                        .insert(rel.display().to_string());
-                }
-            }
-        }
-    }
-    (subs, graph)
+        names
+    })
 }
 
 /// The violations of the layering in `src`, in words.
