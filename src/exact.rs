@@ -84,6 +84,12 @@ pub fn rational_from_f64(x: f64) -> BigRational {
     BigRational::from_float(x).expect("finite f64")
 }
 
+/// The integer `k` as an exact rational.
+#[must_use]
+pub fn integer(k: i64) -> BigRational {
+    BigRational::from_integer(BigInt::from(k))
+}
+
 /// The rational a person wrote: the shortest decimal that rounds to `x` (Rust's round-trip
 /// formatting), read exactly. `0.45` gives `9/20`, where [`rational_from_f64`] gives the binary
 /// fraction `0.450000000000000011102…`. For numbers written with at most 15 significant digits

@@ -217,31 +217,33 @@ impl<T: Scalar> Mul for &Matrix<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use num_bigint::BigInt;
+    use crate::exact::integer;
     use num_rational::BigRational;
-
-    fn q(n: i64) -> BigRational {
-        BigRational::from_integer(BigInt::from(n))
-    }
 
     #[test]
     fn products_do_not_commute() {
-        let a = Matrix::from_fn(2, 2, |i, j| q([[1, 1], [0, 1]][i][j]));
-        let b = Matrix::from_fn(2, 2, |i, j| q([[1, 0], [1, 1]][i][j]));
+        let a = Matrix::from_fn(2, 2, |i, j| integer([[1, 1], [0, 1]][i][j]));
+        let b = Matrix::from_fn(2, 2, |i, j| integer([[1, 0], [1, 1]][i][j]));
         assert_ne!(&a * &b, &b * &a);
     }
 
     #[test]
     fn rectangular_shapes() {
         // A (2×3) times Aᵀ (3×2) is 2×2; its trace is ‖A‖²_F.
-        let a = Matrix::from_fn(2, 3, |i, j| q(i64::try_from(3 * i + j).unwrap()));
+        let a = Matrix::from_fn(2, 3, |i, j| integer(i64::try_from(3 * i + j).unwrap()));
         let at = a.transpose();
         assert_eq!((at.nrows(), at.ncols()), (3, 2));
         let g = &a * &at;
         assert_eq!(g.dim(), 2);
-        assert_eq!(g.trace(), (0..6).map(|k| q(k * k)).sum::<BigRational>());
-        assert_eq!(a.row(1), &[q(3), q(4), q(5)]);
-        assert_eq!(a.submatrix(&[1], &[2, 0]).entries(), &[q(5), q(3)]);
+        assert_eq!(
+            g.trace(),
+            (0..6).map(|k| integer(k * k)).sum::<BigRational>()
+        );
+        assert_eq!(a.row(1), &[integer(3), integer(4), integer(5)]);
+        assert_eq!(
+            a.submatrix(&[1], &[2, 0]).entries(),
+            &[integer(5), integer(3)]
+        );
         let mut s = a.clone();
         s.swap_rows(0, 1);
         assert_eq!(s.row(0), a.row(1));

@@ -8,6 +8,7 @@
 //! stops a metered computation (the checker's) at its limit and costs nothing elsewhere.
 
 use super::work;
+use crate::exact::integer;
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_rational::BigRational;
@@ -19,10 +20,6 @@ use std::cmp::Ordering;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UPoly {
     c: Vec<BigRational>,
-}
-
-fn q(k: i64) -> BigRational {
-    BigRational::from_integer(BigInt::from(k))
 }
 
 impl UPoly {
@@ -44,7 +41,7 @@ impl UPoly {
     /// `t`.
     #[must_use]
     pub fn t() -> Self {
-        Self::new(vec![q(0), q(1)])
+        Self::new(vec![integer(0), integer(1)])
     }
 
     /// The polynomial of degree `< xs.len()` through `(xs[k], ys[k])` (Newton's divided
@@ -170,7 +167,7 @@ impl UPoly {
                 .iter()
                 .enumerate()
                 .skip(1)
-                .map(|(k, x)| x * q(i64::try_from(k).unwrap_or(i64::MAX)))
+                .map(|(k, x)| x * integer(i64::try_from(k).unwrap_or(i64::MAX)))
                 .collect(),
         )
     }
@@ -307,7 +304,7 @@ impl UPoly {
             .map(|x| x.abs() / &lead)
             .max()
             .unwrap_or_else(BigRational::zero);
-        m + q(1)
+        m + integer(1)
     }
 
     /// Whether every root is `≥ 0`, for a polynomial known to have only real roots (the
@@ -383,7 +380,7 @@ impl UPoly {
                 continue;
             }
             work::charge_reduced(&a, &b);
-            let mid = (&a + &b) / q(2);
+            let mid = (&a + &b) / integer(2);
             if k == 1 && is_root(&mid) {
                 out.push((mid.clone(), mid));
                 continue;
@@ -496,14 +493,14 @@ mod tests {
     use super::*;
 
     fn p(c: &[i64]) -> UPoly {
-        UPoly::new(c.iter().map(|&x| q(x)).collect())
+        UPoly::new(c.iter().map(|&x| integer(x)).collect())
     }
 
     #[test]
     fn interpolation_square_free_and_sturm() {
         // (t − 1)²(t − 3) = t³ − 5t² + 7t − 3.
         let f = p(&[-3, 7, -5, 1]);
-        let xs: Vec<BigRational> = (0..4).map(q).collect();
+        let xs: Vec<BigRational> = (0..4).map(integer).collect();
         let ys: Vec<BigRational> = xs.iter().map(|x| f.eval(x)).collect();
         assert_eq!(UPoly::interpolate(&xs, &ys), f);
         for s in [f.squarefree(), f.squarefree_euclid()] {
@@ -512,11 +509,11 @@ mod tests {
                 vec![BigInt::from(3), BigInt::from(-4), BigInt::from(1)]
             );
             let seq = Sturm::of(&s);
-            assert_eq!(seq.count(&q(0), &q(4)), 2);
-            assert_eq!(seq.count(&q(0), &q(2)), 1);
+            assert_eq!(seq.count(&integer(0), &integer(4)), 2);
+            assert_eq!(seq.count(&integer(0), &integer(2)), 1);
             // (a, b]: a root at b counts, a root at a does not.
-            assert_eq!(seq.count(&q(0), &q(1)), 1);
-            assert_eq!(seq.count(&q(1), &q(2)), 0);
+            assert_eq!(seq.count(&integer(0), &integer(1)), 1);
+            assert_eq!(seq.count(&integer(1), &integer(2)), 0);
         }
         // The monic gcd keeps p's leading coefficient; Euclid's remainder scales it.
         assert_eq!(f.squarefree(), p(&[3, -4, 1]));
@@ -554,19 +551,19 @@ mod tests {
             vec![(p(&[-5, 1]), 1), (p(&[-2, 1]), 2)]
         );
         // 1 + 24/1.
-        assert_eq!(f.cauchy_bound(), q(25));
+        assert_eq!(f.cauchy_bound(), integer(25));
         assert!(f.real_rooted_nonnegative_roots());
         assert!(!p(&[2, 1]).real_rooted_nonnegative_roots());
-        assert_eq!(f.sign_at(&q(3)), Ordering::Less);
-        assert_eq!(f.sign_at(&q(6)), Ordering::Greater);
-        assert_eq!(f.sign_at(&q(2)), Ordering::Equal);
+        assert_eq!(f.sign_at(&integer(3)), Ordering::Less);
+        assert_eq!(f.sign_at(&integer(6)), Ordering::Greater);
+        assert_eq!(f.sign_at(&integer(2)), Ordering::Equal);
         // Must say no: −t² − 1 has no real root, and neither does it after scaling.
         let none = p(&[-1, 0, -1]);
         assert_eq!(
             none.count_roots(&-none.cauchy_bound(), &none.cauchy_bound()),
             0
         );
-        assert!(none.isolate(&q(1)).is_empty());
+        assert!(none.isolate(&integer(1)).is_empty());
         assert_eq!(
             none.primitive_integer(),
             vec![BigInt::from(1), BigInt::from(0), BigInt::from(1)]

@@ -294,14 +294,12 @@ pub fn sym_eigenvalues(m: &Matrix<BigRational>, width: &BigRational) -> Vec<Isol
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn q(n: i64) -> BigRational {
-        BigRational::from_integer(BigInt::from(n))
-    }
+    use crate::exact::integer;
 
     #[test]
     fn psd_decisions() {
-        let m = |rows: &[&[i64]]| Matrix::from_fn(rows.len(), rows.len(), |i, j| q(rows[i][j]));
+        let m =
+            |rows: &[&[i64]]| Matrix::from_fn(rows.len(), rows.len(), |i, j| integer(rows[i][j]));
         assert_eq!(is_psd(m(&[&[2, 1], &[1, 2]])), Psd::Yes);
         assert_eq!(is_psd(m(&[&[1, 1], &[1, 1]])), Psd::Yes);
         assert_eq!(is_psd(m(&[&[0, 0], &[0, 3]])), Psd::Yes);
@@ -314,23 +312,29 @@ mod tests {
             is_psd(m(&[&[1, 0], &[0, -1]])),
             Psd::No(NotPsd::NegativePivot { index: 1 })
         ));
-        assert_eq!(determinant(m(&[&[0, 2], &[3, 1]])), q(-6));
+        assert_eq!(determinant(m(&[&[0, 2], &[3, 1]])), integer(-6));
     }
 
     #[test]
     fn charpoly_and_multiplicities() {
         // diag(2, 2, 5): (t − 2)²(t − 5).
-        let m = Matrix::from_fn(3, 3, |i, j| if i == j { q([2, 2, 5][i]) } else { q(0) });
+        let m = Matrix::from_fn(3, 3, |i, j| {
+            if i == j {
+                integer([2, 2, 5][i])
+            } else {
+                integer(0)
+            }
+        });
         let cp = charpoly(&m);
         assert_eq!(
             cp,
-            UPoly::new([-20, 24, -9, 1].iter().map(|&x| q(x)).collect())
+            UPoly::new([-20, 24, -9, 1].iter().map(|&x| integer(x)).collect())
         );
         let ev = sym_eigenvalues(&m, &BigRational::new(1.into(), 100.into()));
         assert_eq!(ev.len(), 3);
         assert_eq!(ev[0].root, ev[1].root);
-        assert!(ev[0].lo <= q(2) && q(2) <= ev[0].hi);
-        assert!(ev[2].lo <= q(5) && q(5) <= ev[2].hi);
+        assert!(ev[0].lo <= integer(2) && integer(2) <= ev[0].hi);
+        assert!(ev[2].lo <= integer(5) && integer(5) <= ev[2].hi);
         assert!(cp.real_rooted_nonnegative_roots());
     }
 }

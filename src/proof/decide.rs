@@ -9,6 +9,7 @@
 //! No floating point is involved.
 
 use super::limits::MAX_UNIVARIATE_DEGREE;
+use crate::exact::integer;
 use crate::exact::poly::UPoly;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
@@ -60,10 +61,6 @@ pub(crate) enum Domain {
     Real,
 }
 
-fn q(k: i64) -> BigRational {
-    BigRational::from_integer(k.into())
-}
-
 /// A point where the formula is evaluated.
 #[derive(Debug, Clone)]
 enum Point {
@@ -80,7 +77,7 @@ impl Point {
     fn approx(&self) -> BigRational {
         match self {
             Self::Rational(x) => x.clone(),
-            Self::Root { lo, hi, .. } => (lo + hi) / q(2),
+            Self::Root { lo, hi, .. } => (lo + hi) / integer(2),
         }
     }
 }
@@ -102,7 +99,7 @@ fn sign_at(p: &UPoly, at: &Point) -> Ordering {
                 if ps.count_roots(&a, &b) == 0 {
                     return p.sign_at(&b);
                 }
-                let mid = (&a + &b) / q(2);
+                let mid = (&a + &b) / integer(2);
                 if poly.eval(&mid).is_zero() {
                     return p.sign_at(&mid);
                 }
@@ -157,27 +154,27 @@ fn simplest_in(lo: &BigRational, hi: &BigRational) -> BigRational {
         if fa == *a || depth > 200 {
             return fa;
         }
-        if fa.clone() + q(1) <= *b {
-            return fa + q(1);
+        if fa.clone() + integer(1) <= *b {
+            return fa + integer(1);
         }
         // Same integer part: recurse on the reciprocals of the fractional parts.
         let (ra, rb) = (a - &fa, b - &fa);
-        fa + q(1) / closed(&(q(1) / rb), &(q(1) / ra), depth + 1)
+        fa + integer(1) / closed(&(integer(1) / rb), &(integer(1) / ra), depth + 1)
     }
-    let a = lo + (hi - lo) / q(1 << 20);
+    let a = lo + (hi - lo) / integer(1 << 20);
     if a.is_positive() {
         closed(&a, hi, 0)
     } else if !hi.is_positive() {
         -closed(&-hi.clone(), &-a, 0)
     } else {
-        q(0)
+        integer(0)
     }
 }
 
 /// Halve the isolating interval of the only root of the square-free `r` in `(lo, hi]`.
 fn refine(r: &UPoly, pt: &mut Point) {
     if let Point::Root { lo, hi, .. } = pt {
-        let mid = (&*lo + &*hi) / q(2);
+        let mid = (&*lo + &*hi) / integer(2);
         if r.eval(&mid).is_zero() {
             *pt = Point::Rational(mid);
         } else if r.count_roots(lo, &mid) > 0 {
@@ -214,7 +211,7 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
         return Err(None);
     }
     // The square-free product of every polynomial: its roots are all the roots, each once.
-    let mut all = UPoly::constant(q(1));
+    let mut all = UPoly::constant(integer(1));
     for p in &ps {
         let s = p.squarefree();
         if s.degree().unwrap_or(0) > 0 {
@@ -223,7 +220,7 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
     }
     let r = all.squarefree();
     let mut roots: Vec<Point> = r
-        .isolate(&q(1))
+        .isolate(&integer(1))
         .into_iter()
         .map(|(lo, hi)| {
             if lo == hi {
@@ -251,14 +248,15 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
                 if !lower(&pt).is_negative() || upper(&pt).is_negative() {
                     break;
                 }
-                if r.eval(&q(0)).is_zero() && matches!(pt, Point::Root { .. }) {
+                if r.eval(&integer(0)).is_zero() && matches!(pt, Point::Root { .. }) {
                     // 0 is this root: record it exactly.
-                    pt = Point::Rational(q(0));
+                    pt = Point::Rational(integer(0));
                     break;
                 }
                 refine(&r, &mut pt);
             }
-            if !upper(&pt).is_negative() && (lower(&pt) >= q(0) || matches!(pt, Point::Rational(_)))
+            if !upper(&pt).is_negative()
+                && (lower(&pt) >= integer(0) || matches!(pt, Point::Rational(_)))
             {
                 kept.push(pt);
             }
@@ -267,7 +265,7 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
             .iter()
             .any(|p| matches!(p, Point::Rational(x) if x.is_zero()))
         {
-            kept.insert(0, Point::Rational(q(0)));
+            kept.insert(0, Point::Rational(integer(0)));
         }
         roots = kept;
     }
@@ -284,15 +282,17 @@ pub(crate) fn valid(f: &Formula, dom: Domain) -> Result<(), Option<Witness>> {
     }
     let mut points: Vec<Point> = Vec::new();
     match roots.first() {
-        None => points.push(Point::Rational(q(0))),
-        Some(first) if dom == Domain::Real => points.push(Point::Rational(lower(first) - q(1))),
+        None => points.push(Point::Rational(integer(0))),
+        Some(first) if dom == Domain::Real => {
+            points.push(Point::Rational(lower(first) - integer(1)))
+        }
         Some(_) => {}
     }
     for (k, pt) in roots.iter().enumerate() {
         points.push(pt.clone());
         match roots.get(k + 1) {
-            Some(next) => points.push(Point::Rational((upper(pt) + lower(next)) / q(2))),
-            None => points.push(Point::Rational(upper(pt) + q(1))),
+            Some(next) => points.push(Point::Rational((upper(pt) + lower(next)) / integer(2))),
+            None => points.push(Point::Rational(upper(pt) + integer(1))),
         }
     }
     // A failing point, rational ones first (a rational point gives a concrete instance).
@@ -323,7 +323,7 @@ mod tests {
     use super::*;
 
     fn p(c: &[i64]) -> UPoly {
-        UPoly::new(c.iter().map(|&x| q(x)).collect())
+        UPoly::new(c.iter().map(|&x| integer(x)).collect())
     }
 
     #[test]

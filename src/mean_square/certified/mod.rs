@@ -15,7 +15,7 @@
 //!
 //! `γ*`: for `H ≻ 0`, `W_C ≻ 0` and `2W_C − γW_D ≻ 0` on `[0, γ*)` (a convex combination of
 //! `2W_C ≻ 0` and `2W_C − γ*W_D ⪰ 0`), singular at `γ*`: so `γ*` is the smallest positive root
-//! of `q(γ) = det(2W_C − γW_D)`, a polynomial of degree `≤ m = d(d+1)/2` with rational
+//! of `integer(γ) = det(2W_C − γW_D)`, a polynomial of degree `≤ m = d(d+1)/2` with rational
 //! coefficients, found by evaluating the determinant at `γ = 0..=m` and interpolating. Its
 //! square-free part's Sturm sequence isolates the root; bisection refines the interval (the
 //! polynomial arithmetic is [`crate::exact::poly`]'s, the matrix decisions
@@ -33,6 +33,7 @@ pub use pencil::{ExactPencil, MAX_RANGE_WORK};
 
 use crate::enumerate::hessians_exact;
 use crate::error::{Error, Result};
+use crate::exact::integer;
 use crate::exact::poly::{Sturm, UPoly};
 pub use crate::exact::rational::{determinant, is_psd, NotPsd, Psd};
 use crate::exact::rational::{null_space, psd_pivots};
@@ -122,10 +123,6 @@ fn unsupported(message: String) -> Error {
     Error::invalid(crate::error::ErrorKind::Unsupported, "certified", message)
 }
 
-fn q(n: i64) -> BigRational {
-    BigRational::from_integer(BigInt::from(n))
-}
-
 impl ExactPencil {
     /// Whether `ρ(L_γ) ≤ 1` at the rational `gamma`, decided exactly.
     #[must_use]
@@ -178,9 +175,9 @@ impl ExactPencil {
     /// [`ExactPencil::critical_gamma`] when `W_C ≻ 0`.
     fn critical_gamma_definite(&self, digits: u32) -> Result<CertifiedCritical> {
         let m = self.w_c().dim();
-        // q(γ) = det(2W_C − γW_D) at γ = 0..=m, interpolated.
+        // integer(γ) = det(2W_C − γW_D) at γ = 0..=m, interpolated.
         let xs: Vec<BigRational> = (0..=m)
-            .map(|k| q(i64::try_from(k).expect("small")))
+            .map(|k| integer(i64::try_from(k).expect("small")))
             .collect();
         let ys: Vec<BigRational> = xs
             .iter()
@@ -224,7 +221,7 @@ impl ExactPencil {
         }
         // Isolate the smallest positive root in (lo, hi].
         while count(&lo, &hi)? > 1 {
-            let mid = (&lo + &hi) / q(2);
+            let mid = (&lo + &hi) / integer(2);
             if count(&lo, &mid)? >= 1 {
                 hi = mid;
             } else {
@@ -236,7 +233,7 @@ impl ExactPencil {
             num_traits::pow(BigInt::from(10), digits as usize),
         );
         while lo.is_zero() || &hi - &lo > &rel * &hi {
-            let mid = (&lo + &hi) / q(2);
+            let mid = (&lo + &hi) / integer(2);
             if count(&lo, &mid)? == 1 {
                 hi = mid;
             } else {
@@ -367,7 +364,7 @@ impl AlgebraicGamma {
     pub fn decimal_interval(&self, digits: u32) -> (String, String) {
         // Digits after the point: `digits` significant digits of `hi`, plus two.
         let mut mag: i64 = 0;
-        let ten = q(10);
+        let ten = integer(10);
         let mut x = self.hi.clone();
         while x >= ten {
             x /= &ten;
@@ -388,7 +385,9 @@ impl AlgebraicGamma {
     #[must_use]
     pub fn to_f64(&self) -> f64 {
         use num_traits::ToPrimitive;
-        ((&self.lo + &self.hi) / q(2)).to_f64().unwrap_or(f64::NAN)
+        ((&self.lo + &self.hi) / integer(2))
+            .to_f64()
+            .unwrap_or(f64::NAN)
     }
 }
 
@@ -412,9 +411,14 @@ mod tests {
             panic!("γ* = 2 expected");
         };
         assert_eq!(g.polynomial, vec![BigInt::from(-2), BigInt::from(1)]);
-        assert!(g.lo < q(2) && q(2) <= g.hi, "({}, {}]", g.lo, g.hi);
-        assert!(pencil.verdict(&q(2)).stable);
-        let above = pencil.verdict(&(q(2) + r(1, 1_000_000)));
+        assert!(
+            g.lo < integer(2) && integer(2) <= g.hi,
+            "({}, {}]",
+            g.lo,
+            g.hi
+        );
+        assert!(pencil.verdict(&integer(2)).stable);
+        let above = pencil.verdict(&(integer(2) + r(1, 1_000_000)));
         assert!(!above.stable);
         assert!(matches!(above.psd, Psd::No(NotPsd::NegativePivot { .. })));
     }

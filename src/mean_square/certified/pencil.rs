@@ -7,6 +7,7 @@
 use super::{refuse, unsupported, MAX_D, MAX_WORK};
 use crate::enumerate::hessians_exact;
 use crate::error::{Error, Result};
+use crate::exact::integer;
 use crate::exact::rational::determinant;
 use crate::exact::Matrix;
 use crate::instance::Instance;
@@ -14,10 +15,6 @@ use crate::moments::batch_factor;
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use num_traits::{One, Zero};
-
-fn q(n: i64) -> BigRational {
-    BigRational::from_integer(BigInt::from(n))
-}
 
 /// The exact pencil `(W_C, W_D)` of an instance in the rational basis of `Sym(d)`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,7 +96,7 @@ impl ExactPencil {
         for (qi, &(k, l)) in pairs.iter().enumerate() {
             for (pi, &(i, j)) in pairs.iter().enumerate() {
                 // ⟨B_p, X⟩ = X_ii, or 2X_ij off the diagonal.
-                let wp = if i == j { q(1) } else { q(2) };
+                let wp = if i == j { integer(1) } else { integer(2) };
                 // C(B_q) = ½(H B_q + B_q H); (H B_q)_ij = H_ik δ_jl + H_il δ_jk (k ≠ l).
                 let hb = |r: usize, s: usize| -> BigRational {
                     let mut v = BigRational::zero();
@@ -111,7 +108,7 @@ impl ExactPencil {
                     }
                     v
                 };
-                let x = (hb(i, j) + hb(j, i)) / q(2);
+                let x = (hb(i, j) + hb(j, i)) / integer(2);
                 w_c[(pi, qi)] = &wp * x;
                 // D(B_q) = (1 − c) H B_q H + c·mean H_i B_q H_i.
                 let cong = |a: &Matrix<BigRational>| -> BigRational {
@@ -191,19 +188,19 @@ impl ExactPencil {
             .map(|&(i, j)| {
                 Matrix::from_fn(r, r, |a, b| {
                     if (a, b) == (i, j) || (a, b) == (j, i) {
-                        q(1)
+                        integer(1)
                     } else {
-                        q(0)
+                        integer(0)
                     }
                 })
             })
             .collect();
-        let tr = |a: &Matrix<BigRational>| (0..r).fold(q(0), |acc, k| acc + a.get(k, k));
+        let tr = |a: &Matrix<BigRational>| (0..r).fold(integer(0), |acc, k| acc + a.get(k, k));
         for (p, bp) in basis.iter().enumerate() {
             for (qi, bq) in basis.iter().enumerate() {
                 let x = tr(&(&(&(bp * &h) * bq) * &w));
                 let y = tr(&(&(&(bq * &h) * bp) * &w));
-                pencil.w_c[(p, qi)] = (x + y) / q(2);
+                pencil.w_c[(p, qi)] = (x + y) / integer(2);
             }
         }
         Ok(Ok(pencil))
@@ -236,7 +233,8 @@ impl ExactPencil {
     /// `2W_C − γW_D`.
     #[must_use]
     pub fn stability_matrix(&self, gamma: &BigRational) -> Matrix<BigRational> {
-        self.w_c.zip_map(&self.w_d, |c, d| q(2) * c - gamma * d)
+        self.w_c
+            .zip_map(&self.w_d, |c, d| integer(2) * c - gamma * d)
     }
 
     /// The pencil on the basis elements `j` only: `(W_C[J, J], W_D[J, J])`.
@@ -290,7 +288,7 @@ fn range_basis(
             if chosen.is_empty() {
                 // Every g_i = 0: one direction, on which every sample vanishes.
                 return Ok(Ok((
-                    Matrix::from_fn(1, 1, |_, _| q(1)),
+                    Matrix::from_fn(1, 1, |_, _| integer(1)),
                     vec![Matrix::zeros(1, 1); gs.len()],
                 )));
             }
@@ -339,13 +337,13 @@ fn range_basis(
             }
             if t.is_empty() {
                 return Ok(Ok((
-                    Matrix::from_fn(1, 1, |_, _| q(1)),
+                    Matrix::from_fn(1, 1, |_, _| integer(1)),
                     vec![Matrix::zeros(1, 1); hs.len()],
                 )));
             }
             let r = t.len();
             let dot = |a: &[BigRational], b: &[BigRational]| {
-                a.iter().zip(b).fold(q(0), |acc, (x, y)| acc + x * y)
+                a.iter().zip(b).fold(integer(0), |acc, (x, y)| acc + x * y)
             };
             let w = Matrix::from_fn(r, r, |a, b| dot(&t[a], &t[b]));
             let hs_hat = hs
