@@ -60,16 +60,21 @@ fn section_html(s: &crate::report::experiments::Section) -> String {
         }
     }
     for f in &s.figures {
-        let _ = write!(
-            out,
-            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            html_escape(&f.file),
-            html_escape(&f.title),
-            f.svg,
-            html_escape(&f.caption)
-        );
+        figure_html(&mut out, f, &f.title, &f.caption);
     }
     out
+}
+
+/// One figure with its title and caption (plain text, escaped here) and its inline SVG.
+fn figure_html(out: &mut String, f: &Figure, title: &str, caption: &str) {
+    let _ = write!(
+        out,
+        "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+        html_escape(&f.file),
+        html_escape(title),
+        f.svg,
+        html_escape(caption)
+    );
 }
 
 /// The report as one self-contained HTML page (inline SVG, no network).
@@ -103,13 +108,12 @@ pub fn document_html(d: &Document) -> String {
     }
     out.push_str("<h2>Figures</h2>\n");
     for f in &d.figures {
-        let _ = write!(
-            out,
-            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
-            html_escape(&f.file),
-            html_escape(&md_unescape(&f.title)),
-            f.svg,
-            html_escape(&md_unescape(&f.caption))
+        // The document's own titles and captions are Markdown.
+        figure_html(
+            &mut out,
+            f,
+            &md_unescape(&f.title),
+            &md_unescape(&f.caption),
         );
     }
     out.push_str("</body>\n</html>\n");
